@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "Command.h"
+
+#include "Protocol.h"
+
+#include <QJsonArray>
+#include <cmath>
+
+namespace Optiverse::Collab {
+
+namespace {
+
+bool checkPoseField(const QJsonObject &data, QLatin1String key, QString *error)
+{
+    const auto it = data.constFind(key);
+    if (it == data.constEnd())
+        return true;
+    if (!it->isDouble() || !std::isfinite(it->toDouble())) {
+        *error = QStringLiteral("data.%1 must be a finite number").arg(key);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+QString Command::actionName(Action action)
+{
+    switch (action) {
+    case Action::Add: return Protocol::ActionAdd;
+    case Action::Move: return Protocol::ActionMove;
+    case Action::Remove: return Protocol::ActionRemove;
+    case Action::Update: return Protocol::ActionUpdate;
+    }
+    return {};
+}
+
+bool Command::actionFromName(const QString &name, Action *out)
+{
+    if (name == Protocol::ActionAdd) *out = Action::Add;
+    else if (name == Protocol::ActionMove) *out = Action::Move;
+    else if (name == Protocol::ActionRemove) *out = Action::Remove;
+    else if (name == Protocol::ActionUpdate) *out = Action::Update;
+    else return false;
+    return true;
+}
+
+bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
+{
+    const QJsonValue action = object.value(QLatin1String("action"));
+    if (!action.isString()) {
+        *error = QStringLiteral("command.action must be a string");
+        return false;
+    }
+    Command c;
+    if (!actionFromName(action.toString(), &c.action)) {
+        *error = QStringLiteral("unknown action \"%1\"").arg(action.toString().left(Protocol::MaxNameLength));
+        return false;
+    }
+    const QJsonValue id = object.value(QLatin1String("item_id"));
+    if (!id.isString() || id.toString().isEmpty() || id.toString().size() > Protocol::MaxIdLength) {
+        *error = QStringLiteral("command.item_id must be a non-empty string of at most %1 characters")
+                     .arg(Protocol::MaxIdLength);
+        return false;
+    }
+    c.itemId = id.toString();
+    const QJsonValue type = object.value(QLatin1String("item_type"));
+    if (type.isString()) {
+        c.itemType = type.toString();
+    } else if (!type.isUndefined() && !type.isNull()) {
+        *error = QStringLiteral("command.item_type must be a string");
+        return false;
+    }
+    if (c.itemType.size() > Protocol::MaxTypeLength) {
+        *error = QStringLiteral("command.item_type is longer than %1 characters").arg(Protocol::MaxTypeLength);
+        return false;
+    }
+    if (c.action == Action::Add && c.itemType.isEmpty()) {
+        *error = QStringLiteral("add_item needs a non-empty item_type");
+        return false;
+    }
+    const QJsonValue data = object.value(QLatin1String("data"));
+    if (data.isObject()) {
+        c.data = data.toObject();
+    } else if (!data.isUndefined() && !data.isNull()) {
+        *error = QStringLiteral("command.data must be an object");
+        return false;
+    }
+    for (QLatin1String key : {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")}) {
+        if (!checkPoseField(c.data, key, error))
+            return false;
+    }
+    const QJsonValue changed = object.value(QLatin1String("changed_keys"));
+    if (changed.isArray()) {
+        for (const QJsonValue &k : changed.toArray()) {
+            if (!k.isString() || !c.data.contains(k.toString())) {
+                *error = QStringLiteral("command.changed_keys must name keys of data");
+                return false;
+            }
+            c.changedKeys.append(k.toString());
+        }
+    } else if (!changed.isUndefined() && !changed.isNull()) {
+        *error = QStringLiteral("command.changed_keys must be an array");
+        return false;
+    }
+    *out = std::move(c);
+    return true;
+}
+
+QJsonObject Command::toJson() const
+{
+    QJsonObject o{{QLatin1String("action"), actionName(action)},
+                  {QLatin1String("item_type"), itemType},
+                  {QLatin1String("item_id"), itemId},
+                  {QLatin1String("data"), data}};
+    if (!changedKeys.isEmpty())
+        o.insert(QLatin1String("changed_keys"), QJsonArray::fromStringList(changedKeys));
+    return o;
+}
+
+QStringList Command::effectiveKeys() const
+{
+    return changedKeys.isEmpty() ? data.keys() : changedKeys;
+}
+
+} // namespace Optiverse::Collab

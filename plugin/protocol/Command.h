@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+namespace Optiverse::Collab {
+
+/**
+ * One scene edit as carried in a "command" message's "command" object:
+ * {action, item_type, item_id, data}. Our extension "changed_keys" lists,
+ * for update_item, which keys of data the sender changed, so receivers and the
+ * server merge per property; original peers ignore it and use data whole.
+ */
+class Command
+{
+public:
+    enum class Action { Add, Move, Remove, Update };
+
+    Action action = Action::Add;
+    QString itemType;
+    QString itemId;
+    QJsonObject data;
+    QStringList changedKeys; // update_item only; empty means "all keys of data"
+
+    /// Parses and validates a "command" object. On error returns false and sets
+    /// @p error to a sentence naming the offending field.
+    static bool fromJson(const QJsonObject &object, Command *out, QString *error);
+    QJsonObject toJson() const;
+
+    /// The keys of data this command changes (changedKeys, or all of data).
+    QStringList effectiveKeys() const;
+
+    static QString actionName(Action action);
+    static bool actionFromName(const QString &name, Action *out);
+};
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+#include "Message.h"
+
+#include "Protocol.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <cmath>
+
+namespace Optiverse::Collab {
+
+namespace {
+
+using Type = Message::Type;
+
+const QHash<QString, Type> &typeTable()
+{
+    static const QHash<QString, Type> table{
+        {Protocol::TypeCommand, Type::Command},
+        {Protocol::TypePing, Type::Ping},
+        {Protocol::TypePong, Type::Pong},
+        {Protocol::TypeConnectionAck, Type::ConnectionAck},
+        {Protocol::TypeUserJoined, Type::UserJoined},
+        {Protocol::TypeUserLeft, Type::UserLeft},
+        {Protocol::TypeSyncRequest, Type::SyncRequest},
+        {Protocol::TypeSyncFullState, Type::SyncFullState},
+        {Protocol::TypeError, Type::Error},
+        {Protocol::TypeCommandRejected, Type::CommandRejected},
+        {Protocol::TypeSyncCaughtUp, Type::SyncCaughtUp},
+        {Protocol::TypePresence, Type::Presence},
+        {Protocol::TypeHostChanged, Type::HostChanged},
+    };
+    return table;
+}
+
+// Reads an optional non-negative integer field; -1 when absent.
+bool optionalCounter(const QJsonObject &o, QLatin1String key, qint64 *out, QString *error)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull()) {
+        *out = -1;
+        return true;
+    }
+    const double d = v.toDouble(-1);
+    if (!v.isDouble() || d < 0 || d > 9007199254740992.0 || std::floor(d) != d) {
+        *error = QStringLiteral("%1 must be a non-negative integer").arg(key);
+        return false;
+    }
+    *out = static_cast<qint64>(d);
+    return true;
+}
+
+bool optionalString(const QJsonObject &o, QLatin1String key, int maxLength, QString *error)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return true;
+    if (!v.isString() || v.toString().size() > maxLength) {
+        *error = QStringLiteral("%1 must be a string of at most %2 characters").arg(key).arg(maxLength);
+        return false;
+    }
+    return true;
+}
+
+bool requiredString(const QJsonObject &o, QLatin1String key, int maxLength, QString *error)
+{
+    if (!o.value(key).isString()) {
+        *error = QStringLiteral("%1 must be a string").arg(key);
+        return false;
+    }
+    return optionalString(o, key, maxLength, error);
+}
+
+bool parseItems(const QJsonObject &o, QList<StateItem> *items, qint64 *version, QString *error)
+{
+    const QJsonValue state = o.value(QLatin1String("state"));
+    if (!state.isObject()) {
+        *error = QStringLiteral("state must be an object");
+        return false;
+    }
+    const QJsonObject s = state.toObject();
+    const QJsonValue list = s.value(QLatin1String("items"));
+    if (!list.isArray()) {
+        *error = QStringLiteral("state.items must be an array");
+        return false;
+    }
+    if (!optionalCounter(s, QLatin1String("version"), version, error))
+        return false;
+    const QJsonArray array = list.toArray();
+    items->reserve(array.size());
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QJsonObject item = array.at(i).toObject();
+        const QJsonValue id = item.value(QLatin1String("item_id"));
+        const QJsonValue type = item.value(QLatin1String("item_type"));
+        const QJsonValue data = item.value(QLatin1String("data"));
+        if (!array.at(i).isObject() || !id.isString() || id.toString().isEmpty()
+            || id.toString().size() > Protocol::MaxIdLength || !type.isString()
+            || type.toString().size() > Protocol::MaxTypeLength || !(data.isObject() || data.isUndefined())) {
+            *error = QStringLiteral("state.items[%1] must be {item_id, item_type, data}").arg(i);
+            return false;
+        }
+        items->append({id.toString(), type.toString(), data.toObject()});
+    }
+    return true;
+}
+
+bool parsePresence(const QJsonObject &o, QString *error)
+{
+    const QJsonValue pointer = o.value(QLatin1String("pointer"));
+    if (!pointer.isUndefined() && !pointer.isNull()) {
+        const QJsonObject p = pointer.toObject();
+        if (!pointer.isObject() || !p.value(QLatin1String("x_mm")).isDouble()
+            || !p.value(QLatin1String("y_mm")).isDouble()) {
+            *error = QStringLiteral("pointer must be null or {x_mm, y_mm}");
+            return false;
+        }
+    }
+    const QJsonValue selection = o.value(QLatin1String("selection"));
+    if (!selection.isUndefined() && !selection.isNull()) {
+        const QJsonArray a = selection.toArray();
+        if (!selection.isArray() || a.size() > Protocol::MaxSelection) {
+            *error = QStringLiteral("selection must be an array of at most %1 ids").arg(Protocol::MaxSelection);
+            return false;
+        }
+        for (const QJsonValue &v : a) {
+            if (!v.isString() || v.toString().size() > Protocol::MaxIdLength) {
+                *error = QStringLiteral("selection must contain item ids");
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(utf8.toByteArray(), &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        *error = QStringLiteral("malformed JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString());
+        return false;
+    }
+    if (!doc.isObject()) {
+        *error = QStringLiteral("a message must be a JSON object");
+        return false;
+    }
+    Message m;
+    m.m_json = doc.object();
+    const QJsonValue type = m.m_json.value(QLatin1String("type"));
+    if (!type.isString()) {
+        *error = QStringLiteral("message has no string \"type\"");
+        return false;
+    }
+    const auto it = typeTable().constFind(type.toString());
+    if (it == typeTable().constEnd()) {
+        *error = QStringLiteral("unknown message type \"%1\"").arg(type.toString().left(Protocol::MaxNameLength));
+        return false;
+    }
+    m.m_type = *it;
+    const QJsonObject &o = m.m_json;
+    if (!optionalCounter(o, QLatin1String("seq"), &m.m_seq, error))
+        return false;
+    if (!optionalString(o, QLatin1String("user_id"), Protocol::MaxIdLength, error))
+        return false;
+
+    switch (m.m_type) {
+    case Type::Command: {
+        const QJsonValue command = o.value(QLatin1String("command"));
+        if (!command.isObject()) {
+            *error = QStringLiteral("command must be an object");
+            return false;
+        }
+        if (!Command::fromJson(command.toObject(), &m.m_command, error)
+            || !optionalString(o, QLatin1String("timestamp"), Protocol::MaxNameLength, error)
+            || !optionalCounter(o, QLatin1String("client_seq"), &m.m_clientSeq, error))
+            return false;
+        break;
+    }
+    case Type::SyncRequest:
+        if (!optionalCounter(o, QLatin1String("since"), &m.m_since, error))
+            return false;
+        break;
+    case Type::SyncFullState:
+        if (!parseItems(o, &m.m_items, &m.m_version, error))
+            return false;
+        break;
+    case Type::ConnectionAck:
+        if (!requiredString(o, QLatin1String("user_id"), Protocol::MaxIdLength, error)
+            || !requiredString(o, QLatin1String("session_id"), Protocol::MaxIdLength, error))
+            return false;
+        if (!o.value(QLatin1String("users")).isArray() && !o.value(QLatin1String("users")).isUndefined()) {
+            *error = QStringLiteral("users must be an array");
+            return false;
+        }
+        break;
+    case Type::UserJoined:
+    case Type::UserLeft:
+    case Type::HostChanged:
+        if (!requiredString(o, QLatin1String("user_id"), Protocol::MaxIdLength, error))
+            return false;
+        break;
+    case Type::CommandRejected:
+        if (!optionalCounter(o, QLatin1String("client_seq"), &m.m_clientSeq, error))
+            return false;
+        break;
+    case Type::Presence:
+        if (!parsePresence(o, error))
+            return false;
+        break;
+    case Type::Ping:
+    case Type::Pong:
+    case Type::Error:
+    case Type::SyncCaughtUp:
+        break;
+    }
+    *out = std::move(m);
+    return true;
+}
+
+QString Message::userId() const
+{
+    return m_json.value(QLatin1String("user_id")).toString();
+}
+
+} // namespace Optiverse::Collab

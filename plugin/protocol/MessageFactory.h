@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Command.h"
+#include "StateItem.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QPointF>
+#include <QStringList>
+#include <optional>
+
+namespace Optiverse::Collab {
+
+/// Builds outbound messages as compact UTF-8 JSON, ready for sendTextMessage.
+/// Shapes of the original protocol are kept exactly; extension fields are only
+/// added where original peers ignore them.
+class MessageFactory
+{
+public:
+    /// A "command" message. @p clientSeq >= 0 adds our "client_seq" extension.
+    static QJsonObject command(const QString &userId, const Command &command, qint64 clientSeq = -1);
+    static QByteArray ping();
+    static QByteArray pong();
+    /// @p since >= 0 asks for the commands after that sequence number (extension).
+    static QByteArray syncRequest(qint64 since = -1);
+    static QByteArray fullState(const QList<StateItem> &items, qint64 version);
+    static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost);
+    static QByteArray userLeft(const QString &userId);
+    static QByteArray hostChanged(const QString &userId);
+    static QByteArray error(const QString &code, const QString &message);
+    static QByteArray commandRejected(qint64 clientSeq, const QString &itemId, const QString &reason);
+    static QByteArray caughtUp(qint64 seq);
+    /// Presence: @p pointerMm empty means "no pointer on the canvas".
+    static QByteArray presence(const QString &userId, const std::optional<QPointF> &pointerMm,
+                               const QStringList &selection);
+
+    static QByteArray toBytes(const QJsonObject &object);
+    /// ISO-8601 local time without zone, as the original client sends.
+    static QString timestamp();
+};
+
+} // namespace Optiverse::Collab

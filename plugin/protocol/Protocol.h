@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QLatin1String>
+
+// Wire-level names of the Optiverse collaboration protocol. Everything the
+// original Optiverse peers understand is listed first; our extensions are
+// marked and are either extra fields or message types that old peers ignore.
+namespace Optiverse::Collab::Protocol {
+
+inline constexpr quint16 DefaultPort = 8765;
+inline constexpr QLatin1String DefaultListenAddress("0.0.0.0");
+inline constexpr QLatin1String DefaultSession("default");
+
+// Message types (original protocol).
+inline constexpr QLatin1String TypeCommand("command");
+inline constexpr QLatin1String TypePing("ping");
+inline constexpr QLatin1String TypePong("pong");
+inline constexpr QLatin1String TypeConnectionAck("connection:ack");
+inline constexpr QLatin1String TypeUserJoined("user:joined");
+inline constexpr QLatin1String TypeUserLeft("user:left");
+inline constexpr QLatin1String TypeSyncRequest("sync:request");
+inline constexpr QLatin1String TypeSyncFullState("sync:full_state");
+
+// Extensions (ignored by original peers).
+inline constexpr QLatin1String TypeError("error");
+inline constexpr QLatin1String TypeCommandRejected("command:rejected");
+inline constexpr QLatin1String TypeSyncCaughtUp("sync:caught_up");
+inline constexpr QLatin1String TypePresence("presence");
+inline constexpr QLatin1String TypeHostChanged("host:changed");
+
+// Actions of a command.
+inline constexpr QLatin1String ActionAdd("add_item");
+inline constexpr QLatin1String ActionMove("move_item");
+inline constexpr QLatin1String ActionRemove("remove_item");
+inline constexpr QLatin1String ActionUpdate("update_item");
+
+// Client capabilities, declared in the WebSocket handshake with this header.
+// A client that sends no header is an original client and gets the original
+// behaviour exactly.
+inline constexpr char CapabilitiesHeader[] = "X-Optiverse-Capabilities";
+inline constexpr QLatin1String CapSeq("seq");           // own commands echoed with "seq", resume
+inline constexpr QLatin1String CapPresence("presence"); // presence messages relayed
+
+// Limits shared by both ends (a server may be configured lower).
+inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
+inline constexpr int MaxIdLength = 128;
+inline constexpr int MaxNameLength = 64;
+inline constexpr int MaxTypeLength = 64;
+inline constexpr int MaxSelection = 1000;
+
+} // namespace Optiverse::Collab::Protocol

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+#include <QUrl>
+
+namespace Optiverse::Collab {
+
+/**
+ * The endpoint of one participant: ws[s]://HOST:PORT/ws/<session_id>/<user_id>.
+ *
+ * Validates what users type (the dialog and --collab-connect) and what servers
+ * receive (the request path), with messages that say what to fix.
+ */
+class SessionUrl
+{
+public:
+    /// Checks a server URL as typed by a user ("ws://192.168.1.10:8765").
+    /// Accepts ws:// and wss://, requires a host and an explicit port.
+    static bool validateServerUrl(const QString &text, QUrl *out, QString *error);
+
+    /// Checks a session id or user name: 1-64 characters, no '/' and no
+    /// control characters.
+    static bool validateName(const QString &name, const QString &what, QString *error);
+
+    /// The full endpoint for @p server (as from validateServerUrl).
+    static QUrl endpoint(const QUrl &server, const QString &session, const QString &user);
+
+    /// Parses a request path "/ws/<session>/<user>" (percent-encoded parts).
+    static bool parsePath(const QString &path, QString *session, QString *user, QString *error);
+};
+
+} // namespace Optiverse::Collab
