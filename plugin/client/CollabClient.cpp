@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+#include "CollabClient.h"
+
+#include "MessageFactory.h"
+#include "Protocol.h"
+#include "SessionUrl.h"
+
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QTcpSocket>
+
+Q_LOGGING_CATEGORY(lcClient, "optiverse.collab.client")
+
+namespace Optiverse::Collab {
+
+namespace {
+// A full state of a large session is the biggest thing we receive (10,000
+// items are ~2 MiB); anything far above that is a broken or hostile server.
+constexpr qint64 MaxIncomingMessageBytes = 64 * 1024 * 1024;
+
+QString closeReason(QWebSocketProtocol::CloseCode code, const QString &reason)
+{
+    if (!reason.isEmpty())
+        return reason;
+    switch (code) {
+    case QWebSocketProtocol::CloseCodeGoingAway: return QStringLiteral("the server is shutting down");
+    case QWebSocketProtocol::CloseCodeTooMuchData: return QStringLiteral("a message was too large");
+    case QWebSocketProtocol::CloseCodePolicyViolated: return QStringLiteral("refused by the server's policy");
+    default: return QStringLiteral("connection closed (code %1)").arg(int(code));
+    }
+}
+} // namespace
+
+CollabClient::CollabClient(QObject *parent)
+    : QObject(parent)
+    , m_caps{Protocol::CapSeq, Protocol::CapPresence}
+{
+    m_handshakeTimer.setSingleShot(true);
+    connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
+        m_lastError = QStringLiteral("no answer from %1 within %2 s")
+                          .arg(m_server.toDisplayString())
+                          .arg(m_handshakeTimeoutMs / 1000.0);
+        emit errorOccurred(m_lastError);
+        resetSocket();
+        scheduleReconnect();
+    });
+    m_heartbeatTimer.setInterval(m_heartbeatMs);
+    connect(&m_heartbeatTimer, &QTimer::timeout, this, [this] {
+        // Three silent heartbeats: the link is dead even if TCP has not noticed.
+        if (m_lastReceived.isValid() && m_lastReceived.elapsed() > 3 * m_heartbeatMs) {
+            m_lastError = QStringLiteral("the server stopped answering");
+            emit errorOccurred(m_lastError);
+            resetSocket();
+            scheduleReconnect();
+            return;
+        }
+        send(MessageFactory::ping());
+    });
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &CollabClient::open);
+}
+
+CollabClient::~CollabClient()
+{
+    m_wanted = false;
+    resetSocket();
+}
+
+void CollabClient::setHeartbeatInterval(int ms)
+{
+    m_heartbeatMs = ms;
+    m_heartbeatTimer.setInterval(ms);
+}
+
+void CollabClient::setReconnectBackoff(int initialMs, int maxMs)
+{
+    m_backoffInitialMs = initialMs;
+    m_backoffMaxMs = maxMs;
+}
+
+void CollabClient::connectToServer(const QUrl &server, const QString &session, const QString &name)
+{
+    disconnectFromServer();
+    m_server = server;
+    m_session = session;
+    m_name = name;
+    m_wanted = true;
+    m_everJoined = false;
+    m_attempt = 0;
+    m_lastError.clear();
+    open();
+}
+
+void CollabClient::disconnectFromServer()
+{
+    m_wanted = false;
+    m_reconnectTimer.stop();
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+        m_socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("user disconnected"));
+    resetSocket();
+    m_users.clear();
+    m_userId.clear();
+    m_isHost = false;
+    setState(State::Disconnected);
+}
+
+bool CollabClient::send(const QByteArray &message)
+{
+    if (m_state != State::Connected || !m_socket)
+        return false;
+    m_socket->sendTextMessage(QString::fromUtf8(message));
+    return true;
+}
+
+int CollabClient::reconnectInSeconds() const
+{
+    return m_reconnectTimer.isActive() ? (m_reconnectTimer.remainingTime() + 999) / 1000 : 0;
+}
+
+void CollabClient::open()
+{
+    resetSocket();
+    if (!m_wanted)
+        return;
+    setState(m_everJoined ? State::Reconnecting : State::Connecting);
+    auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    m_socket = socket;
+    socket->setMaxAllowedIncomingMessageSize(MaxIncomingMessageBytes);
+    socket->setMaxAllowedIncomingFrameSize(MaxIncomingMessageBytes);
+    connect(socket, &QWebSocket::connected, this, &CollabClient::onConnected);
+    connect(socket, &QWebSocket::disconnected, this, &CollabClient::onDisconnected);
+    connect(socket, &QWebSocket::textMessageReceived, this, &CollabClient::onTextMessage);
+    connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+            &CollabClient::onSocketError);
+    connect(socket, &QWebSocket::binaryMessageReceived, this, [this] {
+        qCWarning(lcClient) << "ignored a binary frame from the server";
+    });
+
+    QNetworkRequest request(SessionUrl::endpoint(m_server, m_session, m_name));
+    if (!m_caps.isEmpty())
+        request.setRawHeader(Protocol::CapabilitiesHeader, m_caps.join(QLatin1String(", ")).toUtf8());
+    m_handshakeTimer.start(m_handshakeTimeoutMs); // Qt 6.4 has no client handshake timeout
+    qCDebug(lcClient) << "connecting to" << request.url();
+    socket->open(request);
+}
+
+void CollabClient::onConnected()
+{
+    // QWebSocket never sets TCP_NODELAY; without it small edits wait for Nagle
+    // and delayed ACKs (milliseconds each). The socket is the QWebSocket's child.
+    if (auto *tcp = m_socket ? m_socket->findChild<QAbstractSocket *>() : nullptr)
+        tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_lastReceived.start();
+    // The handshake timer keeps running until the ack: a server that accepts
+    // the socket but never acknowledges is as dead as one that never answers.
+}
+
+void CollabClient::onTextMessage(const QString &text)
+{
+    m_lastReceived.start();
+    Message message;
+    QString error;
+    if (!Message::parse(text.toUtf8(), &message, &error)) {
+        // Unknown types are how newer servers extend the protocol: ignore them.
+        qCDebug(lcClient) << "ignored message:" << error;
+        return;
+    }
+    switch (message.type()) {
+    case Message::Type::ConnectionAck:
+        handleAck(message);
+        return;
+    case Message::Type::Pong:
+        return;
+    case Message::Type::UserJoined: {
+        const QString id = message.userId();
+        const QString name = message.json().value(QLatin1String("display_name")).toString(id);
+        m_users.append({id, name, message.json().value(QLatin1String("is_host")).toBool()});
+        emit userJoined(id, name);
+        emit usersChanged();
+        return;
+    }
+    case Message::Type::UserLeft: {
+        const QString id = message.userId();
+        QString name = id;
+        for (qsizetype i = 0; i < m_users.size(); ++i) {
+            if (m_users.at(i).id == id) {
+                name = m_users.at(i).displayName;
+                m_users.removeAt(i);
+                break;
+            }
+        }
+        emit userLeft(id, name);
+        emit usersChanged();
+        return;
+    }
+    case Message::Type::HostChanged: {
+        const QString id = message.userId();
+        m_isHost = id == m_userId;
+        for (User &u : m_users)
+            u.isHost = u.id == id;
+        emit usersChanged();
+        return;
+    }
+    case Message::Type::Error:
+        qCWarning(lcClient) << "server error:" << message.json().value(QLatin1String("message")).toString();
+        break;
+    default:
+        break;
+    }
+    if (m_state == State::Connected)
+        emit messageReceived(message);
+}
+
+void CollabClient::handleAck(const Message &message)
+{
+    m_handshakeTimer.stop();
+    const QJsonObject &o = message.json();
+    m_userId = message.userId();
+    m_isHost = o.value(QLatin1String("is_host")).toBool();
+    // Only our server stamps an order; original servers neither sequence nor echo.
+    m_serverSequences = o.contains(QLatin1String("seq"));
+    m_users.clear();
+    const QJsonArray users = o.value(QLatin1String("users")).toArray();
+    for (const QJsonValue &v : users) {
+        const QJsonObject u = v.toObject();
+        const QString id = u.value(QLatin1String("user_id")).toString();
+        if (!id.isEmpty())
+            m_users.append({id, u.value(QLatin1String("display_name")).toString(id),
+                            u.value(QLatin1String("is_host")).toBool()});
+    }
+    if (std::none_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId; }))
+        m_users.prepend({m_userId, m_name, m_isHost});
+    const bool resumed = m_everJoined;
+    m_everJoined = true;
+    m_attempt = 0;
+    m_lastError.clear();
+    m_heartbeatTimer.start();
+    setState(State::Connected);
+    emit usersChanged();
+    emit joined(resumed);
+}
+
+void CollabClient::onDisconnected()
+{
+    if (!m_socket)
+        return;
+    const auto code = m_socket->closeCode();
+    const QString reason = m_socket->closeReason();
+    const bool wasConnected = m_state == State::Connected;
+    resetSocket();
+    if (!m_wanted)
+        return;
+    if (wasConnected || code != QWebSocketProtocol::CloseCodeNormal) {
+        m_lastError = closeReason(code, reason);
+        emit errorOccurred(m_lastError);
+    }
+    // Policy refusals (bad path, origin, password) will not fix themselves.
+    if (code == QWebSocketProtocol::CloseCodePolicyViolated || code == QWebSocketProtocol::CloseCodeDatatypeNotSupported
+        || (int(code) >= 4000 && int(code) < 4100)) {
+        m_wanted = false;
+        m_users.clear();
+        setState(State::Disconnected);
+        return;
+    }
+    scheduleReconnect();
+}
+
+void CollabClient::onSocketError(QAbstractSocket::SocketError error)
+{
+    Q_UNUSED(error)
+    if (!m_socket)
+        return;
+    m_lastError = m_socket->errorString();
+    emit errorOccurred(m_lastError);
+    if (m_state != State::Connected) { // a failed attempt: no disconnected() follows reliably
+        resetSocket();
+        scheduleReconnect();
+    }
+}
+
+void CollabClient::scheduleReconnect()
+{
+    m_heartbeatTimer.stop();
+    m_handshakeTimer.stop();
+    if (!m_wanted) {
+        setState(State::Disconnected);
+        return;
+    }
+    // Exponential backoff, capped, with +-25 % jitter so a restarted server is
+    // not hit by every client in the same millisecond.
+    const int exp = std::min(m_attempt, 16);
+    const qint64 base = std::min<qint64>(qint64(m_backoffInitialMs) << exp, m_backoffMaxMs);
+    const qint64 jitter = base / 4;
+    const qint64 delay = base - jitter + QRandomGenerator::global()->bounded(2 * jitter + 1);
+    ++m_attempt;
+    m_reconnectTimer.start(int(delay));
+    setState(State::Reconnecting);
+    qCDebug(lcClient) << "reconnecting in" << delay << "ms";
+}
+
+void CollabClient::resetSocket()
+{
+    m_handshakeTimer.stop();
+    m_heartbeatTimer.stop();
+    if (QWebSocket *socket = m_socket.data()) {
+        m_socket.clear();
+        socket->disconnect(this);
+        socket->abort();
+        socket->deleteLater();
+    }
+}
+
+void CollabClient::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
+}
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Message.h"
+
+#include <QAbstractSocket>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <QTimer>
+#include <QUrl>
+#include <QWebSocket>
+#include <QWebSocketProtocol>
+
+namespace Optiverse::Collab {
+
+/**
+ * The WebSocket connection of one participant: connect, heartbeat, automatic
+ * reconnect with capped exponential backoff and jitter, and decoding of every
+ * inbound frame through Message::parse.
+ *
+ * It knows nothing of scenes: SyncManager sits on top of it.
+ */
+class CollabClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Connected, Reconnecting };
+    Q_ENUM(State)
+
+    struct User
+    {
+        QString id;
+        QString displayName;
+        bool isHost = false;
+    };
+
+    explicit CollabClient(QObject *parent = nullptr);
+    ~CollabClient() override;
+
+    /// Connects to @p server (ws://HOST:PORT, as validated by SessionUrl) as
+    /// @p name in @p session. Reconnects automatically until disconnectFromServer().
+    void connectToServer(const QUrl &server, const QString &session, const QString &name);
+    /// Closes the connection (1000) and stops reconnecting.
+    void disconnectFromServer();
+
+    /// Sends a text frame if connected; returns false (and drops it) otherwise.
+    bool send(const QByteArray &message);
+
+    State state() const { return m_state; }
+    QUrl serverUrl() const { return m_server; }
+    QString session() const { return m_session; }
+    QString requestedName() const { return m_name; }
+    /// The id the server assigned (differs from the name when it was taken).
+    QString userId() const { return m_userId; }
+    bool isHost() const { return m_isHost; }
+    const QList<User> &users() const { return m_users; }
+    /// True when the server stamps commands with "seq" and echoes ours (our server).
+    bool serverSequences() const { return m_serverSequences; }
+    /// Seconds until the next reconnect attempt while Reconnecting.
+    int reconnectInSeconds() const;
+    QString lastError() const { return m_lastError; }
+
+    // Tunables (tests shorten them).
+    void setHandshakeTimeout(int ms) { m_handshakeTimeoutMs = ms; }
+    void setHeartbeatInterval(int ms);
+    void setReconnectBackoff(int initialMs, int maxMs);
+    /// Capabilities declared in the handshake (default: seq, presence).
+    void setCapabilities(const QStringList &caps) { m_caps = caps; }
+
+signals:
+    void stateChanged(Optiverse::Collab::CollabClient::State state);
+    /// Joined: the ack arrived. @p resumed is true after a reconnect.
+    void joined(bool resumed);
+    void usersChanged();
+    void userJoined(const QString &userId, const QString &displayName);
+    void userLeft(const QString &userId, const QString &displayName);
+    /// Every valid message after the ack (commands, states, presence…).
+    void messageReceived(const Optiverse::Collab::Message &message);
+    /// A readable problem: refused, unreachable, invalid frame from the server…
+    void errorOccurred(const QString &message);
+
+private:
+    void open();
+    void setState(State state);
+    void onConnected();
+    void onDisconnected();
+    void onTextMessage(const QString &text);
+    void onSocketError(QAbstractSocket::SocketError error);
+    void handleAck(const Message &message);
+    void scheduleReconnect();
+    void resetSocket();
+
+    QPointer<QWebSocket> m_socket;
+    QUrl m_server;
+    QString m_session;
+    QString m_name;
+    QString m_userId;
+    bool m_isHost = false;
+    bool m_serverSequences = false;
+    bool m_everJoined = false;
+    bool m_wanted = false; // the user wants to be connected
+    QList<User> m_users;
+    QStringList m_caps;
+    State m_state = State::Disconnected;
+    QString m_lastError;
+
+    QTimer m_handshakeTimer;
+    QTimer m_heartbeatTimer;
+    QTimer m_reconnectTimer;
+    QElapsedTimer m_lastReceived;
+    int m_handshakeTimeoutMs = 10000;
+    int m_heartbeatMs = 15000;
+    int m_backoffInitialMs = 1000;
+    int m_backoffMaxMs = 30000;
+    int m_attempt = 0;
+};
+
+} // namespace Optiverse::Collab
