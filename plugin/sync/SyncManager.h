@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Command.h"
+#include "StateItem.h"
+
+#include <optiverse/isceneobserver.h>
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace Optiverse {
+class IScene;
+}
+
+namespace Optiverse::Collab {
+
+class CollabClient;
+class Message;
+
+/**
+ * Keeps the host's scene and a session in step.
+ *
+ * - Local edits (ChangeOrigin::Local) become commands; edits made while not
+ *   joined are kept (bounded) and sent once after the resync.
+ * - Remote commands are applied through the host's command API with
+ *   ChangeOrigin::Remote, which is how we recognise, and never re-send, them.
+ * - With our server (it sequences commands and echoes ours as
+ *   acknowledgement) a property with an unacknowledged local write is not
+ *   overwritten by remote values until the echo arrives: no flicker, and the
+ *   scene still converges on the server's order.
+ * - Interactive drags are throttled per item; the final pose is always sent.
+ */
+class SyncManager : public QObject, public Optiverse::ISceneObserver
+{
+    Q_OBJECT
+public:
+    enum class JoinMode {
+        ShareLocalScene,   ///< push our scene as the session's (hosting "use current canvas")
+        ReplaceLocalScene, ///< take the session's scene (connecting, or hosting "empty canvas")
+    };
+
+    SyncManager(Optiverse::IScene *scene, CollabClient *client, QObject *parent = nullptr);
+    ~SyncManager() override;
+
+    void setJoinMode(JoinMode mode) { m_joinMode = mode; }
+    JoinMode joinMode() const { return m_joinMode; }
+    /// Minimum interval between two moves of one dragged item (default 33 ms, ~30 Hz).
+    void setDragInterval(int ms) { m_dragTimer.setInterval(ms); }
+    /// How many edits are kept while offline before the oldest are refused.
+    void setOfflineLimit(int limit) { m_offlineLimit = limit; }
+
+    bool isSynchronized() const { return m_synced; }
+    qint64 lastSeq() const { return m_lastSeq; }
+    int offlineEditCount() const { return int(m_offline.size()); }
+    quint64 commandsSent() const { return m_commandsSent; }
+    quint64 remoteCommandsApplied() const { return m_remoteApplied; }
+
+    // ISceneObserver
+    void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
+    void itemMoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
+    void itemUpdated(const Optiverse::SceneItem &item, const QStringList &changedKeys,
+                     Optiverse::ChangeOrigin origin) override;
+    void itemRemoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
+    void itemDragStateChanged(const QUuid &uuid, bool dragging) override;
+
+signals:
+    /// The scene matches the session (after the first join or a resync).
+    void synchronized();
+    /// A remote command was applied to the scene.
+    void remoteCommandApplied(const QString &userId, const Optiverse::Collab::Command &command);
+    /// A local edit could not be kept (offline queue full, item removed by someone else…).
+    void editDropped(const QString &reason);
+
+private:
+    void onJoined(bool resumed);
+    void onDisconnected();
+    void onMessage(const Message &message);
+    void submit(Command command);
+    void sendNow(const Command &command);
+    void flushOffline();
+    void applyRemote(const Command &command, const QString &userId);
+    void replaceScene(const QList<StateItem> &items);
+    void reapplyOfflineEdits();
+    void releasePending(const Command &command);
+    void restoreFromShadow(const QString &itemId);
+    bool applyToScene(const Command &command, bool respectPending);
+    void flushDrags();
+    QStringList protectedKeys(const QString &itemId) const;
+
+    Optiverse::IScene *m_scene;
+    CollabClient *m_client;
+    JoinMode m_joinMode = JoinMode::ReplaceLocalScene;
+
+    bool m_synced = false;
+    bool m_everSynced = false;
+    qint64 m_lastSeq = -1;
+    qint64 m_nextClientSeq = 1;
+    quint64 m_commandsSent = 0;
+    quint64 m_remoteApplied = 0;
+
+    // Server-confirmed state (our server only): what the scene converges to.
+    QHash<QString, StateItem> m_shadow;
+    // Local writes the server has not acknowledged yet: item -> key -> count.
+    QHash<QString, QHash<QString, int>> m_pendingKeys;
+    QHash<qint64, Command> m_unacked;
+    // Edits made while not joined, in order.
+    QList<Command> m_offline;
+    int m_offlineLimit = 10000;
+
+    // Drag throttling.
+    QSet<QUuid> m_dragging;
+    QHash<QUuid, Optiverse::SceneItem> m_dragLatest;
+    QHash<QString, QJsonObject> m_lastSentPose;
+    QTimer m_dragTimer;
+};
+
+} // namespace Optiverse::Collab
