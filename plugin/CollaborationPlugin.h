@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optiverse/iplugin.h>
+
+#include <QObject>
+#include <QPointer>
+#include <memory>
+
+class QAction;
+class QMenu;
+
+namespace Optiverse::Collab {
+
+class CollaborationDialog;
+class CollaborationSession;
+class PresenceManager;
+class StatusWidget;
+
+/**
+ * The plugin's root object. Adds the Collaboration menu, the Connect/Host
+ * dialog and the status widget to the host, and removes them, in reverse
+ * order, on shutdown.
+ */
+class CollaborationPlugin : public QObject, public Optiverse::IPlugin
+{
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID OPTIVERSE_IPLUGIN_IID FILE "../metadata.json")
+    Q_INTERFACES(Optiverse::IPlugin)
+public:
+    CollaborationPlugin();
+    ~CollaborationPlugin() override;
+
+    bool initialize(Optiverse::IHost *host, const QStringList &arguments, QString *errorString) override;
+    void shutdown() override;
+    QString commandLineHelp() const override;
+
+private:
+    void openDialog();
+    void updateActions();
+
+    Optiverse::IHost *m_host = nullptr;
+    std::unique_ptr<CollaborationSession> m_session;
+    std::unique_ptr<PresenceManager> m_presence;
+    QMenu *m_menu = nullptr;
+    QAction *m_connectAction = nullptr;
+    QAction *m_disconnectAction = nullptr;
+    StatusWidget *m_status = nullptr;
+    QPointer<CollaborationDialog> m_dialog;
+};
+
+} // namespace Optiverse::Collab

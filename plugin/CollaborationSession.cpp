@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "CollaborationSession.h"
+
+#include "CollabServer.h"
+
+namespace Optiverse::Collab {
+
+CollaborationSession::CollaborationSession(IScene *scene, QObject *parent)
+    : QObject(parent)
+    , m_client(this)
+    , m_sync(scene, &m_client, this)
+{
+}
+
+CollaborationSession::~CollaborationSession()
+{
+    shutdown();
+}
+
+bool CollaborationSession::startServer(const QHostAddress &address, quint16 port, QString *error)
+{
+    stopServer();
+    auto server = std::make_unique<CollabServer>();
+    if (!server->listen(address, port, error))
+        return false;
+    m_server = std::move(server);
+    emit serverStateChanged(true);
+    return true;
+}
+
+void CollaborationSession::stopServer()
+{
+    if (!m_server)
+        return;
+    m_server->close();
+    m_server.reset();
+    emit serverStateChanged(false);
+}
+
+bool CollaborationSession::isServerRunning() const
+{
+    return m_server && m_server->isListening();
+}
+
+QStringList CollaborationSession::shareUrls() const
+{
+    return m_server ? m_server->shareUrls() : QStringList();
+}
+
+QUrl CollaborationSession::localServerUrl() const
+{
+    if (!m_server)
+        return {};
+    QHostAddress address = m_server->address();
+    if (address == QHostAddress::AnyIPv4 || address == QHostAddress::Any || address == QHostAddress::AnyIPv6)
+        address = QHostAddress::LocalHost;
+    QUrl url;
+    url.setScheme(QStringLiteral("ws"));
+    url.setHost(address.toString());
+    url.setPort(m_server->port());
+    return url;
+}
+
+void CollaborationSession::join(const QUrl &server, const QString &session, const QString &name,
+                                SyncManager::JoinMode mode)
+{
+    m_sync.setJoinMode(mode);
+    m_client.connectToServer(server, session, name);
+}
+
+void CollaborationSession::leave()
+{
+    m_client.disconnectFromServer();
+}
+
+void CollaborationSession::shutdown()
+{
+    leave();
+    stopServer();
+}
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "CollabClient.h"
+#include "SyncManager.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <memory>
+
+namespace Optiverse {
+class IScene;
+}
+
+namespace Optiverse::Collab {
+
+class CollabServer;
+
+/**
+ * What the user is doing with collaboration right now: an optional
+ * in-process server, and the connection to a session with its sync.
+ * The UI (menu, dialog, status widget) only observes and drives this.
+ */
+class CollaborationSession : public QObject
+{
+    Q_OBJECT
+public:
+    explicit CollaborationSession(Optiverse::IScene *scene, QObject *parent = nullptr);
+    ~CollaborationSession() override;
+
+    /// Starts the in-process server. On failure (port in use…) returns false
+    /// with a sentence in @p error.
+    bool startServer(const QHostAddress &address, quint16 port, QString *error);
+    void stopServer();
+    bool isServerRunning() const;
+    CollabServer *server() const { return m_server.get(); }
+    /// URLs others can use to reach the in-process server.
+    QStringList shareUrls() const;
+    /// The URL to join our own server from this machine.
+    QUrl localServerUrl() const;
+
+    void join(const QUrl &server, const QString &session, const QString &name, SyncManager::JoinMode mode);
+    /// Leaves the session (and keeps the server running).
+    void leave();
+    /// Leaves and stops the in-process server.
+    void shutdown();
+
+    CollabClient *client() { return &m_client; }
+    SyncManager *sync() { return &m_sync; }
+
+signals:
+    void serverStateChanged(bool running);
+
+private:
+    CollabClient m_client;
+    SyncManager m_sync;
+    std::unique_ptr<CollabServer> m_server;
+};
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include "PluginOptions.h"
+
+#include "Protocol.h"
+#include "SessionUrl.h"
+
+namespace Optiverse::Collab {
+
+namespace {
+const QStringList &knownOptions()
+{
+    static const QStringList options{QStringLiteral("--collab-connect"), QStringLiteral("--collab-session"),
+                                     QStringLiteral("--collab-name"), QStringLiteral("--collab-host")};
+    return options;
+}
+
+bool parseHostSpec(const QString &spec, QHostAddress *address, quint16 *port, QString *error)
+{
+    QString addr = QString(Protocol::DefaultListenAddress);
+    QString portText = spec;
+    const qsizetype colon = spec.lastIndexOf(QLatin1Char(':'));
+    if (colon >= 0) {
+        addr = spec.left(colon);
+        portText = spec.mid(colon + 1);
+    }
+    if (addr == QLatin1String("localhost"))
+        addr = QStringLiteral("127.0.0.1");
+    bool ok = false;
+    const uint p = portText.toUInt(&ok);
+    if (!ok || p > 65535) {
+        *error = QStringLiteral("--collab-host: \"%1\" is not a port (expected [ADDR:]PORT, e.g. 8765)").arg(spec);
+        return false;
+    }
+    if (!address->setAddress(addr)) {
+        *error = QStringLiteral("--collab-host: \"%1\" is not an IP address").arg(addr);
+        return false;
+    }
+    *port = quint16(p);
+    return true;
+}
+} // namespace
+
+QString PluginOptions::defaultUserName()
+{
+    const QString user = qEnvironmentVariable("USER").trimmed();
+    return user.isEmpty() ? QStringLiteral("user") : user.left(Protocol::MaxNameLength);
+}
+
+bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QString *error)
+{
+    PluginOptions o;
+    o.session = QString(Protocol::DefaultSession);
+    o.name = defaultUserName();
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        QString option = arguments.at(i);
+        QString value;
+        bool hasValue = false;
+        if (const qsizetype eq = option.indexOf(QLatin1Char('=')); eq > 0 && option.startsWith(QLatin1String("--"))) {
+            value = option.mid(eq + 1);
+            option = option.left(eq);
+            hasValue = true;
+        }
+        if (!knownOptions().contains(option))
+            continue;
+        if (!hasValue) {
+            if (i + 1 >= arguments.size()) {
+                *error = QStringLiteral("%1 needs a value").arg(option);
+                return false;
+            }
+            value = arguments.at(++i);
+        }
+        if (option == QLatin1String("--collab-connect")) {
+            QString why;
+            if (!SessionUrl::validateServerUrl(value, &o.connectUrl, &why)) {
+                *error = QStringLiteral("--collab-connect: %1").arg(why);
+                return false;
+            }
+        } else if (option == QLatin1String("--collab-session")) {
+            if (!SessionUrl::validateName(value, QStringLiteral("--collab-session"), error))
+                return false;
+            o.session = value;
+        } else if (option == QLatin1String("--collab-name")) {
+            if (!SessionUrl::validateName(value, QStringLiteral("--collab-name"), error))
+                return false;
+            o.name = value;
+        } else {
+            o.host = true;
+            if (!parseHostSpec(value, &o.hostAddress, &o.hostPort, error))
+                return false;
+        }
+    }
+    if (o.host && !o.connectUrl.isEmpty()) {
+        *error = QStringLiteral("--collab-host and --collab-connect cannot be used together");
+        return false;
+    }
+    *out = o;
+    return true;
+}
+
+QString PluginOptions::help()
+{
+    return QStringLiteral("  --collab-connect ws://HOST:PORT  join the collaboration server at this URL\n"
+                          "  --collab-session NAME            session to join (default: default)\n"
+                          "  --collab-name NAME               your display name (default: $USER)\n"
+                          "  --collab-host [ADDR:]PORT        start the in-process server and join it\n");
+}
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+namespace Optiverse::Collab {
+
+/// The plugin's command-line options (--collab-*), taken from the arguments
+/// the host did not recognise. Other arguments are ignored: they may belong to
+/// other plugins.
+class PluginOptions
+{
+public:
+    QUrl connectUrl;          ///< --collab-connect ws://HOST:PORT
+    QString session;          ///< --collab-session NAME
+    QString name;             ///< --collab-name NAME
+    bool host = false;        ///< --collab-host [ADDR:]PORT given
+    QHostAddress hostAddress; ///< its address (default 0.0.0.0)
+    quint16 hostPort = 0;
+
+    /// Parses @p arguments. On error returns false with a message naming the option.
+    static bool parse(const QStringList &arguments, PluginOptions *out, QString *error);
+    static QString help();
+    /// The user's default display name: $USER, else "user".
+    static QString defaultUserName();
+};
+
+} // namespace Optiverse::Collab

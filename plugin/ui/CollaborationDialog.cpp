@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+#include "CollaborationDialog.h"
+
+#include "CollabServer.h"
+#include "CollaborationSession.h"
+#include "PluginOptions.h"
+#include "Protocol.h"
+#include "SessionUrl.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHostAddress>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QNetworkInterface>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace Optiverse::Collab {
+
+namespace {
+QString localIpAddress()
+{
+    for (const QHostAddress &a : QNetworkInterface::allAddresses())
+        if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback() && !a.isLinkLocal())
+            return a.toString();
+    return QStringLiteral("127.0.0.1");
+}
+
+QLineEdit *nameEdit(QWidget *parent, const QString &object)
+{
+    auto *edit = new QLineEdit(parent);
+    edit->setObjectName(object);
+    edit->setMaxLength(Protocol::MaxNameLength);
+    return edit;
+}
+} // namespace
+
+CollaborationDialog::CollaborationDialog(CollaborationSession *session, int localItemCount, QWidget *parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_localItemCount(localItemCount)
+{
+    setObjectName(QStringLiteral("CollaborationDialog"));
+    setWindowTitle(tr("Connect/Host Session"));
+    m_confirm = [this](int count) {
+        return QMessageBox::warning(this, tr("Replace canvas?"),
+                                    tr("Joining replaces your canvas (%n item(s)) with the session's scene. "
+                                       "Your current items will be removed from this window.",
+                                       nullptr, count),
+                                    QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Ok;
+    };
+
+    m_hostRadio = new QRadioButton(tr("&Host server"), this);
+    m_hostRadio->setObjectName(QStringLiteral("hostMode"));
+    m_connectRadio = new QRadioButton(tr("C&onnect to server"), this);
+    m_connectRadio->setObjectName(QStringLiteral("connectMode"));
+    auto *modes = new QHBoxLayout;
+    modes->addWidget(m_hostRadio);
+    modes->addWidget(m_connectRadio);
+    modes->addStretch();
+
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(buildHostPage());
+    m_pages->addWidget(buildConnectPage());
+
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("errorLabel"));
+    m_error->setWordWrap(true);
+    m_error->setVisible(false);
+    m_error->setStyleSheet(QStringLiteral("color: palette(bright-text); background: #b3261e; padding: 4px; border-radius: 3px;"));
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(modes);
+    layout->addWidget(m_pages);
+    layout->addWidget(m_error);
+    layout->addWidget(buttons);
+
+    connect(m_hostRadio, &QRadioButton::toggled, this, [this](bool host) {
+        m_pages->setCurrentIndex(host ? 0 : 1);
+        showError(QString());
+    });
+    connect(m_session, &CollaborationSession::serverStateChanged, this, &CollaborationDialog::refreshServerState);
+    loadSettings();
+    refreshServerState();
+}
+
+CollaborationDialog::~CollaborationDialog() = default;
+
+QWidget *CollaborationDialog::buildHostPage()
+{
+    auto *page = new QWidget(this);
+    auto *form = new QFormLayout;
+    m_listenAddress = new QComboBox(page);
+    m_listenAddress->setObjectName(QStringLiteral("listenAddress"));
+    m_listenAddress->setEditable(true);
+    m_listenAddress->addItems({QString(Protocol::DefaultListenAddress), QStringLiteral("localhost")});
+    m_listenAddress->setToolTip(tr("0.0.0.0: reachable from the LAN; localhost: this computer only"));
+    form->addRow(tr("&Listen Address:"), m_listenAddress);
+    m_port = new QSpinBox(page);
+    m_port->setObjectName(QStringLiteral("port"));
+    m_port->setRange(1, 65535);
+    m_port->setValue(Protocol::DefaultPort);
+    form->addRow(tr("&Port:"), m_port);
+    m_hostSession = nameEdit(page, QStringLiteral("hostSession"));
+    form->addRow(tr("&Session ID:"), m_hostSession);
+    m_hostName = nameEdit(page, QStringLiteral("hostName"));
+    form->addRow(tr("&Your Name:"), m_hostName);
+    m_autoConnect = new QCheckBox(tr("&Auto-connect to my own session"), page);
+    m_autoConnect->setObjectName(QStringLiteral("autoConnect"));
+    m_autoConnect->setChecked(true);
+    form->addRow(QString(), m_autoConnect);
+    m_useCanvas = new QRadioButton(tr("Use &current canvas"), page);
+    m_useCanvas->setObjectName(QStringLiteral("useCanvas"));
+    m_emptyCanvas = new QRadioButton(tr("Start with &empty canvas"), page);
+    m_emptyCanvas->setObjectName(QStringLiteral("emptyCanvas"));
+    m_useCanvas->setChecked(true);
+    auto *canvas = new QVBoxLayout;
+    canvas->addWidget(m_useCanvas);
+    canvas->addWidget(m_emptyCanvas);
+    form->addRow(tr("Canvas:"), canvas);
+    connect(m_autoConnect, &QCheckBox::toggled, m_useCanvas, &QWidget::setEnabled);
+    connect(m_autoConnect, &QCheckBox::toggled, m_emptyCanvas, &QWidget::setEnabled);
+
+    m_startStop = new QPushButton(tr("&Start Server"), page);
+    m_startStop->setObjectName(QStringLiteral("startStop"));
+    m_startStop->setDefault(true);
+    connect(m_startStop, &QPushButton::clicked, this, [this] {
+        if (m_session->isServerRunning())
+            stopServer();
+        else
+            startServer();
+    });
+    m_serverStatus = new QLabel(page);
+    m_serverStatus->setObjectName(QStringLiteral("serverStatus"));
+    auto *run = new QHBoxLayout;
+    run->addWidget(m_startStop);
+    run->addWidget(m_serverStatus, 1);
+    form->addRow(run);
+
+    m_localIp = new QLabel(localIpAddress(), page);
+    m_localIp->setObjectName(QStringLiteral("localIp"));
+    m_localIp->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(tr("Local IP:"), m_localIp);
+    m_shareUrl = new QLineEdit(page);
+    m_shareUrl->setObjectName(QStringLiteral("shareUrl"));
+    m_shareUrl->setReadOnly(true);
+    m_copy = new QPushButton(tr("Cop&y"), page);
+    m_copy->setObjectName(QStringLiteral("copyUrl"));
+    connect(m_copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_shareUrl->text()); });
+    auto *share = new QHBoxLayout;
+    share->addWidget(m_shareUrl, 1);
+    share->addWidget(m_copy);
+    form->addRow(tr("URL to share:"), share);
+    page->setLayout(form);
+    return page;
+}
+
+QWidget *CollaborationDialog::buildConnectPage()
+{
+    auto *page = new QWidget(this);
+    auto *form = new QFormLayout(page);
+    m_serverUrl = new QLineEdit(page);
+    m_serverUrl->setObjectName(QStringLiteral("serverUrl"));
+    m_serverUrl->setPlaceholderText(QStringLiteral("ws://192.168.1.100:8765"));
+    form->addRow(tr("Server &URL:"), m_serverUrl);
+    m_connectSession = nameEdit(page, QStringLiteral("connectSession"));
+    form->addRow(tr("&Session ID:"), m_connectSession);
+    m_connectName = nameEdit(page, QStringLiteral("connectName"));
+    form->addRow(tr("&Your Name:"), m_connectName);
+    m_connectButton = new QPushButton(tr("&Connect"), page);
+    m_connectButton->setObjectName(QStringLiteral("connectButton"));
+    m_connectButton->setDefault(true);
+    connect(m_connectButton, &QPushButton::clicked, this, &CollaborationDialog::connectToServer);
+    form->addRow(QString(), m_connectButton);
+    return page;
+}
+
+void CollaborationDialog::setMode(Mode mode)
+{
+    (mode == Mode::Host ? m_hostRadio : m_connectRadio)->setChecked(true);
+}
+
+CollaborationDialog::Mode CollaborationDialog::mode() const
+{
+    return m_hostRadio->isChecked() ? Mode::Host : Mode::Connect;
+}
+
+QString CollaborationDialog::errorText() const
+{
+    return m_error->isVisible() ? m_error->text() : QString();
+}
+
+void CollaborationDialog::showError(const QString &text)
+{
+    m_error->setText(text);
+    m_error->setVisible(!text.isEmpty());
+}
+
+bool CollaborationDialog::validateIdentity(QLineEdit *session, QLineEdit *name)
+{
+    QString error;
+    if (!SessionUrl::validateName(session->text(), tr("Session ID"), &error)) {
+        showError(error);
+        session->setFocus();
+        return false;
+    }
+    if (!SessionUrl::validateName(name->text(), tr("Your Name"), &error)) {
+        showError(error);
+        name->setFocus();
+        return false;
+    }
+    return true;
+}
+
+void CollaborationDialog::startServer()
+{
+    showError(QString());
+    const bool join = m_autoConnect->isChecked();
+    if (join && !validateIdentity(m_hostSession, m_hostName))
+        return;
+    QString text = m_listenAddress->currentText().trimmed();
+    if (text == QLatin1String("localhost"))
+        text = QStringLiteral("127.0.0.1");
+    QHostAddress address;
+    if (!address.setAddress(text)) {
+        showError(tr("Listen Address must be an IP address such as 0.0.0.0, or localhost"));
+        m_listenAddress->setFocus();
+        return;
+    }
+    QString error;
+    if (!m_session->startServer(address, quint16(m_port->value()), &error)) {
+        showError(tr("Could not start the server: %1").arg(error));
+        return;
+    }
+    saveSettings();
+    if (join) {
+        const bool share = m_useCanvas->isChecked();
+        m_session->join(m_session->localServerUrl(), m_hostSession->text().trimmed(), m_hostName->text().trimmed(),
+                        share ? SyncManager::JoinMode::ShareLocalScene : SyncManager::JoinMode::ReplaceLocalScene);
+    }
+    refreshServerState();
+}
+
+void CollaborationDialog::stopServer()
+{
+    m_session->shutdown();
+    refreshServerState();
+}
+
+void CollaborationDialog::connectToServer()
+{
+    showError(QString());
+    QUrl url;
+    QString error;
+    if (!SessionUrl::validateServerUrl(m_serverUrl->text(), &url, &error)) {
+        showError(error);
+        m_serverUrl->setFocus();
+        return;
+    }
+    if (!validateIdentity(m_connectSession, m_connectName))
+        return;
+    if (m_localItemCount > 0 && !m_confirm(m_localItemCount))
+        return;
+    saveSettings();
+    m_session->join(url, m_connectSession->text().trimmed(), m_connectName->text().trimmed(),
+                    SyncManager::JoinMode::ReplaceLocalScene);
+    accept();
+}
+
+void CollaborationDialog::refreshServerState()
+{
+    const bool running = m_session->isServerRunning();
+    m_startStop->setText(running ? tr("&Stop Server") : tr("&Start Server"));
+    for (QWidget *w : {static_cast<QWidget *>(m_listenAddress), static_cast<QWidget *>(m_port)})
+        w->setEnabled(!running);
+    if (running) {
+        const QStringList urls = m_session->shareUrls();
+        m_shareUrl->setText(urls.value(0));
+        m_serverStatus->setText(tr("Running on port %1").arg(m_session->server()->port()));
+    } else {
+        m_shareUrl->setText(QStringLiteral("ws://%1:%2").arg(m_localIp->text()).arg(m_port->value()));
+        m_serverStatus->setText(tr("Stopped"));
+    }
+    m_copy->setEnabled(running);
+}
+
+void CollaborationDialog::loadSettings()
+{
+    QSettings s;
+    s.beginGroup(QStringLiteral("collaboration"));
+    const QString name = s.value(QStringLiteral("name"), PluginOptions::defaultUserName()).toString();
+    const QString session = s.value(QStringLiteral("session"), QString(Protocol::DefaultSession)).toString();
+    m_hostName->setText(name);
+    m_connectName->setText(name);
+    m_hostSession->setText(session);
+    m_connectSession->setText(session);
+    m_serverUrl->setText(s.value(QStringLiteral("serverUrl")).toString());
+    m_listenAddress->setCurrentText(s.value(QStringLiteral("listenAddress"), QString(Protocol::DefaultListenAddress)).toString());
+    m_port->setValue(s.value(QStringLiteral("port"), Protocol::DefaultPort).toInt());
+    m_autoConnect->setChecked(s.value(QStringLiteral("autoConnect"), true).toBool());
+    (s.value(QStringLiteral("emptyCanvas"), false).toBool() ? m_emptyCanvas : m_useCanvas)->setChecked(true);
+    setMode(s.value(QStringLiteral("mode")).toString() == QLatin1String("connect") ? Mode::Connect : Mode::Host);
+    m_pages->setCurrentIndex(mode() == Mode::Host ? 0 : 1);
+}
+
+void CollaborationDialog::saveSettings() const
+{
+    QSettings s;
+    s.beginGroup(QStringLiteral("collaboration"));
+    const bool host = mode() == Mode::Host;
+    s.setValue(QStringLiteral("mode"), host ? QStringLiteral("host") : QStringLiteral("connect"));
+    s.setValue(QStringLiteral("name"), (host ? m_hostName : m_connectName)->text().trimmed());
+    s.setValue(QStringLiteral("session"), (host ? m_hostSession : m_connectSession)->text().trimmed());
+    if (host) {
+        s.setValue(QStringLiteral("listenAddress"), m_listenAddress->currentText().trimmed());
+        s.setValue(QStringLiteral("port"), m_port->value());
+        s.setValue(QStringLiteral("autoConnect"), m_autoConnect->isChecked());
+        s.setValue(QStringLiteral("emptyCanvas"), m_emptyCanvas->isChecked());
+    } else {
+        s.setValue(QStringLiteral("serverUrl"), m_serverUrl->text().trimmed());
+    }
+}
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QDialog>
+#include <functional>
+
+class QButtonGroup;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QRadioButton;
+class QSpinBox;
+class QStackedWidget;
+
+namespace Optiverse::Collab {
+
+class CollaborationSession;
+
+/**
+ * Collaboration → Connect/Host Session…: host a server (and join it) or
+ * connect to one. Everything is validated inline before anything is tried;
+ * the last values are remembered.
+ */
+class CollaborationDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    enum class Mode { Host, Connect };
+
+    CollaborationDialog(CollaborationSession *session, int localItemCount, QWidget *parent = nullptr);
+    ~CollaborationDialog() override;
+
+    void setMode(Mode mode);
+    Mode mode() const;
+    /// Asked before the session's scene replaces a non-empty canvas; the
+    /// default shows a warning box. Tests replace it.
+    void setReplaceConfirmation(std::function<bool(int itemCount)> confirm) { m_confirm = std::move(confirm); }
+    /// The last validation or start error shown inline (empty when none).
+    QString errorText() const;
+
+    // Host page
+    void startServer();
+    void stopServer();
+    // Connect page
+    void connectToServer();
+
+private:
+    QWidget *buildHostPage();
+    QWidget *buildConnectPage();
+    void refreshServerState();
+    void showError(const QString &text);
+    void loadSettings();
+    void saveSettings() const;
+    bool validateIdentity(QLineEdit *session, QLineEdit *name);
+
+    CollaborationSession *m_session;
+    int m_localItemCount;
+    std::function<bool(int)> m_confirm;
+
+    QRadioButton *m_hostRadio = nullptr;
+    QRadioButton *m_connectRadio = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    QLabel *m_error = nullptr;
+
+    QComboBox *m_listenAddress = nullptr;
+    QSpinBox *m_port = nullptr;
+    QCheckBox *m_autoConnect = nullptr;
+    QLineEdit *m_hostSession = nullptr;
+    QLineEdit *m_hostName = nullptr;
+    QRadioButton *m_useCanvas = nullptr;
+    QRadioButton *m_emptyCanvas = nullptr;
+    QPushButton *m_startStop = nullptr;
+    QLabel *m_serverStatus = nullptr;
+    QLabel *m_localIp = nullptr;
+    QLineEdit *m_shareUrl = nullptr;
+    QPushButton *m_copy = nullptr;
+
+    QLineEdit *m_serverUrl = nullptr;
+    QLineEdit *m_connectSession = nullptr;
+    QLineEdit *m_connectName = nullptr;
+    QPushButton *m_connectButton = nullptr;
+};
+
+} // namespace Optiverse::Collab
