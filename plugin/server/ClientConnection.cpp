@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include "ClientConnection.h"
+
+#include "MessageFactory.h"
+#include "Protocol.h"
+#include "ServerConfig.h"
+#include "ServerLog.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+
+namespace Optiverse::Collab {
+
+namespace {
+// A peer that keeps flooding after this many dropped messages in a row is
+// disconnected.
+constexpr int MaxConsecutiveDrops = 1000;
+constexpr int CloseGraceMs = 1000;
+} // namespace
+
+ClientConnection::ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config, QObject *parent)
+    : QObject(parent),
+      m_socket(socket),
+      m_tcp(tcp),
+      m_maxSendBuffer(config.maxSendBufferBytes),
+      m_rate(config.maxMessagesPerSecond, config.burst)
+{
+    m_socket->setParent(this);
+    m_activity.start();
+    const quint64 maxBytes = quint64(qMax<qint64>(1, config.maxMessageBytes));
+    m_socket->setMaxAllowedIncomingMessageSize(maxBytes);
+    m_socket->setMaxAllowedIncomingFrameSize(maxBytes);
+
+    // Capabilities: "X-Optiverse-Capabilities: seq, presence" (case-insensitive).
+    const QByteArray caps = m_socket->request().rawHeader(Protocol::CapabilitiesHeader);
+    for (const QByteArray &raw : caps.split(',')) {
+        const QByteArray cap = raw.trimmed().toLower();
+        if (cap == QByteArrayView(Protocol::CapSeq.data(), Protocol::CapSeq.size()))
+            m_seq = true;
+        else if (cap == QByteArrayView(Protocol::CapPresence.data(), Protocol::CapPresence.size()))
+            m_presence = true;
+    }
+
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &ClientConnection::onText);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &ClientConnection::onBinary);
+    connect(m_socket, &QWebSocket::pong, this, [this] { m_activity.restart(); });
+    connect(m_socket, &QWebSocket::disconnected, this, &ClientConnection::onDisconnected);
+    if (m_tcp)
+        connect(m_tcp, &QTcpSocket::readyRead, this, [this] { m_activity.restart(); });
+}
+
+ClientConnection::~ClientConnection() = default;
+
+QString ClientConnection::requestPath() const
+{
+    return m_socket->requestUrl().path(QUrl::FullyEncoded);
+}
+
+void ClientConnection::setIdentity(const QString &userId, const QString &displayName)
+{
+    m_userId = userId;
+    m_displayName = displayName;
+}
+
+qint64 ClientConnection::pendingBytes() const
+{
+    return m_tcp ? m_tcp->bytesToWrite() : m_socket->bytesToWrite();
+}
+
+bool ClientConnection::send(const QString &text)
+{
+    if (m_closing || m_disconnected)
+        return false;
+    m_socket->sendTextMessage(text);
+    if (pendingBytes() > m_maxSendBuffer) {
+        qCWarning(lcServer).noquote() << "Disconnecting" << m_userId << "(" << m_socket->peerAddress().toString()
+                                      << "): send buffer exceeded";
+        closeWith(QWebSocketProtocol::CloseCodePolicyViolated,
+                  QStringLiteral("send buffer exceeded: client too slow to read"));
+    }
+    return true;
+}
+
+void ClientConnection::closeWith(QWebSocketProtocol::CloseCode code, const QString &reason)
+{
+    if (m_closing || m_disconnected)
+        return;
+    m_closing = true;
+    m_socket->close(code, reason);
+    QPointer<ClientConnection> self(this);
+    QTimer::singleShot(CloseGraceMs, this, [self] {
+        if (self && !self->m_disconnected)
+            self->abort();
+    });
+}
+
+void ClientConnection::abort()
+{
+    m_closing = true;
+    m_socket->abort();
+    // abort() on an already closed socket emits nothing: make sure we leave.
+    if (!m_disconnected)
+        QTimer::singleShot(0, this, [this] { onDisconnected(); });
+}
+
+void ClientConnection::sendKeepalivePing()
+{
+    if (!m_closing && !m_disconnected)
+        m_socket->ping();
+}
+
+void ClientConnection::onText(const QString &text)
+{
+    m_activity.restart();
+    if (m_closing || m_disconnected)
+        return;
+    if (!m_rate.tryAcquire()) {
+        const int drops = m_rate.consecutiveDrops();
+        if (drops >= MaxConsecutiveDrops) {
+            closeWith(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("rate limit exceeded"));
+        } else if (drops == 1) {
+            // One reply per run of dropped messages, so a flood does not
+            // turn into a flood of replies.
+            sendBytes(MessageFactory::error(QStringLiteral("rate_limited"),
+                                            QStringLiteral("too many messages; this one and further ones are "
+                                                           "dropped until the rate falls")));
+        }
+        return;
+    }
+    emit textMessageReceived(this, text);
+}
+
+void ClientConnection::onBinary(const QByteArray &)
+{
+    m_activity.restart();
+    if (m_closing || m_disconnected)
+        return;
+    sendBytes(MessageFactory::error(QStringLiteral("binary_not_supported"),
+                                    QStringLiteral("binary frames are not supported; send JSON text messages")));
+    closeWith(QWebSocketProtocol::CloseCodeDatatypeNotSupported, QStringLiteral("binary frames are not supported"));
+}
+
+void ClientConnection::onDisconnected()
+{
+    if (m_disconnected)
+        return;
+    m_disconnected = true;
+    m_closing = true;
+    emit disconnected(this);
+}
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "RateLimiter.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QWebSocketProtocol>
+
+class QTcpSocket;
+class QWebSocket;
+
+namespace Optiverse::Collab {
+
+struct ServerConfig;
+class ServerSession;
+
+/**
+ * One accepted WebSocket of the collaboration server: its identity in the
+ * session, declared capabilities, rate limiter, keepalive clock and the
+ * underlying QTcpSocket (for the slow-reader cap).
+ *
+ * Text messages that pass the rate limiter are forwarded with
+ * textMessageReceived(); everything else (binary frames, floods, slow
+ * readers) is handled here.
+ */
+class ClientConnection : public QObject
+{
+    Q_OBJECT
+public:
+    /// Takes ownership of @p socket. @p tcp is the socket @p socket runs on
+    /// (may be null if unknown; the WebSocket's own buffer count is used then).
+    ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config, QObject *parent = nullptr);
+    ~ClientConnection() override;
+
+    QWebSocket *socket() const { return m_socket; }
+    QString requestPath() const;
+
+    /// Declared in the X-Optiverse-Capabilities handshake header.
+    bool hasSeq() const { return m_seq; }
+    bool hasPresence() const { return m_presence; }
+    bool isOriginal() const { return !m_seq && !m_presence; }
+
+    ServerSession *session() const { return m_session; }
+    void setSession(ServerSession *session) { m_session = session; }
+    QString userId() const { return m_userId; }
+    QString displayName() const { return m_displayName; }
+    void setIdentity(const QString &userId, const QString &displayName);
+    qint64 joinOrder() const { return m_joinOrder; }
+    void setJoinOrder(qint64 order) { m_joinOrder = order; }
+
+    /// Queues a text message; enforces the send-buffer cap. False if the
+    /// connection is closing (nothing was sent).
+    bool send(const QString &text);
+    bool sendBytes(const QByteArray &utf8) { return send(QString::fromUtf8(utf8)); }
+    /// Bytes queued for the peer but not yet written to the kernel.
+    qint64 pendingBytes() const;
+    bool isClosing() const { return m_closing; }
+
+    /// Sends a close frame; aborts the TCP connection if the peer has not
+    /// completed the closing handshake within a second.
+    void closeWith(QWebSocketProtocol::CloseCode code, const QString &reason);
+    void abort();
+
+    /// Milliseconds since the peer last sent anything (message, frame, pong).
+    qint64 idleMs() const { return m_activity.elapsed(); }
+    void sendKeepalivePing();
+
+signals:
+    void textMessageReceived(Optiverse::Collab::ClientConnection *connection, const QString &text);
+    void disconnected(Optiverse::Collab::ClientConnection *connection);
+
+private:
+    void onText(const QString &text);
+    void onBinary(const QByteArray &data);
+    void onDisconnected();
+
+    QWebSocket *m_socket;
+    QPointer<QTcpSocket> m_tcp;
+    const qint64 m_maxSendBuffer;
+    RateLimiter m_rate;
+    QElapsedTimer m_activity;
+    ServerSession *m_session = nullptr;
+    QString m_userId;
+    QString m_displayName;
+    qint64 m_joinOrder = 0;
+    bool m_seq = false;
+    bool m_presence = false;
+    bool m_closing = false;
+    bool m_disconnected = false;
+};
+
+} // namespace Optiverse::Collab

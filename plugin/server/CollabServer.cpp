@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: MIT
+#include "CollabServer.h"
+
+#include "ClientConnection.h"
+#include "MessageFactory.h"
+#include "ServerLog.h"
+#include "ServerSession.h"
+#include "SessionStore.h"
+#include "SessionUrl.h"
+
+#include <QNetworkInterface>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QWebSocket>
+#include <QWebSocketCorsAuthenticator>
+#include <QWebSocketServer>
+
+namespace Optiverse::Collab {
+
+namespace {
+constexpr auto CloseTryAgainLater = QWebSocketProtocol::CloseCode(1013);
+
+QString peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + QLatin1Char('|') + QString::number(port);
+}
+} // namespace
+
+CollabServer::CollabServer(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
+{
+    m_tcp = new QTcpServer(this);
+    m_ws = new QWebSocketServer(QStringLiteral("Optiverse Collab"), QWebSocketServer::NonSecureMode, this);
+    m_ws->setHandshakeTimeout(qMax(1, m_config.handshakeTimeoutMs));
+    m_ws->setMaxPendingConnections(1 << 20);
+    connect(m_tcp, &QTcpServer::newConnection, this, &CollabServer::onTcpConnection);
+    connect(m_ws, &QWebSocketServer::newConnection, this, &CollabServer::onWebSocketConnection);
+    connect(m_ws, &QWebSocketServer::originAuthenticationRequired, this,
+            [this](QWebSocketCorsAuthenticator *auth) {
+                const QString origin = auth->origin();
+                const bool allowed = origin.isEmpty() || m_config.allowedOrigins.contains(origin);
+                if (!allowed)
+                    qCInfo(lcServer).noquote() << "Refused a connection from origin" << origin.left(200);
+                auth->setAllowed(allowed);
+            },
+            Qt::DirectConnection);
+    m_keepalive.setInterval(qMax(10, m_config.keepaliveIntervalMs));
+    connect(&m_keepalive, &QTimer::timeout, this, &CollabServer::onKeepalive);
+}
+
+CollabServer::~CollabServer()
+{
+    // Flush close frames if close() was called; then drop everything in an
+    // order that keeps the sockets' owners alive while they go.
+    const auto connections = m_connections;
+    m_connections.clear();
+    for (ClientConnection *c : connections) {
+        c->disconnect(this);
+        if (QWebSocket *s = c->socket())
+            s->flush();
+        delete c;
+    }
+    qDeleteAll(m_sessions);
+    m_sessions.clear();
+    delete m_ws;
+    m_ws = nullptr;
+    delete m_tcp;
+    m_tcp = nullptr;
+}
+
+bool CollabServer::listen(const QHostAddress &address, quint16 port, QString *errorString)
+{
+    QString ignored;
+    QString &error = errorString ? *errorString : ignored;
+    if (m_tcp->isListening()) {
+        error = QStringLiteral("The server is already listening on %1:%2")
+                    .arg(m_tcp->serverAddress().toString()).arg(m_tcp->serverPort());
+        return false;
+    }
+    if (!m_config.dataDir.isEmpty() && !m_store) {
+        auto store = std::make_unique<SessionStore>();
+        if (!store->open(m_config.dataDir, &error))
+            return false;
+        m_store = std::move(store);
+    }
+    if (!m_tcp->listen(address, port)) {
+        if (m_tcp->serverError() == QAbstractSocket::AddressInUseError)
+            error = QStringLiteral("Port %1 on %2 is already in use").arg(port).arg(address.toString());
+        else
+            error = QStringLiteral("Cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(m_tcp->errorString());
+        return false;
+    }
+    m_keepalive.start();
+    qCInfo(lcServer).noquote() << "Listening on" << m_tcp->serverAddress().toString() << "port" << m_tcp->serverPort();
+    emit listeningChanged(true);
+    return true;
+}
+
+void CollabServer::close()
+{
+    const bool wasListening = m_tcp->isListening();
+    m_tcp->close();
+    m_keepalive.stop();
+    for (ClientConnection *c : std::as_const(m_connections))
+        c->closeWith(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+    for (const QPointer<QTcpSocket> &s : std::as_const(m_handshaking)) {
+        if (s)
+            s->abort();
+    }
+    m_handshaking.clear();
+    if (wasListening) {
+        qCInfo(lcServer) << "Server closed";
+        emit listeningChanged(false);
+    }
+}
+
+bool CollabServer::isListening() const { return m_tcp->isListening(); }
+
+quint16 CollabServer::port() const { return m_tcp->isListening() ? m_tcp->serverPort() : 0; }
+
+QHostAddress CollabServer::address() const { return m_tcp->serverAddress(); }
+
+QStringList CollabServer::shareUrls() const
+{
+    QStringList urls;
+    if (!isListening())
+        return urls;
+    const QHostAddress bound = address();
+    const QString portText = QString::number(port());
+    auto url = [&portText](const QHostAddress &a) -> QString {
+        const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
+            ? QString(QLatin1Char('[') + a.toString() + QLatin1Char(']')) : a.toString();
+        return QStringLiteral("ws://") + host + QLatin1Char(':') + portText;
+    };
+    if (bound.isLoopback())
+        return {url(QHostAddress(QHostAddress::LocalHost))};
+    if (bound != QHostAddress::Any && bound != QHostAddress::AnyIPv4 && bound != QHostAddress::AnyIPv6)
+        return {url(bound)};
+    for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
+        if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback())
+            urls.append(url(a));
+    }
+    if (urls.isEmpty())
+        urls.append(url(QHostAddress(QHostAddress::LocalHost)));
+    return urls;
+}
+
+int CollabServer::connectionCount() const { return int(m_connections.size()); }
+
+int CollabServer::sessionCount() const { return int(m_sessions.size()); }
+
+void CollabServer::onTcpConnection()
+{
+    while (m_tcp->hasPendingConnections()) {
+        QTcpSocket *socket = m_tcp->nextPendingConnection();
+        if (!socket)
+            break;
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+        m_handshaking.insert(key, socket);
+        // A failed or timed-out handshake: the socket is never upgraded.
+        connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] {
+            const auto it = m_handshaking.find(key);
+            if (it != m_handshaking.end() && it.value() == socket) {
+                m_handshaking.erase(it);
+                socket->deleteLater();
+            }
+        });
+        m_ws->handleConnection(socket);
+    }
+}
+
+QTcpSocket *CollabServer::takeTcpSocket(QWebSocket *socket)
+{
+    const auto it = m_handshaking.find(peerKey(socket->peerAddress(), socket->peerPort()));
+    if (it == m_handshaking.end())
+        return nullptr;
+    QTcpSocket *tcp = it.value();
+    m_handshaking.erase(it);
+    return tcp;
+}
+
+void CollabServer::refuse(QWebSocket *socket, int code, const QString &reason)
+{
+    // Wrap it so the usual close/abort/cleanup path runs.
+    auto *c = new ClientConnection(socket, takeTcpSocket(socket), m_config, this);
+    connect(c, &ClientConnection::disconnected, c, &QObject::deleteLater);
+    c->closeWith(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void CollabServer::onWebSocketConnection()
+{
+    while (m_ws->hasPendingConnections()) {
+        QWebSocket *socket = m_ws->nextPendingConnection();
+        if (!socket)
+            break;
+        if (!isListening()) {
+            refuse(socket, QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+            continue;
+        }
+        QString session, user, error;
+        const QString path = socket->requestUrl().path(QUrl::FullyEncoded);
+        if (!SessionUrl::parsePath(path, &session, &user, &error)) {
+            qCInfo(lcServer).noquote() << "Refused" << socket->peerAddress().toString() << "path" << path.left(200)
+                                       << ":" << error;
+            refuse(socket, QWebSocketProtocol::CloseCodePolicyViolated, error);
+            continue;
+        }
+        ServerSession *s = sessionFor(session, &error);
+        if (!s) {
+            refuse(socket, QWebSocketProtocol::CloseCodeBadOperation, error);
+            continue;
+        }
+        if (s->isFull()) {
+            qCInfo(lcServer).noquote() << "Refused" << user << ": session" << session << "is full";
+            const QString reason = QStringLiteral("session is full (%1 users)").arg(m_config.maxUsersPerSession);
+            socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(QStringLiteral("session_full"), reason)));
+            refuse(socket, CloseTryAgainLater, reason);
+            continue;
+        }
+        auto *c = new ClientConnection(socket, takeTcpSocket(socket), m_config, this);
+        connect(c, &ClientConnection::textMessageReceived, this, &CollabServer::onClientText);
+        connect(c, &ClientConnection::disconnected, this, &CollabServer::onClientDisconnected);
+        m_connections.insert(c);
+        s->join(c, user);
+        emit connectionCountChanged(connectionCount());
+    }
+}
+
+ServerSession *CollabServer::sessionFor(const QString &id, QString *error)
+{
+    if (ServerSession *s = m_sessions.value(id))
+        return s;
+    auto *s = new ServerSession(id, m_config, m_store.get(), this);
+    if (!s->load(error)) {
+        delete s;
+        *error = QStringLiteral("cannot load session: ") + *error;
+        return nullptr;
+    }
+    connect(s, &ServerSession::idle, this, [this](ServerSession *session) {
+        if (session->userCount() > 0 || !m_store)
+            return;
+        qCInfo(lcServer).noquote() << "Unloading idle session" << session->id();
+        m_sessions.remove(session->id());
+        session->deleteLater();
+    });
+    m_sessions.insert(id, s);
+    return s;
+}
+
+void CollabServer::onClientText(ClientConnection *connection, const QString &text)
+{
+    if (ServerSession *s = connection->session())
+        s->handleText(connection, text);
+}
+
+void CollabServer::onClientDisconnected(ClientConnection *connection)
+{
+    if (!m_connections.remove(connection))
+        return;
+    if (ServerSession *s = connection->session())
+        s->leave(connection);
+    connection->deleteLater();
+    emit connectionCountChanged(connectionCount());
+}
+
+void CollabServer::onKeepalive()
+{
+    const auto connections = m_connections;
+    for (ClientConnection *c : connections) {
+        if (c->idleMs() > m_config.keepaliveTimeoutMs) {
+            qCInfo(lcServer).noquote() << "Dropping" << c->userId() << ": nothing received for" << c->idleMs() << "ms";
+            c->abort();
+        } else {
+            c->sendKeepalivePing();
+        }
+    }
+}
+
+} // namespace Optiverse::Collab

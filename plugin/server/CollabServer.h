@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ServerConfig.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QStringList>
+#include <QTimer>
+#include <memory>
+
+class QTcpServer;
+class QTcpSocket;
+class QWebSocket;
+class QWebSocketServer;
+
+namespace Optiverse::Collab {
+
+class ClientConnection;
+class ServerSession;
+class SessionStore;
+
+/**
+ * The Optiverse collaboration server: WebSocket endpoint
+ * ws://HOST:PORT/ws/<session_id>/<user_id>, independent sessions with
+ * server-held state, total order (seq), resume, limits and optional SQLite
+ * durability. Used in-process by the plugin ("Host server") and by the
+ * standalone optiverse-collab-server. Single-threaded: lives in the thread
+ * whose event loop runs it.
+ */
+class CollabServer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit CollabServer(ServerConfig config = {}, QObject *parent = nullptr);
+    ~CollabServer() override;
+
+    /// Starts listening; on failure returns false with a user-readable
+    /// @p errorString ("Port 8765 on 0.0.0.0 is already in use").
+    bool listen(const QHostAddress &address, quint16 port, QString *errorString);
+    /// Closes every client with 1001 "server shutting down", stops listening.
+    void close();
+    bool isListening() const;
+    quint16 port() const;
+    QHostAddress address() const;
+    /// URLs to give collaborators: ws://<each non-loopback IPv4>:port, or
+    /// ws://127.0.0.1:port when listening on loopback.
+    QStringList shareUrls() const;
+    int connectionCount() const;
+    int sessionCount() const;
+    const ServerConfig &config() const { return m_config; }
+
+signals:
+    void connectionCountChanged(int count);
+    void listeningChanged(bool listening);
+
+private:
+    void onTcpConnection();
+    void onWebSocketConnection();
+    void onClientText(ClientConnection *connection, const QString &text);
+    void onClientDisconnected(ClientConnection *connection);
+    void onKeepalive();
+    ServerSession *sessionFor(const QString &id, QString *error);
+    QTcpSocket *takeTcpSocket(QWebSocket *socket);
+    void refuse(QWebSocket *socket, int code, const QString &reason);
+
+    ServerConfig m_config;
+    QTcpServer *m_tcp = nullptr;
+    QWebSocketServer *m_ws = nullptr;
+    std::unique_ptr<SessionStore> m_store;
+    QHash<QString, ServerSession *> m_sessions;
+    QSet<ClientConnection *> m_connections;
+    QHash<QString, QPointer<QTcpSocket>> m_handshaking; // "address|port" -> socket
+    QTimer m_keepalive;
+};
+
+} // namespace Optiverse::Collab

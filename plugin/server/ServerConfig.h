@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Protocol.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace Optiverse::Collab {
+
+/// Limits and options of a CollabServer. Every limit is enforced per
+/// connection or per session; the defaults suit a LAN of a few dozen users.
+struct ServerConfig
+{
+    qint64 maxMessageBytes = Protocol::DefaultMaxMessageBytes; ///< larger frames/messages: close 1009
+    int maxMessagesPerSecond = 200;     ///< token bucket refill rate per connection
+    int burst = 400;                    ///< token bucket size
+    int maxUsersPerSession = 50;        ///< further joins: close 1013
+    int handshakeTimeoutMs = 10000;     ///< WebSocket upgrade must complete within this
+    int keepaliveIntervalMs = 15000;    ///< WebSocket ping frame period
+    int keepaliveTimeoutMs = 45000;     ///< silent peers are aborted after this
+    qint64 maxSendBufferBytes = 8 * 1024 * 1024; ///< unread bytes queued for one client before it is dropped
+    int historyLength = 10000;          ///< relayed messages kept per session for resume
+    QString dataDir;                    ///< SQLite persistence directory; empty = memory only
+    int idleUnloadMs = 600000;          ///< with dataDir: unload sessions without users after this
+    /// Origins allowed to connect. Empty: a handshake carrying an Origin header
+    /// (i.e. from a browser) is refused; handshakes without Origin are allowed.
+    QStringList allowedOrigins;
+};
+
+} // namespace Optiverse::Collab

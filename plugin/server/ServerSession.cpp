@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+#include "ServerSession.h"
+
+#include "ClientConnection.h"
+#include "Message.h"
+#include "MessageFactory.h"
+#include "Protocol.h"
+#include "ServerConfig.h"
+#include "ServerLog.h"
+#include "SessionStore.h"
+
+#include <QJsonArray>
+#include <QWebSocket>
+
+namespace Optiverse::Collab {
+
+namespace {
+constexpr qint64 PresenceDropBytes = 64 * 1024;
+
+QString utf8Text(const QJsonObject &object)
+{
+    return QString::fromUtf8(MessageFactory::toBytes(object));
+}
+} // namespace
+
+ServerSession::ServerSession(const QString &id, const ServerConfig &config, SessionStore *store, QObject *parent)
+    : QObject(parent), m_id(id), m_config(config), m_store(store)
+{
+    m_idleTimer.setSingleShot(true);
+    m_idleTimer.setInterval(qMax(0, config.idleUnloadMs));
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
+        if (m_members.isEmpty())
+            emit idle(this);
+    });
+}
+
+ServerSession::~ServerSession() = default;
+
+bool ServerSession::load(QString *error)
+{
+    if (!m_store)
+        return true;
+    QList<StateItem> items;
+    if (!m_store->load(m_id, &items, &m_seq, error))
+        return false;
+    m_state.replace(items);
+    if (!items.isEmpty() || m_seq > 0)
+        qCInfo(lcServer).noquote() << "Loaded session" << m_id << "with" << items.size() << "items at seq" << m_seq;
+    return true;
+}
+
+bool ServerSession::isFull() const
+{
+    return m_members.size() >= qMax(1, m_config.maxUsersPerSession);
+}
+
+QString ServerSession::uniqueUserId(const QString &requestedName) const
+{
+    auto taken = [this](const QString &id) {
+        for (const ClientConnection *c : m_members) {
+            if (c->userId() == id)
+                return true;
+        }
+        return false;
+    };
+    if (!taken(requestedName))
+        return requestedName;
+    for (int n = 2;; ++n) {
+        const QString candidate = requestedName + QLatin1Char('-') + QString::number(n);
+        if (!taken(candidate))
+            return candidate;
+    }
+}
+
+void ServerSession::join(ClientConnection *connection, const QString &requestedName)
+{
+    m_idleTimer.stop();
+    const QString userId = uniqueUserId(requestedName);
+    connection->setIdentity(userId, requestedName);
+    connection->setSession(this);
+    connection->setJoinOrder(++m_joinCounter);
+    m_members.append(connection);
+    if (!m_host)
+        m_host = connection;
+    const bool isHost = m_host == connection;
+
+    QJsonArray users;
+    for (const ClientConnection *c : std::as_const(m_members)) {
+        users.append(QJsonObject{{QLatin1String("user_id"), c->userId()},
+                                 {QLatin1String("display_name"), c->displayName()},
+                                 {QLatin1String("is_host"), c == m_host}});
+    }
+    QJsonObject ack{{QLatin1String("type"), Protocol::TypeConnectionAck},
+                    {QLatin1String("session_id"), m_id},
+                    {QLatin1String("user_id"), userId},
+                    {QLatin1String("is_host"), isHost},
+                    {QLatin1String("users"), users},
+                    {QLatin1String("timestamp"), MessageFactory::timestamp()},
+                    {QLatin1String("display_name"), requestedName},
+                    {QLatin1String("seq"), m_seq},
+                    {QLatin1String("capabilities"),
+                     QJsonArray{Protocol::CapSeq, Protocol::CapPresence, QLatin1String("resume")}}};
+    connection->send(utf8Text(ack));
+    // Original clients expect the scene pushed on join; capable ones ask.
+    if (!connection->hasSeq() && !m_state.isEmpty())
+        connection->send(fullStateText());
+
+    broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost)), connection);
+    qCInfo(lcServer).noquote() << "User" << userId << "joined session" << m_id << (isHost ? "as host" : "")
+                               << (connection->isOriginal() ? "(original client)" : "") << "-"
+                               << m_members.size() << "user(s)";
+}
+
+void ServerSession::leave(ClientConnection *connection)
+{
+    if (!m_members.removeOne(connection))
+        return;
+    connection->setSession(nullptr);
+    qCInfo(lcServer).noquote() << "User" << connection->userId() << "left session" << m_id << "-"
+                               << m_members.size() << "user(s)";
+    broadcast(QString::fromUtf8(MessageFactory::userLeft(connection->userId())), nullptr);
+    if (m_host == connection) {
+        m_host = m_members.isEmpty() ? nullptr : m_members.first();
+        if (m_host) {
+            qCInfo(lcServer).noquote() << "User" << m_host->userId() << "is now the host of session" << m_id;
+            broadcast(QString::fromUtf8(MessageFactory::hostChanged(m_host->userId())), nullptr);
+        }
+    }
+    if (m_members.isEmpty() && m_store)
+        m_idleTimer.start();
+}
+
+void ServerSession::closeAll(int code, const QString &reason)
+{
+    const auto members = m_members;
+    for (ClientConnection *c : members)
+        c->closeWith(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void ServerSession::broadcast(const QString &text, ClientConnection *except)
+{
+    const auto members = m_members; // a send may disconnect a slow reader
+    for (ClientConnection *c : members) {
+        if (c != except)
+            c->send(text);
+    }
+}
+
+void ServerSession::sendError(ClientConnection *to, const QString &code, const QString &message)
+{
+    to->sendBytes(MessageFactory::error(code, message));
+}
+
+void ServerSession::handleText(ClientConnection *from, const QString &text)
+{
+    Message message;
+    QString error;
+    if (!Message::parse(text.toUtf8(), &message, &error)) {
+        qCDebug(lcServer).noquote() << "Invalid message from" << from->userId() << ":" << error;
+        sendError(from, QStringLiteral("invalid_message"), error);
+        return;
+    }
+    switch (message.type()) {
+    case Message::Type::Command:
+        handleCommand(from, message);
+        break;
+    case Message::Type::Ping:
+        from->sendBytes(MessageFactory::pong());
+        break;
+    case Message::Type::Pong:
+        break;
+    case Message::Type::SyncRequest:
+        handleSyncRequest(from, message.since());
+        break;
+    case Message::Type::SyncFullState:
+        handleFullState(from, message);
+        break;
+    case Message::Type::Presence:
+        handlePresence(from, message);
+        break;
+    case Message::Type::ConnectionAck:
+    case Message::Type::UserJoined:
+    case Message::Type::UserLeft:
+    case Message::Type::Error:
+    case Message::Type::CommandRejected:
+    case Message::Type::SyncCaughtUp:
+    case Message::Type::HostChanged:
+        sendError(from, QStringLiteral("invalid_message"),
+                  QStringLiteral("\"%1\" is sent by the server, not to it")
+                      .arg(message.json().value(QLatin1String("type")).toString()));
+        break;
+    }
+}
+
+void ServerSession::handleCommand(ClientConnection *from, const Message &message)
+{
+    const Command &command = message.command();
+    SessionState::Change change;
+    QString reason;
+    if (!m_state.prepare(command, &change, &reason)) {
+        qCDebug(lcServer).noquote() << "Rejected" << Command::actionName(command.action) << command.itemId << "from"
+                                    << from->userId() << ":" << reason;
+        if (from->hasSeq()) {
+            from->sendBytes(MessageFactory::commandRejected(message.clientSeq(), command.itemId, reason));
+        } else {
+            sendError(from, QStringLiteral("command_rejected"),
+                      QStringLiteral("%1 of item %2 rejected: %3")
+                          .arg(Command::actionName(command.action), command.itemId, reason));
+        }
+        return;
+    }
+    const qint64 next = m_seq + 1;
+    if (m_store) {
+        QString error;
+        const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, &error)
+                                          : m_store->putItem(m_id, change.item, next, &error);
+        if (!stored) {
+            sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the change"));
+            return;
+        }
+    }
+    m_state.commit(change);
+    m_seq = next;
+
+    QJsonObject relayed = message.json();
+    relayed.insert(QLatin1String("seq"), m_seq);
+    relayed.insert(QLatin1String("user_id"), from->userId());
+    const QString text = utf8Text(relayed);
+    if (m_config.historyLength > 0) {
+        m_history.push_back({m_seq, text});
+        while (m_history.size() > size_t(m_config.historyLength))
+            m_history.pop_front();
+    }
+    qCDebug(lcServer).noquote() << "seq" << m_seq << Command::actionName(command.action) << command.itemId << "from"
+                                << from->userId();
+    const auto members = m_members;
+    for (ClientConnection *c : members) {
+        if (c != from || c->hasSeq())
+            c->send(text);
+    }
+}
+
+void ServerSession::handleSyncRequest(ClientConnection *from, qint64 since)
+{
+    if (since >= 0 && since <= m_seq) {
+        const bool covered = since == m_seq || (!m_history.empty() && m_history.front().seq <= since + 1);
+        if (covered) {
+            if (since < m_seq) {
+                for (size_t i = size_t(since + 1 - m_history.front().seq); i < m_history.size(); ++i) {
+                    if (!from->send(m_history[i].text))
+                        return;
+                }
+            }
+            from->sendBytes(MessageFactory::caughtUp(m_seq));
+            return;
+        }
+    }
+    from->send(fullStateText());
+}
+
+void ServerSession::handleFullState(ClientConnection *from, const Message &message)
+{
+    if (from != m_host && !m_state.isEmpty()) {
+        sendError(from, QStringLiteral("not_host"), QStringLiteral("only the host can replace the session state"));
+        return;
+    }
+    const qint64 next = m_seq + 1;
+    SessionState replacement;
+    replacement.replace(message.items());
+    if (m_store) {
+        QString error;
+        if (!m_store->replaceAll(m_id, replacement.items(), next, &error)) {
+            sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the state"));
+            return;
+        }
+    }
+    m_state = std::move(replacement);
+    m_seq = next;
+    m_history.clear();
+    qCInfo(lcServer).noquote() << "Session" << m_id << "state replaced by" << from->userId() << "with"
+                               << m_state.size() << "items (seq" << m_seq << ")";
+    broadcast(fullStateText(), from);
+    if (from->hasSeq())
+        from->sendBytes(MessageFactory::caughtUp(m_seq));
+}
+
+void ServerSession::handlePresence(ClientConnection *from, const Message &message)
+{
+    QJsonObject relayed = message.json();
+    relayed.insert(QLatin1String("user_id"), from->userId());
+    relayed.remove(QLatin1String("seq"));
+    QString text;
+    const auto members = m_members;
+    for (ClientConnection *c : members) {
+        if (c == from || !c->hasPresence() || c->pendingBytes() > PresenceDropBytes)
+            continue;
+        if (text.isEmpty())
+            text = utf8Text(relayed);
+        c->send(text);
+    }
+}
+
+QString ServerSession::fullStateText() const
+{
+    QJsonArray items;
+    for (const StateItem &item : m_state.items())
+        items.append(item.toJson());
+    const QJsonObject o{{QLatin1String("type"), Protocol::TypeSyncFullState},
+                        {QLatin1String("state"),
+                         QJsonObject{{QLatin1String("items"), items}, {QLatin1String("version"), m_seq}}},
+                        {QLatin1String("seq"), m_seq},
+                        {QLatin1String("from_server"), true}};
+    return utf8Text(o);
+}
+
+} // namespace Optiverse::Collab

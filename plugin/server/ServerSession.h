@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "SessionState.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+#include <deque>
+
+namespace Optiverse::Collab {
+
+class ClientConnection;
+class Message;
+class SessionStore;
+struct ServerConfig;
+
+/**
+ * One collaboration session: its members, host, scene (SessionState), order
+ * (seq) and the history of relayed messages used for resume.
+ *
+ * Every accepted change is stored (when a SessionStore is set) before any
+ * member is told about it. Nothing here is shared with other sessions.
+ */
+class ServerSession : public QObject
+{
+    Q_OBJECT
+public:
+    ServerSession(const QString &id, const ServerConfig &config, SessionStore *store, QObject *parent = nullptr);
+    ~ServerSession() override;
+
+    /// Reads the session from the store (no-op without one).
+    bool load(QString *error);
+
+    QString id() const { return m_id; }
+    qint64 seq() const { return m_seq; }
+    const SessionState &state() const { return m_state; }
+    int userCount() const { return int(m_members.size()); }
+    bool isFull() const;
+    ClientConnection *host() const { return m_host; }
+
+    /// Adds @p connection under a unique user id derived from @p requestedName,
+    /// sends connection:ack (and, to original clients, the state) and tells
+    /// the others.
+    void join(ClientConnection *connection, const QString &requestedName);
+    /// Removes @p connection, tells the others, hands the host role on.
+    void leave(ClientConnection *connection);
+    /// One inbound text message of a member (already rate limited).
+    void handleText(ClientConnection *from, const QString &text);
+    /// Sends a WebSocket close to every member.
+    void closeAll(int code, const QString &reason);
+
+signals:
+    /// No member for ServerConfig::idleUnloadMs (only with a store).
+    void idle(Optiverse::Collab::ServerSession *session);
+
+private:
+    struct HistoryEntry
+    {
+        qint64 seq;
+        QString text;
+    };
+
+    QString uniqueUserId(const QString &requestedName) const;
+    void handleCommand(ClientConnection *from, const Message &message);
+    void handleSyncRequest(ClientConnection *from, qint64 since);
+    void handleFullState(ClientConnection *from, const Message &message);
+    void handlePresence(ClientConnection *from, const Message &message);
+    void sendError(ClientConnection *to, const QString &code, const QString &message);
+    QString fullStateText() const;
+    void broadcast(const QString &text, ClientConnection *except);
+
+    const QString m_id;
+    const ServerConfig &m_config;
+    SessionStore *m_store;
+    SessionState m_state;
+    qint64 m_seq = 0;
+    std::deque<HistoryEntry> m_history;
+    QList<ClientConnection *> m_members; // in join order: the first is the longest connected
+    ClientConnection *m_host = nullptr;
+    qint64 m_joinCounter = 0;
+    QTimer m_idleTimer;
+};
+
+} // namespace Optiverse::Collab

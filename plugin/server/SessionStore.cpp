@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+#include "SessionStore.h"
+
+#include "ServerLog.h"
+
+#include <QAtomicInteger>
+#include <QDir>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+#include <optional>
+
+namespace Optiverse::Collab {
+
+namespace {
+QAtomicInteger<quint64> s_connectionCounter;
+constexpr char DatabaseFile[] = "optiverse-collab.sqlite";
+} // namespace
+
+struct SessionStore::Private
+{
+    QString connectionName;
+    QString path;
+    std::optional<QSqlQuery> putItem;
+    std::optional<QSqlQuery> removeItem;
+    std::optional<QSqlQuery> clearItems;
+    std::optional<QSqlQuery> putSeq;
+    std::optional<QSqlQuery> loadItems;
+    std::optional<QSqlQuery> loadSeq;
+
+    QSqlDatabase db() const { return QSqlDatabase::database(connectionName, false); }
+
+    bool fail(const QString &what, const QSqlError &e, QString *error)
+    {
+        *error = QStringLiteral("%1: %2").arg(what, e.text());
+        qCWarning(lcServer).noquote() << "storage:" << *error;
+        return false;
+    }
+
+    bool exec(QSqlQuery &q, const QString &what, QString *error)
+    {
+        if (!q.exec())
+            return fail(what, q.lastError(), error);
+        return true;
+    }
+
+    // Runs @p body inside one transaction; rolls back on failure.
+    template<typename F>
+    bool transaction(F body, QString *error)
+    {
+        QSqlDatabase database = db();
+        if (!database.transaction())
+            return fail(QStringLiteral("begin transaction"), database.lastError(), error);
+        if (!body()) {
+            database.rollback();
+            return false;
+        }
+        if (!database.commit()) {
+            QString ignored;
+            fail(QStringLiteral("commit"), database.lastError(), &ignored);
+            *error = ignored;
+            database.rollback();
+            return false;
+        }
+        return true;
+    }
+
+    bool storeSeq(const QString &session, qint64 seq, QString *error)
+    {
+        putSeq->bindValue(0, session);
+        putSeq->bindValue(1, seq);
+        return exec(*putSeq, QStringLiteral("store seq"), error);
+    }
+};
+
+SessionStore::SessionStore() : d(std::make_unique<Private>()) {}
+
+SessionStore::~SessionStore() { close(); }
+
+bool SessionStore::isOpen() const { return !d->connectionName.isEmpty(); }
+
+QString SessionStore::databasePath() const { return d->path; }
+
+bool SessionStore::open(const QString &dir, QString *error)
+{
+    close();
+    if (!QDir().mkpath(dir)) {
+        *error = QStringLiteral("cannot open data dir %1: cannot create the directory").arg(dir);
+        return false;
+    }
+    const QString path = QDir(dir).absoluteFilePath(QLatin1String(DatabaseFile));
+    const QString name = QStringLiteral("optiverse-server-%1").arg(++s_connectionCounter);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        if (!db.open()) {
+            *error = QStringLiteral("cannot open data dir %1: %2").arg(dir, db.lastError().text());
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(name);
+            return false;
+        }
+        QSqlQuery q(db);
+        const char *setup[] = {
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS items (session_id TEXT NOT NULL, item_id TEXT NOT NULL, "
+            "item_type TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
+        };
+        for (const char *sql : setup) {
+            if (!q.exec(QString::fromLatin1(sql))) {
+                *error = QStringLiteral("cannot open data dir %1: %2").arg(dir, q.lastError().text());
+                q = QSqlQuery();
+                db.close();
+                db = QSqlDatabase();
+                QSqlDatabase::removeDatabase(name);
+                return false;
+            }
+        }
+        auto prepare = [&db](const char *sql) {
+            QSqlQuery query(db);
+            query.prepare(QString::fromLatin1(sql));
+            return query;
+        };
+        d->putItem = prepare("INSERT OR REPLACE INTO items (session_id, item_id, item_type, data) VALUES (?, ?, ?, ?)");
+        d->removeItem = prepare("DELETE FROM items WHERE session_id = ? AND item_id = ?");
+        d->clearItems = prepare("DELETE FROM items WHERE session_id = ?");
+        d->putSeq = prepare("INSERT OR REPLACE INTO sessions (session_id, seq) VALUES (?, ?)");
+        d->loadItems = prepare("SELECT item_id, item_type, data FROM items WHERE session_id = ? ORDER BY item_id");
+        d->loadSeq = prepare("SELECT seq FROM sessions WHERE session_id = ?");
+    }
+    d->connectionName = name;
+    d->path = path;
+    qCInfo(lcServer).noquote() << "Storing sessions in" << path;
+    return true;
+}
+
+void SessionStore::close()
+{
+    if (d->connectionName.isEmpty())
+        return;
+    d->putItem.reset();
+    d->removeItem.reset();
+    d->clearItems.reset();
+    d->putSeq.reset();
+    d->loadItems.reset();
+    d->loadSeq.reset();
+    {
+        QSqlDatabase db = d->db();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(d->connectionName);
+    d->connectionName.clear();
+}
+
+bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 *seq, QString *error)
+{
+    items->clear();
+    *seq = 0;
+    if (!isOpen())
+        return true;
+    d->loadSeq->bindValue(0, session);
+    if (!d->exec(*d->loadSeq, QStringLiteral("load seq"), error))
+        return false;
+    if (d->loadSeq->next())
+        *seq = d->loadSeq->value(0).toLongLong();
+    d->loadSeq->finish();
+    d->loadItems->bindValue(0, session);
+    if (!d->exec(*d->loadItems, QStringLiteral("load items"), error))
+        return false;
+    while (d->loadItems->next()) {
+        const QJsonObject data = QJsonDocument::fromJson(d->loadItems->value(2).toByteArray()).object();
+        items->append({d->loadItems->value(0).toString(), d->loadItems->value(1).toString(), data});
+    }
+    d->loadItems->finish();
+    return true;
+}
+
+bool SessionStore::putItem(const QString &session, const StateItem &item, qint64 seq, QString *error)
+{
+    if (!isOpen())
+        return true;
+    return d->transaction([&] {
+        d->putItem->bindValue(0, session);
+        d->putItem->bindValue(1, item.id);
+        d->putItem->bindValue(2, item.type);
+        d->putItem->bindValue(3, QString::fromUtf8(QJsonDocument(item.data).toJson(QJsonDocument::Compact)));
+        return d->exec(*d->putItem, QStringLiteral("store item"), error) && d->storeSeq(session, seq, error);
+    }, error);
+}
+
+bool SessionStore::removeItem(const QString &session, const QString &itemId, qint64 seq, QString *error)
+{
+    if (!isOpen())
+        return true;
+    return d->transaction([&] {
+        d->removeItem->bindValue(0, session);
+        d->removeItem->bindValue(1, itemId);
+        return d->exec(*d->removeItem, QStringLiteral("remove item"), error) && d->storeSeq(session, seq, error);
+    }, error);
+}
+
+bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error)
+{
+    if (!isOpen())
+        return true;
+    return d->transaction([&] {
+        d->clearItems->bindValue(0, session);
+        if (!d->exec(*d->clearItems, QStringLiteral("clear items"), error))
+            return false;
+        for (const StateItem &item : items) {
+            d->putItem->bindValue(0, session);
+            d->putItem->bindValue(1, item.id);
+            d->putItem->bindValue(2, item.type);
+            d->putItem->bindValue(3, QString::fromUtf8(QJsonDocument(item.data).toJson(QJsonDocument::Compact)));
+            if (!d->exec(*d->putItem, QStringLiteral("store item"), error))
+                return false;
+        }
+        return d->storeSeq(session, seq, error);
+    }, error);
+}
+
+} // namespace Optiverse::Collab

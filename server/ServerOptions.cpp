@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+#include "ServerOptions.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QHostInfo>
+
+namespace Optiverse::Collab {
+
+namespace {
+
+bool parseNumber(const QCommandLineParser &parser, const QCommandLineOption &option, qint64 min, qint64 max,
+                 qint64 *out, QString *error)
+{
+    if (!parser.isSet(option))
+        return true;
+    bool ok = false;
+    const QString text = parser.value(option);
+    const qint64 value = text.toLongLong(&ok);
+    if (!ok || value < min || value > max) {
+        *error = QStringLiteral("Invalid value \"%1\" for --%2: expected an integer from %3 to %4")
+                     .arg(text.left(100), option.names().constFirst())
+                     .arg(min)
+                     .arg(max);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+} // namespace
+
+bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QString *error, bool *exitNow)
+{
+    *exitNow = false;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Optiverse collaboration server"));
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    const ServerConfig defaults;
+    const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("Address to bind to (default: 0.0.0.0)."),
+                                  QStringLiteral("HOST"), QStringLiteral("0.0.0.0"));
+    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port to listen on (default: 8765)."),
+                                  QStringLiteral("PORT"), QStringLiteral("8765"));
+    const QCommandLineOption debug(QStringLiteral("debug"), QStringLiteral("Enable debug logging."));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
+                                     QStringLiteral("Keep sessions in a database in DIR (survives restarts)."),
+                                     QStringLiteral("DIR"));
+    const QCommandLineOption maxBytes(QStringLiteral("max-message-bytes"),
+                                      QStringLiteral("Largest accepted message (default: %1).").arg(defaults.maxMessageBytes),
+                                      QStringLiteral("BYTES"));
+    const QCommandLineOption maxRate(QStringLiteral("max-rate"),
+                                     QStringLiteral("Messages per second per connection (default: %1; burst: twice that).")
+                                         .arg(defaults.maxMessagesPerSecond),
+                                     QStringLiteral("N"));
+    const QCommandLineOption maxUsers(QStringLiteral("max-users"),
+                                      QStringLiteral("Users per session (default: %1).").arg(defaults.maxUsersPerSession),
+                                      QStringLiteral("N"));
+    const QCommandLineOption handshake(QStringLiteral("handshake-timeout-ms"),
+                                       QStringLiteral("WebSocket handshake timeout (default: %1).")
+                                           .arg(defaults.handshakeTimeoutMs),
+                                       QStringLiteral("MS"));
+    const QCommandLineOption keepalive(QStringLiteral("keepalive-ms"),
+                                       QStringLiteral("Ping interval; silent clients are dropped after three "
+                                                      "intervals (default: %1).")
+                                           .arg(defaults.keepaliveIntervalMs),
+                                       QStringLiteral("MS"));
+    const QCommandLineOption sendBuffer(QStringLiteral("max-send-buffer"),
+                                        QStringLiteral("Unread bytes queued per client before it is dropped "
+                                                       "(default: %1).")
+                                            .arg(defaults.maxSendBufferBytes),
+                                        QStringLiteral("BYTES"));
+    const QCommandLineOption history(QStringLiteral("history"),
+                                     QStringLiteral("Messages kept per session for resume (default: %1).")
+                                         .arg(defaults.historyLength),
+                                     QStringLiteral("N"));
+    const QCommandLineOption origin(QStringLiteral("allowed-origin"),
+                                    QStringLiteral("Allow browser connections from ORIGIN (repeatable). By default "
+                                                   "connections carrying an Origin header are refused."),
+                                    QStringLiteral("ORIGIN"));
+    parser.addOptions({host, port, debug, dataDir, maxBytes, maxRate, maxUsers, handshake, keepalive, sendBuffer,
+                       history, origin});
+    if (!parser.parse(arguments)) {
+        *error = parser.errorText();
+        return false;
+    }
+    if (parser.isSet(help) || parser.isSet(version)) {
+        *exitNow = true;
+        if (parser.isSet(help))
+            *error = parser.helpText();
+        else
+            *error = QCoreApplication::applicationName() + QLatin1Char(' ') + QCoreApplication::applicationVersion();
+        return true;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        *error = QStringLiteral("Unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst().left(100));
+        return false;
+    }
+
+    ServerOptions o;
+    o.hostText = parser.value(host).trimmed();
+    if (o.hostText == QLatin1String("localhost")) {
+        o.host = QHostAddress(QHostAddress::LocalHost);
+    } else if (!o.host.setAddress(o.hostText)) {
+        *error = QStringLiteral("Invalid value \"%1\" for --host: expected an IP address such as 0.0.0.0 or 127.0.0.1")
+                     .arg(o.hostText.left(100));
+        return false;
+    }
+    qint64 n = 0;
+    n = o.port;
+    if (!parseNumber(parser, port, 0, 65535, &n, error))
+        return false;
+    o.port = quint16(n);
+    o.debug = parser.isSet(debug);
+    o.config.dataDir = parser.value(dataDir);
+    if (parser.isSet(dataDir) && o.config.dataDir.isEmpty()) {
+        *error = QStringLiteral("--data-dir needs a directory");
+        return false;
+    }
+    n = o.config.maxMessageBytes;
+    if (!parseNumber(parser, maxBytes, 256, qint64(1) << 30, &n, error))
+        return false;
+    o.config.maxMessageBytes = n;
+    n = o.config.maxMessagesPerSecond;
+    if (!parseNumber(parser, maxRate, 1, 1000000, &n, error))
+        return false;
+    if (parser.isSet(maxRate)) {
+        o.config.maxMessagesPerSecond = int(n);
+        o.config.burst = int(2 * n);
+    }
+    n = o.config.maxUsersPerSession;
+    if (!parseNumber(parser, maxUsers, 1, 100000, &n, error))
+        return false;
+    o.config.maxUsersPerSession = int(n);
+    n = o.config.handshakeTimeoutMs;
+    if (!parseNumber(parser, handshake, 100, 600000, &n, error))
+        return false;
+    o.config.handshakeTimeoutMs = int(n);
+    n = o.config.keepaliveIntervalMs;
+    if (!parseNumber(parser, keepalive, 100, 3600000, &n, error))
+        return false;
+    if (parser.isSet(keepalive)) {
+        o.config.keepaliveIntervalMs = int(n);
+        o.config.keepaliveTimeoutMs = int(3 * n);
+    }
+    n = o.config.maxSendBufferBytes;
+    if (!parseNumber(parser, sendBuffer, 1024, qint64(1) << 34, &n, error))
+        return false;
+    o.config.maxSendBufferBytes = n;
+    n = o.config.historyLength;
+    if (!parseNumber(parser, history, 0, 10000000, &n, error))
+        return false;
+    o.config.historyLength = int(n);
+    o.config.allowedOrigins = parser.values(origin);
+    *out = o;
+    return true;
+}
+
+} // namespace Optiverse::Collab

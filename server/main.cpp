@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// optiverse-collab-server: the standalone Optiverse collaboration server.
+#include "CollabServer.h"
+#include "ServerOptions.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <QTextStream>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Optiverse::Collab;
+
+namespace {
+
+int s_signalFds[2] = {-1, -1};
+
+// Async-signal-safe: only write(2). The event loop does the rest.
+extern "C" void onSignal(int signal)
+{
+    const char byte = char(signal);
+    [[maybe_unused]] const ssize_t n = ::write(s_signalFds[0], &byte, 1);
+}
+
+bool installSignalHandlers()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, s_signalFds) != 0)
+        return false;
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return ::sigaction(SIGTERM, &action, nullptr) == 0 && ::sigaction(SIGINT, &action, nullptr) == 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("optiverse-collab-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+
+    ServerOptions options;
+    QString error;
+    bool exitNow = false;
+    if (!ServerOptions::parse(QCoreApplication::arguments(), &options, &error, &exitNow)) {
+        err << "optiverse-collab-server: " << error << "\n"
+            << "Try 'optiverse-collab-server --help' for the options.\n";
+        return 1;
+    }
+    if (exitNow) {
+        out << error << Qt::endl;
+        return 0;
+    }
+    QLoggingCategory::setFilterRules(options.debug ? QStringLiteral("optiverse.*.debug=true")
+                                                   : QStringLiteral("optiverse.*.debug=false"));
+    if (!installSignalHandlers()) {
+        err << "optiverse-collab-server: cannot install signal handlers\n";
+        return 1;
+    }
+
+    CollabServer server(options.config);
+    if (!server.listen(options.host, options.port, &error)) {
+        err << "optiverse-collab-server: " << error << Qt::endl;
+        const bool inUse = error.contains(QLatin1String("already in use"));
+        return inUse ? 2 : 1;
+    }
+
+    bool stopping = false;
+    auto stop = [&] {
+        if (stopping)
+            return;
+        stopping = true;
+        out << "Shutting down..." << Qt::endl;
+        server.close();
+        if (server.connectionCount() == 0) {
+            QCoreApplication::quit();
+            return;
+        }
+        QObject::connect(&server, &CollabServer::connectionCountChanged, &app, [](int count) {
+            if (count == 0)
+                QCoreApplication::quit();
+        });
+        QTimer::singleShot(1500, &app, &QCoreApplication::quit);
+    };
+    QSocketNotifier notifier(s_signalFds[1], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
+        char byte = 0;
+        [[maybe_unused]] const ssize_t n = ::read(s_signalFds[1], &byte, 1);
+        stop();
+    });
+
+    out << "Optiverse collaboration server listening on " << server.address().toString() << ':' << server.port()
+        << Qt::endl;
+    out << "Share one of these URLs with collaborators:" << Qt::endl;
+    for (const QString &url : server.shareUrls())
+        out << "  " << url << Qt::endl;
+    if (!options.config.dataDir.isEmpty())
+        out << "Sessions are stored in " << options.config.dataDir << Qt::endl;
+    out << "Ready." << Qt::endl;
+
+    const int rc = QCoreApplication::exec();
+    return rc;
+}
