@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+#include "HostMainWindow.h"
+
+#include "HostScene.h"
+#include "OpticalItem.h"
+#include "PluginManager.h"
+#include "PluginManagerDialog.h"
+#include "PresenceOverlay.h"
+#include "PropertiesDialog.h"
+
+#include <optiverse/iplugin.h>
+#include <optiverse/ipresencehost.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QGraphicsView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QUndoStack>
+
+using Optiverse::ChangeOrigin;
+
+HostMainWindow::HostMainWindow(QWidget *parent)
+    : QMainWindow(parent),
+      m_scene(new HostScene(this)),
+      m_view(new QGraphicsView(m_scene->graphicsScene(), this)),
+      m_presence(new PresenceOverlay(m_scene, m_view, this)),
+      m_plugins(new PluginManager(this, this))
+{
+    setWindowTitle(tr("Optiverse Host Stub"));
+    resize(1000, 700);
+    m_view->setDragMode(QGraphicsView::RubberBandDrag);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->scale(3.0, 3.0); // 1 mm = 3 px: optics are ~25 mm
+    m_view->centerOn(0, 0);
+    setCentralWidget(m_view);
+    createMenus();
+    statusBar()->showMessage(tr("Ready"), 2000);
+
+    // Skip repaint work while a plugin loads a large scene.
+    connect(m_scene, &HostScene::bulkChangeStarted, this, [this] { m_view->setUpdatesEnabled(false); });
+    connect(m_scene, &HostScene::bulkChangeFinished, this, [this] { m_view->setUpdatesEnabled(true); });
+    // Overlays belong to the plugin that drew them.
+    connect(m_plugins, &PluginManager::pluginUnloaded, m_presence, &PresenceOverlay::clearAll);
+    connect(m_scene->graphicsScene(), &QGraphicsScene::selectionChanged, this, &HostMainWindow::updateActions);
+    updateActions();
+}
+
+HostMainWindow::~HostMainWindow()
+{
+    // Plugins first (they may still call IHost), then overlays, then the scene.
+    m_plugins->shutdownAll();
+    delete m_presence;
+    m_presence = nullptr;
+    const QList<QWidget *> leftovers = m_statusWidgetParents.keys();
+    for (QWidget *widget : leftovers)
+        removeStatusWidget(widget); // a plugin that forgot: don't delete its widget
+}
+
+void HostMainWindow::closeEvent(QCloseEvent *event)
+{
+    m_plugins->shutdownAll();
+    QMainWindow::closeEvent(event);
+}
+
+void HostMainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *undo = m_scene->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction *redo = m_scene->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    m_deleteAction = edit->addAction(tr("&Delete"), this, &HostMainWindow::deleteSelection);
+    m_deleteAction->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
+    m_deleteAction->setShortcutContext(Qt::WindowShortcut);
+    m_propertiesAction = edit->addAction(tr("Edit &Properties…"), this, &HostMainWindow::editProperties);
+
+    QMenu *insert = menuBar()->addMenu(tr("&Insert"));
+    const QList<QPair<QString, QString>> types{
+        {QStringLiteral("source"), tr("&Source")},   {QStringLiteral("lens"), tr("&Lens")},
+        {QStringLiteral("mirror"), tr("&Mirror")},   {QStringLiteral("beamsplitter"), tr("&Beamsplitter")},
+        {QStringLiteral("dichroic"), tr("&Dichroic")}, {QStringLiteral("waveplate"), tr("&Waveplate")},
+        {QStringLiteral("slm"), tr("S&LM")},         {QStringLiteral("ruler"), tr("&Ruler")},
+        {QStringLiteral("text"), tr("&Text")}};
+    for (const auto &t : types) {
+        const QString type = t.first;
+        QAction *a = insert->addAction(t.second, this, [this, type] { insertItemAtViewCentre(type); });
+        m_insertActions.insert(type, a);
+    }
+
+    QMenu *plugins = menuBar()->addMenu(tr("&Plugins"));
+    plugins->addAction(tr("&Manage Plugins…"), this, [this] {
+        PluginManagerDialog dialog(m_plugins, this);
+        dialog.exec();
+    });
+
+    m_helpMenu = menuBar()->addMenu(tr("&Help"));
+    m_helpMenu->addAction(tr("&About"), this, [this] {
+        QMessageBox::about(this, tr("About Optiverse Host Stub"),
+                           tr("<b>Optiverse Host Stub</b> %1<p>A minimal host for the Optiverse "
+                              "plugin interface (%2).")
+                               .arg(QApplication::applicationVersion(),
+                                    QStringLiteral(OPTIVERSE_IPLUGIN_IID)));
+    });
+}
+
+void HostMainWindow::updateActions()
+{
+    const int selected = int(m_scene->selectedUuids().size());
+    m_deleteAction->setEnabled(selected > 0);
+    m_propertiesAction->setEnabled(selected == 1);
+}
+
+bool HostMainWindow::insertItemAtViewCentre(const QString &type, QString *errorString)
+{
+    const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
+    const Optiverse::SceneItem item{QUuid::createUuid(), type,
+                                    QJsonObject{{OpticalItem::xKey(), centre.x()},
+                                                {OpticalItem::yKey(), centre.y()}}};
+    return m_scene->addItem(item, ChangeOrigin::Local, errorString);
+}
+
+void HostMainWindow::deleteSelection()
+{
+    const QList<QUuid> selected = m_scene->selectedUuids();
+    if (selected.isEmpty())
+        return;
+    QUndoStack *stack = m_scene->undoStack();
+    stack->beginMacro(tr("Delete %n item(s)", nullptr, int(selected.size())));
+    for (const QUuid &uuid : selected)
+        m_scene->removeItem(uuid, ChangeOrigin::Local, nullptr);
+    stack->endMacro();
+}
+
+void HostMainWindow::editProperties()
+{
+    const QList<QUuid> selected = m_scene->selectedUuids();
+    if (selected.size() != 1)
+        return;
+    PropertiesDialog dialog(m_scene->item(selected.first()), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QString error;
+    // The item may have been removed remotely while the dialog was open.
+    if (!m_scene->updateItem(selected.first(), dialog.changes(), ChangeOrigin::Local, &error))
+        QMessageBox::warning(this, tr("Edit Properties"), error);
+}
+
+QMainWindow *HostMainWindow::mainWindow() const
+{
+    return const_cast<HostMainWindow *>(this);
+}
+
+void HostMainWindow::addMenu(QMenu *menu)
+{
+    if (!menu)
+        return;
+    menuBar()->insertMenu(m_helpMenu->menuAction(), menu); // does not take ownership
+}
+
+void HostMainWindow::removeMenu(QMenu *menu)
+{
+    if (menu)
+        menuBar()->removeAction(menu->menuAction());
+}
+
+void HostMainWindow::addStatusWidget(QWidget *widget)
+{
+    if (!widget || m_statusWidgetParents.contains(widget))
+        return;
+    m_statusWidgetParents.insert(widget, widget->parentWidget());
+    statusBar()->addPermanentWidget(widget);
+    widget->show();
+}
+
+void HostMainWindow::removeStatusWidget(QWidget *widget)
+{
+    if (!widget || !m_statusWidgetParents.contains(widget))
+        return;
+    statusBar()->removeWidget(widget); // hides it, does not delete it
+    widget->hide();
+    widget->setParent(m_statusWidgetParents.take(widget)); // back to the plugin's own parent (or none)
+}
+
+Optiverse::IScene *HostMainWindow::scene() const
+{
+    return m_scene;
+}
+
+void *HostMainWindow::queryInterface(const char *iid) const
+{
+    if (iid && m_presence && qstrcmp(iid, OPTIVERSE_IPRESENCEHOST_IID) == 0)
+        return static_cast<Optiverse::IPresenceHost *>(m_presence);
+    return nullptr;
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optiverse/ihost.h>
+
+#include <QHash>
+#include <QMainWindow>
+#include <QPointer>
+
+class HostScene;
+class PluginManager;
+class PresenceOverlay;
+class QAction;
+class QGraphicsView;
+class QMenu;
+
+/**
+ * The host's main window and its IHost.
+ *
+ * Plugins get menus (inserted before Help) and permanent status-bar widgets
+ * through IHost; both stay owned by the plugin, so removal never deletes
+ * them. Closing the window shuts all plugins down (reverse load order) while
+ * everything they might touch is still alive.
+ */
+class HostMainWindow : public QMainWindow, public Optiverse::IHost
+{
+    Q_OBJECT
+public:
+    explicit HostMainWindow(QWidget *parent = nullptr);
+    ~HostMainWindow() override;
+
+    // IHost
+    QMainWindow *mainWindow() const override;
+    void addMenu(QMenu *menu) override;
+    void removeMenu(QMenu *menu) override;
+    void addStatusWidget(QWidget *widget) override;
+    void removeStatusWidget(QWidget *widget) override;
+    Optiverse::IScene *scene() const override;
+    void *queryInterface(const char *iid) const override;
+
+    HostScene *hostScene() const { return m_scene; }
+    QGraphicsView *view() const { return m_view; }
+    PresenceOverlay *presence() const { return m_presence; }
+    PluginManager *pluginManager() const { return m_plugins; }
+    QMenu *helpMenu() const { return m_helpMenu; }
+    /// The Insert action that adds an item of @p type (tests trigger it).
+    QAction *insertAction(const QString &type) const { return m_insertActions.value(type); }
+    QAction *deleteAction() const { return m_deleteAction; }
+    QAction *propertiesAction() const { return m_propertiesAction; }
+
+    /// Adds a new @p type item (defaults) at the centre of the view, as a local edit.
+    bool insertItemAtViewCentre(const QString &type, QString *errorString = nullptr);
+    /// Removes the selected items as one undo step.
+    void deleteSelection();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+    void editProperties();
+    void updateActions();
+
+    HostScene *m_scene;
+    QGraphicsView *m_view;
+    PresenceOverlay *m_presence;
+    PluginManager *m_plugins;
+    QMenu *m_helpMenu = nullptr;
+    QAction *m_deleteAction = nullptr;
+    QAction *m_propertiesAction = nullptr;
+    QHash<QString, QAction *> m_insertActions;
+    // Where each plugin status widget lived before we took it, to hand it
+    // back on removal (the status bar would otherwise delete it with us).
+    QHash<QWidget *, QPointer<QWidget>> m_statusWidgetParents;
+};

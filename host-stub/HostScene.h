@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "OpticalItem.h"
+
+#include <optiverse/iscene.h>
+#include <optiverse/isceneobserver.h>
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QUuid>
+
+class QGraphicsScene;
+class QUndoStack;
+
+/**
+ * The host's IScene: a QGraphicsScene of OpticalItems plus the command API.
+ *
+ * Local commands are pushed on the QUndoStack (the command's redo() applies
+ * them); Remote ones are applied directly, so the stack only ever holds the
+ * local user's edits. The apply*() methods are the single place where the
+ * scene changes and observers are told, used by both paths and by undo/redo.
+ */
+class HostScene : public QObject, public Optiverse::IScene
+{
+    Q_OBJECT
+public:
+    explicit HostScene(QObject *parent = nullptr);
+    ~HostScene() override;
+
+    // IScene
+    QList<Optiverse::SceneItem> items() const override;
+    Optiverse::SceneItem item(const QUuid &uuid) const override;
+    bool addItem(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin,
+                 QString *errorString) override;
+    bool moveItem(const QUuid &uuid, double xMm, double yMm, double angleDeg,
+                  Optiverse::ChangeOrigin origin, QString *errorString) override;
+    bool updateItem(const QUuid &uuid, const QJsonObject &data, Optiverse::ChangeOrigin origin,
+                    QString *errorString) override;
+    bool removeItem(const QUuid &uuid, Optiverse::ChangeOrigin origin,
+                    QString *errorString) override;
+    void addObserver(Optiverse::ISceneObserver *observer) override;
+    void removeObserver(Optiverse::ISceneObserver *observer) override;
+    void beginBulkChange() override;
+    void endBulkChange() override;
+
+    QGraphicsScene *graphicsScene() const { return m_scene; }
+    QUndoStack *undoStack() const { return m_undoStack; }
+    OpticalItem *findItem(const QUuid &uuid) const { return m_items.value(uuid); }
+    int count() const { return int(m_items.size()); }
+    bool isInBulkChange() const { return m_bulkDepth > 0; }
+    /// UUIDs of the selected items, sorted.
+    QList<QUuid> selectedUuids() const;
+
+    /// {"items":[{"item_uuid","item_type","data"}]} sorted by item_uuid (for --dump-scene).
+    QJsonObject toJson() const;
+    /// The uuid as written in dumps and scripts: no braces.
+    static QString uuidText(const QUuid &uuid);
+
+    // Direct application + notification; return false (changing nothing) when
+    // the item is missing (add: already present). Used by undo commands.
+    bool applyAdd(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin);
+    bool applyMove(const QUuid &uuid, const OpticalItem::Pose &pose,
+                   Optiverse::ChangeOrigin origin, bool notifyIfUnchanged = false);
+    /// Sets the keys of @p set and removes @p remove; reports only keys that really changed.
+    bool applyPatch(const QUuid &uuid, const QJsonObject &set, const QStringList &remove,
+                    Optiverse::ChangeOrigin origin);
+    bool applyRemove(const QUuid &uuid, Optiverse::ChangeOrigin origin);
+
+    /// Called by OpticalItem when the mouse moved it (interactive drag).
+    void itemDraggedByUser(OpticalItem *item);
+
+signals:
+    void bulkChangeStarted();
+    void bulkChangeFinished();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    template<typename F>
+    void notify(F &&hook);
+    void finishUserDrag();
+    bool validateData(const QString &type, const QJsonObject &data, QString *errorString) const;
+
+    QGraphicsScene *m_scene;
+    QUndoStack *m_undoStack;
+    QHash<QUuid, OpticalItem *> m_items; // O(1) lookup for every command
+    QList<Optiverse::ISceneObserver *> m_observers;
+    QHash<QUuid, OpticalItem::Pose> m_dragStart; // items being dragged -> pose at press
+    int m_bulkDepth = 0;
+};

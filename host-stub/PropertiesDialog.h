@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optiverse/sceneitem.h>
+
+#include <QDialog>
+#include <QHash>
+
+class QWidget;
+
+/**
+ * Edit Properties…: one field per data key (numbers as QDoubleSpinBox,
+ * strings as QLineEdit, booleans as QCheckBox). changes() returns only the
+ * keys the user actually changed, ready for IScene::updateItem().
+ */
+class PropertiesDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit PropertiesDialog(const Optiverse::SceneItem &item, QWidget *parent = nullptr);
+
+    /// The editor of @p key (tests fill fields through it), or null.
+    QWidget *editor(const QString &key) const { return m_editors.value(key); }
+    QJsonObject changes() const;
+
+private:
+    Optiverse::SceneItem m_item;
+    QHash<QString, QWidget *> m_editors;
+};
