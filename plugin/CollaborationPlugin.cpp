@@ -21,11 +21,9 @@ namespace Optiverse::Collab {
 
 CollaborationPlugin::CollaborationPlugin() = default;
 
-CollaborationPlugin::~CollaborationPlugin()
-{
-    if (m_host) // the host unloaded us without shutdown(): still leave nothing behind
-        shutdown();
-}
+// The host calls shutdown() while it is still alive; by the time the library
+// is unloaded the host may be gone, so the destructor must not touch it.
+CollaborationPlugin::~CollaborationPlugin() = default;
 
 bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, QString *errorString)
 {

@@ -1,18 +1,23 @@
-# The Collaboration plugin module, loaded by hosts with QPluginLoader.
-qt_add_plugin(optiverse_collaboration SHARED
-    CollaborationPlugin.h CollaborationPlugin.cpp
+# User-facing parts (session controller, dialog, status widget, presence) as a
+# static library, so tests can drive them directly.
+add_library(optiverse_ui STATIC
     CollaborationSession.h CollaborationSession.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
     ui/StatusWidget.h ui/StatusWidget.cpp
     ui/UserColor.h ui/UserColor.cpp)
-target_include_directories(optiverse_collaboration PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui)
-target_link_libraries(optiverse_collaboration PRIVATE optiverse_sync optiverse_server Qt6::Widgets)
-set_target_properties(optiverse_collaboration PROPERTIES
-    LIBRARY_OUTPUT_DIRECTORY ${OPTIVERSE_PLUGIN_OUTPUT_DIR}
-    AUTOMOC_DEPEND_FILTERS "Q_PLUGIN_METADATA;\"([^\"]+)\"")
+target_include_directories(optiverse_ui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui)
+target_link_libraries(optiverse_ui PUBLIC optiverse_sync optiverse_server Qt6::Widgets)
+optiverse_strict(optiverse_ui)
+
+# The Collaboration plugin module, loaded by hosts with QPluginLoader.
+qt_add_plugin(optiverse_collaboration SHARED CLASS_NAME CollaborationPlugin)
+target_sources(optiverse_collaboration PRIVATE CollaborationPlugin.h CollaborationPlugin.cpp)
+target_link_libraries(optiverse_collaboration PRIVATE optiverse_ui)
+set_target_properties(optiverse_collaboration PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${OPTIVERSE_PLUGIN_OUTPUT_DIR})
 # Q_PLUGIN_METADATA embeds the top-level metadata.json: rebuild when it changes.
 set_property(TARGET optiverse_collaboration APPEND PROPERTY AUTOGEN_TARGET_DEPENDS ${PROJECT_SOURCE_DIR}/metadata.json)
 optiverse_strict(optiverse_collaboration)
+include(GNUInstallDirs)
 install(TARGETS optiverse_collaboration LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/optiverse/plugins)

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: MIT
+// Sessions, identity, host role, ordering, state, resume and the original
+// (capability-less) client behaviour of CollabServer.
+#include "ServerFixture.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace TestSupport;
+using Optiverse::Collab::ServerConfig;
+
+namespace {
+QJsonObject pose(double x, double y, double a = 0)
+{
+    return {{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), y}, {QLatin1String("angle_deg"), a}};
+}
+QStringList itemIds(const QJsonObject &fullState)
+{
+    QStringList ids;
+    for (const QJsonValue &v : fullState.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray())
+        ids.append(v.toObject().value(QLatin1String("item_id")).toString());
+    return ids;
+}
+QJsonObject itemOf(const QJsonObject &fullState, const QString &id)
+{
+    for (const QJsonValue &v : fullState.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
+        if (v.toObject().value(QLatin1String("item_id")).toString() == id)
+            return v.toObject();
+    }
+    return {};
+}
+} // namespace
+
+class TestServerSessions : public QObject
+{
+    Q_OBJECT
+    ServerFixture f;
+
+private slots:
+    void init() { QVERIFY(f.start()); }
+    void cleanup() { f.stop(); }
+
+    void ackAndCapabilitiesHeader()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("alice"));
+        QVERIFY(a);
+        const QJsonObject ack = a->ack();
+        QCOMPARE(ack.value(QLatin1String("session_id")).toString(), QStringLiteral("s"));
+        QCOMPARE(ack.value(QLatin1String("user_id")).toString(), QStringLiteral("alice"));
+        QCOMPARE(ack.value(QLatin1String("display_name")).toString(), QStringLiteral("alice"));
+        QVERIFY(ack.value(QLatin1String("is_host")).toBool());
+        QCOMPARE(ack.value(QLatin1String("seq")).toInteger(-1), 0);
+        QVERIFY(ack.value(QLatin1String("capabilities")).toArray().contains(QStringLiteral("seq")));
+        QCOMPARE(ack.value(QLatin1String("users")).toArray().size(), 1);
+        // Qt 6.4 exposes the handshake's raw headers on the server side: a
+        // client that declares "seq" gets its own command echoed.
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("i1"), pose(1, 2), QStringLiteral("lens"), 7));
+        QVERIFY(a->waitFor(QStringLiteral("command")));
+        const QJsonObject echo = a->last(QStringLiteral("command"));
+        QCOMPARE(echo.value(QLatin1String("seq")).toInteger(), 1);
+        QCOMPARE(echo.value(QLatin1String("client_seq")).toInteger(), 7);
+        QCOMPARE(echo.value(QLatin1String("user_id")).toString(), QStringLiteral("alice")); // overwritten
+        QCOMPARE(f.server->connectionCount(), 1);
+        QCOMPARE(f.server->sessionCount(), 1);
+    }
+
+    void sessionIsolation()
+    {
+        Client *a1 = f.join(QStringLiteral("one"), QStringLiteral("a"));
+        Client *a2 = f.join(QStringLiteral("one"), QStringLiteral("b"));
+        Client *b1 = f.join(QStringLiteral("two"), QStringLiteral("c"));
+        QVERIFY(a1 && a2 && b1);
+        QVERIFY(b1->ack().value(QLatin1String("is_host")).toBool()); // own session, own host
+        QCOMPARE(b1->ack().value(QLatin1String("users")).toArray().size(), 1);
+        a1->send(command(QStringLiteral("add_item"), QStringLiteral("x"), pose(0, 0)));
+        b1->send(command(QStringLiteral("add_item"), QStringLiteral("y"), pose(0, 0)));
+        QVERIFY(a2->waitFor(QStringLiteral("command")));
+        QVERIFY(b1->waitFor(QStringLiteral("command")));
+        // Round trip to be sure nothing else is in flight.
+        a2->send(QJsonObject{{QLatin1String("type"), QLatin1String("ping")}});
+        b1->send(QJsonObject{{QLatin1String("type"), QLatin1String("ping")}});
+        QVERIFY(a2->waitFor(QStringLiteral("pong")));
+        QVERIFY(b1->waitFor(QStringLiteral("pong")));
+        QCOMPARE(a2->count(QStringLiteral("command")), 1);
+        QCOMPARE(a2->last(QStringLiteral("command")).value(QLatin1String("command")).toObject()
+                     .value(QLatin1String("item_id")).toString(), QStringLiteral("x"));
+        QCOMPARE(b1->count(QStringLiteral("command")), 1); // its own echo only
+        QCOMPARE(b1->count(QStringLiteral("user:joined")), 0);
+        QCOMPARE(a1->count(QStringLiteral("user:joined")), 1);
+        // Each session has its own sequence and state.
+        QCOMPARE(b1->last(QStringLiteral("command")).value(QLatin1String("seq")).toInteger(), 1);
+        b1->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
+        QVERIFY(b1->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemIds(b1->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("y")});
+        QCOMPARE(f.server->sessionCount(), 2);
+    }
+
+    void duplicateNames()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("bob"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("bob"));
+        Client *c = f.join(QStringLiteral("s"), QStringLiteral("bob"));
+        QVERIFY(a && b && c);
+        QCOMPARE(a->userId(), QStringLiteral("bob"));
+        QCOMPARE(b->userId(), QStringLiteral("bob-2"));
+        QCOMPARE(c->userId(), QStringLiteral("bob-3"));
+        QCOMPARE(b->ack().value(QLatin1String("display_name")).toString(), QStringLiteral("bob"));
+        QVERIFY(a->waitFor(QStringLiteral("user:joined"), 2));
+        QCOMPARE(a->ofType(QStringLiteral("user:joined")).at(0).value(QLatin1String("user_id")).toString(),
+                 QStringLiteral("bob-2"));
+        c->send(command(QStringLiteral("add_item"), QStringLiteral("i"), pose(1, 1)));
+        QVERIFY(a->waitFor(QStringLiteral("command")));
+        QVERIFY(b->waitFor(QStringLiteral("command")));
+        QCOMPARE(a->last(QStringLiteral("command")).value(QLatin1String("user_id")).toString(), QStringLiteral("bob-3"));
+        // After bob leaves, a new "bob" gets the free name again.
+        a->socket.close();
+        QVERIFY(b->waitFor(QStringLiteral("user:left")));
+        Client *d = f.join(QStringLiteral("s"), QStringLiteral("bob"));
+        QVERIFY(d);
+        QCOMPARE(d->userId(), QStringLiteral("bob"));
+    }
+
+    void hostHandOver()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        Client *c = f.join(QStringLiteral("s"), QStringLiteral("c"));
+        QVERIFY(a && b && c);
+        QVERIFY(a->ack().value(QLatin1String("is_host")).toBool());
+        QVERIFY(!b->ack().value(QLatin1String("is_host")).toBool());
+        a->socket.close();
+        QVERIFY(c->waitFor(QStringLiteral("host:changed")));
+        QVERIFY(b->waitFor(QStringLiteral("host:changed")));
+        QCOMPARE(c->last(QStringLiteral("host:changed")).value(QLatin1String("user_id")).toString(), QStringLiteral("b"));
+        QCOMPARE(c->last(QStringLiteral("user:left")).value(QLatin1String("user_id")).toString(), QStringLiteral("a"));
+        Client *d = f.join(QStringLiteral("s"), QStringLiteral("d"));
+        QVERIFY(d);
+        const QJsonArray users = d->ack().value(QLatin1String("users")).toArray();
+        QCOMPARE(users.size(), 3);
+        for (const QJsonValue &u : users) {
+            QCOMPARE(u.toObject().value(QLatin1String("is_host")).toBool(),
+                     u.toObject().value(QLatin1String("user_id")).toString() == QLatin1String("b"));
+        }
+    }
+
+    void lateJoinAfterEveryoneLeft()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("i1"), pose(1, 2)));
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("i2"), pose(3, 4)));
+        a->send(command(QStringLiteral("move_item"), QStringLiteral("i1"), pose(10, 20, 45)));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 3));
+        a->socket.close();
+        QTRY_COMPARE(f.server->connectionCount(), 0);
+
+        // Capable: nothing pushed, asks with sync:request.
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(b);
+        QVERIFY(b->ack().value(QLatin1String("is_host")).toBool());
+        QCOMPARE(b->ack().value(QLatin1String("seq")).toInteger(), 3);
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("ping")}});
+        QVERIFY(b->waitFor(QStringLiteral("pong")));
+        QCOMPARE(b->count(QStringLiteral("sync:full_state")), 0);
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
+        const QJsonObject state = b->last(QStringLiteral("sync:full_state"));
+        QCOMPARE(itemIds(state), (QStringList{QStringLiteral("i1"), QStringLiteral("i2")}));
+        QCOMPARE(state.value(QLatin1String("seq")).toInteger(), 3);
+        QCOMPARE(state.value(QLatin1String("state")).toObject().value(QLatin1String("version")).toInteger(), 3);
+        const QJsonObject i1 = itemOf(state, QStringLiteral("i1"));
+        QCOMPARE(i1.value(QLatin1String("item_type")).toString(), QStringLiteral("lens"));
+        QCOMPARE(i1.value(QLatin1String("data")).toObject(), pose(10, 20, 45));
+        b->socket.close();
+        QTRY_COMPARE(f.server->connectionCount(), 0);
+
+        // Original: the state is pushed right after the ack.
+        Client *c = f.joinOriginal(QStringLiteral("s"), QStringLiteral("c"));
+        QVERIFY(c);
+        QVERIFY(c->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(c->messages.at(0).value(QLatin1String("type")).toString(), QStringLiteral("connection:ack"));
+        QCOMPARE(c->messages.at(1).value(QLatin1String("type")).toString(), QStringLiteral("sync:full_state"));
+        QCOMPARE(itemIds(c->messages.at(1)), (QStringList{QStringLiteral("i1"), QStringLiteral("i2")}));
+        QVERIFY(c->messages.at(1).value(QLatin1String("from_server")).toBool());
+    }
+
+    void oneOrderUnderConcurrentSenders()
+    {
+        constexpr int Clients = 4;
+        constexpr int PerClient = 50;
+        QList<Client *> cs;
+        for (int i = 0; i < Clients; ++i) {
+            Client *c = f.join(QStringLiteral("s"), QStringLiteral("u%1").arg(i));
+            QVERIFY(c);
+            cs.append(c);
+        }
+        for (int n = 0; n < PerClient; ++n) {
+            for (int i = 0; i < Clients; ++i)
+                cs[i]->send(command(QStringLiteral("add_item"), QStringLiteral("u%1-%2").arg(i).arg(n), pose(n, i)));
+        }
+        for (Client *c : cs)
+            QVERIFY(c->waitFor(QStringLiteral("command"), Clients * PerClient, 15000));
+        const QList<qint64> reference = cs[0]->commandSeqs();
+        QCOMPARE(reference.size(), Clients * PerClient);
+        for (int k = 0; k < reference.size(); ++k)
+            QCOMPARE(reference[k], qint64(k + 1)); // strictly increasing, gap-free
+        QList<QString> order;
+        for (const QJsonObject &m : cs[0]->ofType(QStringLiteral("command")))
+            order.append(m.value(QLatin1String("command")).toObject().value(QLatin1String("item_id")).toString());
+        for (Client *c : cs) {
+            QCOMPARE(c->commandSeqs(), reference);
+            QList<QString> o;
+            for (const QJsonObject &m : c->ofType(QStringLiteral("command")))
+                o.append(m.value(QLatin1String("command")).toObject().value(QLatin1String("item_id")).toString());
+            QCOMPARE(o, order);
+        }
+    }
+
+    void stateRules()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(a && b);
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("i"), pose(1, 1), QStringLiteral("lens"), 1));
+        QVERIFY(b->waitFor(QStringLiteral("command")));
+        // Adding an existing id: rejected, not relayed.
+        b->send(command(QStringLiteral("add_item"), QStringLiteral("i"), pose(9, 9), QStringLiteral("lens"), 5));
+        QVERIFY(b->waitFor(QStringLiteral("command:rejected")));
+        QCOMPARE(b->last(QStringLiteral("command:rejected")).value(QLatin1String("client_seq")).toInteger(), 5);
+        QCOMPARE(b->last(QStringLiteral("command:rejected")).value(QLatin1String("item_id")).toString(), QStringLiteral("i"));
+        // update merges only changed keys.
+        QJsonObject upd = command(QStringLiteral("update_item"), QStringLiteral("i"),
+                                  {{QLatin1String("focal_mm"), 100}, {QLatin1String("x_mm"), 555}});
+        QJsonObject cmd = upd.value(QLatin1String("command")).toObject();
+        cmd.insert(QLatin1String("changed_keys"), QJsonArray{QStringLiteral("focal_mm")});
+        upd.insert(QLatin1String("command"), cmd);
+        b->send(upd);
+        // A removal beats concurrent moves: nothing comes back to life.
+        a->send(command(QStringLiteral("remove_item"), QStringLiteral("i"), {}, QStringLiteral("lens"), 2));
+        b->send(command(QStringLiteral("move_item"), QStringLiteral("i"), pose(5, 5), QStringLiteral("lens"), 6));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 3)); // add echo, b's update, own remove
+        QVERIFY(b->waitFor(QStringLiteral("command"), 3) || b->waitFor(QStringLiteral("command:rejected"), 2));
+        QTRY_VERIFY(b->count(QStringLiteral("command:rejected")) + b->count(QStringLiteral("command")) >= 5);
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
+        QVERIFY(itemIds(b->last(QStringLiteral("sync:full_state"))).isEmpty());
+        // The move was never relayed to a.
+        for (const QJsonObject &m : a->ofType(QStringLiteral("command")))
+            QVERIFY(m.value(QLatin1String("command")).toObject().value(QLatin1String("action")).toString()
+                    != QLatin1String("move_item"));
+    }
+
+    void updateMergesPerKey()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("i"),
+                        {{QLatin1String("x_mm"), 1}, {QLatin1String("focal_mm"), 50}, {QLatin1String("name"), QLatin1String("L1")}}));
+        QJsonObject upd = command(QStringLiteral("update_item"), QStringLiteral("i"),
+                                  {{QLatin1String("focal_mm"), 100}, {QLatin1String("x_mm"), 555}});
+        QJsonObject cmd = upd.value(QLatin1String("command")).toObject();
+        cmd.insert(QLatin1String("changed_keys"), QJsonArray{QStringLiteral("focal_mm")});
+        upd.insert(QLatin1String("command"), cmd);
+        a->send(upd);
+        a->send(command(QStringLiteral("update_item"), QStringLiteral("i"), {{QLatin1String("name"), QLatin1String("L2")}}));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 3));
+        a->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
+        QVERIFY(a->waitFor(QStringLiteral("sync:full_state")));
+        const QJsonObject data = itemOf(a->last(QStringLiteral("sync:full_state")), QStringLiteral("i"))
+                                     .value(QLatin1String("data")).toObject();
+        QCOMPARE(data.value(QLatin1String("x_mm")).toDouble(), 1.0);
+        QCOMPARE(data.value(QLatin1String("focal_mm")).toDouble(), 100.0);
+        QCOMPARE(data.value(QLatin1String("name")).toString(), QStringLiteral("L2"));
+    }
+
+    void resumeFromSeq()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        for (int i = 0; i < 10; ++i)
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("i%1").arg(i), pose(i, i)));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 10));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(b);
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 6}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:caught_up")));
+        QCOMPARE(b->commandSeqs(), (QList<qint64>{7, 8, 9, 10}));
+        QCOMPARE(b->last(QStringLiteral("sync:caught_up")).value(QLatin1String("seq")).toInteger(), 10);
+        // The caught_up comes after the replayed commands.
+        QCOMPARE(b->messages.last().value(QLatin1String("type")).toString(), QStringLiteral("sync:caught_up"));
+        // Up to date already: just caught_up.
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 10}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:caught_up"), 2));
+        QCOMPARE(b->count(QStringLiteral("command")), 4);
+        // Ahead of the server (e.g. another server): full state.
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 99}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
+    }
+
+    void resumeTooFarBehind()
+    {
+        f.stop();
+        ServerConfig config;
+        config.historyLength = 5;
+        QVERIFY(f.start(config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        for (int i = 0; i < 12; ++i)
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("i%1").arg(i, 2, 10, QLatin1Char('0')), pose(i, i)));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 12));
+        a->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 3}});
+        QVERIFY(a->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(a->count(QStringLiteral("sync:caught_up")), 0);
+        const QJsonObject state = a->last(QStringLiteral("sync:full_state"));
+        QCOMPARE(state.value(QLatin1String("seq")).toInteger(), 12);
+        QCOMPARE(itemIds(state).size(), 12);
+        QCOMPARE(itemIds(state).first(), QStringLiteral("i00")); // sorted
+        // Just inside the window: replay.
+        a->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 7}});
+        QVERIFY(a->waitFor(QStringLiteral("sync:caught_up")));
+        QCOMPARE(a->count(QStringLiteral("command")), 12 + 5);
+    }
+
+    void fullStatePush()
+    {
+        Client *host = f.join(QStringLiteral("s"), QStringLiteral("host"));
+        Client *other = f.join(QStringLiteral("s"), QStringLiteral("other"), QByteArray());
+        QVERIFY(host && other);
+        const QJsonObject push{
+            {QLatin1String("type"), QLatin1String("sync:full_state")},
+            {QLatin1String("state"),
+             QJsonObject{{QLatin1String("items"),
+                          QJsonArray{QJsonObject{{QLatin1String("item_id"), QLatin1String("p1")},
+                                                 {QLatin1String("item_type"), QLatin1String("mirror")},
+                                                 {QLatin1String("data"), pose(1, 1)}}}},
+                         {QLatin1String("version"), 0}}}};
+        host->send(push);
+        QVERIFY(host->waitFor(QStringLiteral("sync:caught_up")));
+        QCOMPARE(host->last(QStringLiteral("sync:caught_up")).value(QLatin1String("seq")).toInteger(), 1);
+        QVERIFY(other->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemIds(other->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("p1")});
+        QCOMPARE(other->last(QStringLiteral("sync:full_state")).value(QLatin1String("state")).toObject()
+                     .value(QLatin1String("version")).toInteger(), 1);
+        // A non-host may not replace a non-empty state.
+        other->send(push);
+        QVERIFY(other->waitFor(QStringLiteral("error")));
+        QCOMPARE(other->last(QStringLiteral("error")).value(QLatin1String("message")).toString(),
+                 QStringLiteral("only the host can replace the session state"));
+        QCOMPARE(host->count(QStringLiteral("sync:full_state")), 0);
+        // History was cleared by the replacement: resume falls back to full state.
+        host->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 0}});
+        QVERIFY(host->waitFor(QStringLiteral("sync:full_state")));
+    }
+
+    void presenceRelay()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        Client *seqOnly = f.join(QStringLiteral("s"), QStringLiteral("c"), QByteArrayLiteral("seq"));
+        Client *orig = f.joinOriginal(QStringLiteral("s"), QStringLiteral("d"));
+        QVERIFY(a && b && seqOnly && orig);
+        a->send(QJsonObject{{QLatin1String("type"), QLatin1String("presence")},
+                            {QLatin1String("user_id"), QLatin1String("mallory")},
+                            {QLatin1String("pointer"), QJsonObject{{QLatin1String("x_mm"), 1}, {QLatin1String("y_mm"), 2}}},
+                            {QLatin1String("selection"), QJsonArray{QStringLiteral("i1")}}});
+        QVERIFY(b->waitFor(QStringLiteral("presence")));
+        QCOMPARE(b->last(QStringLiteral("presence")).value(QLatin1String("user_id")).toString(), QStringLiteral("a"));
+        QVERIFY(!b->last(QStringLiteral("presence")).contains(QLatin1String("seq")));
+        for (Client *c : {seqOnly, orig, a}) {
+            c->send(QJsonObject{{QLatin1String("type"), QLatin1String("ping")}});
+            QVERIFY(c->waitFor(QStringLiteral("pong")));
+            QCOMPARE(c->count(QStringLiteral("presence")), 0);
+        }
+    }
+
+    void originalClientLegacyBehaviour()
+    {
+        Client *o = f.joinOriginal(QStringLiteral("s"), QStringLiteral("orig"));
+        Client *n = f.join(QStringLiteral("s"), QStringLiteral("new"));
+        QVERIFY(o && n);
+        QVERIFY(o->ack().value(QLatin1String("is_host")).toBool());
+        QVERIFY(o->ack().value(QLatin1String("users")).isArray());
+        QVERIFY(o->waitFor(QStringLiteral("user:joined")));
+        QCOMPARE(o->last(QStringLiteral("user:joined")).value(QLatin1String("user_id")).toString(), QStringLiteral("new"));
+        // Legacy command: relayed to others (shape kept, extra fields only), never echoed.
+        QJsonObject legacy = command(QStringLiteral("add_item"), QStringLiteral("uuid-1"), pose(1, 2));
+        legacy.insert(QLatin1String("user_id"), QLatin1String("orig"));
+        o->send(legacy);
+        QVERIFY(n->waitFor(QStringLiteral("command")));
+        const QJsonObject relayed = n->last(QStringLiteral("command"));
+        QCOMPARE(relayed.value(QLatin1String("command")).toObject(), legacy.value(QLatin1String("command")).toObject());
+        QCOMPARE(relayed.value(QLatin1String("timestamp")), legacy.value(QLatin1String("timestamp")));
+        QCOMPARE(relayed.value(QLatin1String("user_id")).toString(), QStringLiteral("orig"));
+        // sync:request (original shape, with local_version) -> full state.
+        o->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")},
+                            {QLatin1String("local_version"), 3},
+                            {QLatin1String("timestamp"), QLatin1String("2025-10-28T12:34:56")}});
+        QVERIFY(o->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemIds(o->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("uuid-1")});
+        QCOMPARE(o->count(QStringLiteral("command")), 0);
+        // A rejected command gives an original client an error, not command:rejected.
+        o->send(command(QStringLiteral("move_item"), QStringLiteral("missing"), pose(1, 1)));
+        QVERIFY(o->waitFor(QStringLiteral("error")));
+        QCOMPARE(o->last(QStringLiteral("error")).value(QLatin1String("code")).toString(), QStringLiteral("command_rejected"));
+        QCOMPARE(o->count(QStringLiteral("command:rejected")), 0);
+        // Commands from capable clients reach the original one.
+        n->send(command(QStringLiteral("move_item"), QStringLiteral("uuid-1"), pose(5, 6)));
+        QVERIFY(o->waitFor(QStringLiteral("command")));
+        o->send(QJsonObject{{QLatin1String("type"), QLatin1String("ping")}});
+        QVERIFY(o->waitFor(QStringLiteral("pong")));
+        QCOMPARE(o->count(QStringLiteral("command")), 1);
+        n->socket.close();
+        QVERIFY(o->waitFor(QStringLiteral("user:left")));
+    }
+
+    void closeSendsGoingAway()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        QSignalSpy listening(f.server.get(), &Optiverse::Collab::CollabServer::listeningChanged);
+        f.server->close();
+        QVERIFY(a->waitDisconnected());
+        QCOMPARE(a->closeCode, 1001);
+        QCOMPARE(a->closeReason, QStringLiteral("server shutting down"));
+        QCOMPARE(listening.count(), 1);
+        QVERIFY(!f.server->isListening());
+    }
+
+    void shareUrls()
+    {
+        const QStringList urls = f.server->shareUrls();
+        QCOMPARE(urls, QStringList{QStringLiteral("ws://127.0.0.1:%1").arg(f.port())});
+        Optiverse::Collab::CollabServer any;
+        QString error;
+        QVERIFY(any.listen(QHostAddress(QHostAddress::AnyIPv4), 0, &error));
+        for (const QString &u : any.shareUrls())
+            QVERIFY2(u.startsWith(QLatin1String("ws://")) && u.endsWith(QLatin1Char(':') + QString::number(any.port())), qPrintable(u));
+        Optiverse::Collab::CollabServer clash;
+        QVERIFY(!clash.listen(QHostAddress(QHostAddress::LocalHost), f.port(), &error));
+        QCOMPARE(error, QStringLiteral("Port %1 on 127.0.0.1 is already in use").arg(f.port()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerSessions)
+#include "tst_server_sessions.moc"
