@@ -72,12 +72,12 @@ HostOptions::Status HostOptions::parse(const QStringList &arguments)
         m_error = parser.errorText();
         return Status::Error;
     }
+    pluginDirs = parser.values(pluginDir); // --help lists the options of plugins found there
     if (parser.isSet(helpOption) || parser.isSet(QStringLiteral("help-all")))
         return Status::Help;
     if (parser.isSet(versionOption))
         return Status::Version;
 
-    pluginDirs = parser.values(pluginDir);
     enabledPlugins = parser.values(enablePlugin);
     scriptFile = parser.value(script);
     dumpSceneFile = parser.value(dump);
