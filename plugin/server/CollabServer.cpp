@@ -165,6 +165,15 @@ void CollabServer::onTcpConnection()
                 socket->deleteLater();
             }
         });
+        // Our own deadline too: Qt 6.4 does not time out handshakes of
+        // sockets passed to handleConnection() reliably.
+        QTimer::singleShot(qMax(1, m_config.handshakeTimeoutMs), socket, [this, key, socket] {
+            const auto it = m_handshaking.constFind(key);
+            if (it != m_handshaking.constEnd() && it.value() == socket) {
+                qCInfo(lcServer).noquote() << "Handshake timeout for" << socket->peerAddress().toString();
+                socket->abort();
+            }
+        });
         m_ws->handleConnection(socket);
     }
 }
