@@ -54,6 +54,12 @@ HostMainWindow::~HostMainWindow()
     m_plugins->shutdownAll();
     delete m_presence;
     m_presence = nullptr;
+    // The scene goes before QWidget's child cleanup: removing its items emits
+    // selectionChanged, which must not reach this half-destroyed window.
+    disconnect(m_scene->graphicsScene(), nullptr, this, nullptr);
+    m_view->setScene(nullptr);
+    delete m_scene;
+    m_scene = nullptr;
     const QList<QWidget *> leftovers = m_statusWidgetParents.keys();
     for (QWidget *widget : leftovers)
         removeStatusWidget(widget); // a plugin that forgot: don't delete its widget
