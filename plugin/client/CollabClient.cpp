@@ -97,8 +97,10 @@ void CollabClient::disconnectFromServer()
 {
     m_wanted = false;
     m_reconnectTimer.stop();
-    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->flush(); // hand the last edits to the kernel before closing
         m_socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("user disconnected"));
+    }
     resetSocket();
     m_users.clear();
     m_userId.clear();

@@ -60,9 +60,12 @@ QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 versi
     for (const StateItem &item : items)
         array.append(item.toJson());
     QJsonObject o = typed(Protocol::TypeSyncFullState);
-    o.insert(QLatin1String("state"), QJsonObject{{QLatin1String("items"), array}, {QLatin1String("version"), version}});
-    if (version >= 0)
+    QJsonObject state{{QLatin1String("items"), array}};
+    if (version >= 0) {
+        state.insert(QLatin1String("version"), version);
         o.insert(QLatin1String("seq"), version);
+    }
+    o.insert(QLatin1String("state"), state);
     return toBytes(o);
 }
 

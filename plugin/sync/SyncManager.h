@@ -55,6 +55,8 @@ public:
     bool isSynchronized() const { return m_synced; }
     qint64 lastSeq() const { return m_lastSeq; }
     int offlineEditCount() const { return int(m_offline.size()); }
+    /// Sent edits the server has not acknowledged yet (our server only).
+    int unacknowledgedCount() const { return int(m_unacked.size()); }
     quint64 commandsSent() const { return m_commandsSent; }
     quint64 remoteCommandsApplied() const { return m_remoteApplied; }
 

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+// Several participants in one process, each with its own scene, client and
+// SyncManager, talking through a real CollabServer on loopback.
+#include "CollabClient.h"
+#include "CollabServer.h"
+#include "MemoryScene.h"
+#include "SyncManager.h"
+
+#include <QSignalSpy>
+#include <QTest>
+#include <QWebSocket>
+#include <memory>
+
+using namespace Optiverse;
+using namespace Optiverse::Collab;
+
+namespace {
+
+struct Peer
+{
+    MemoryScene scene;
+    CollabClient client;
+    SyncManager sync{&scene, &client};
+
+    Peer() { client.setReconnectBackoff(50, 200); }
+};
+
+SceneItem lens(double x = 0)
+{
+    return {QUuid::createUuid(), QStringLiteral("lens"),
+            QJsonObject{{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), 0.0}, {QLatin1String("angle_deg"), 0.0},
+                        {QLatin1String("focal_length_mm"), 100.0}}};
+}
+
+} // namespace
+
+class TestSync : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void fourActionsFlowAndScenesMatch();
+    void remoteChangesAreNeverSentBack();
+    void lateJoinerGetsStateAfterEveryoneLeft();
+    void removalBeatsConcurrentMove();
+    void differentPropertiesBothKept();
+    void noFlickerWhileOwnEditIsPending();
+    void concurrentAddOfSameUuidIsIdempotent();
+    void offlineEditsSentOnceAfterReconnect();
+    void resumesFromSequenceAfterDrop();
+    void dragIsThrottledAndFinalPoseExact();
+
+private:
+    std::unique_ptr<Peer> join(SyncManager::JoinMode mode = SyncManager::JoinMode::ReplaceLocalScene,
+                               const QString &name = QStringLiteral("user"));
+    QUrl url() const;
+    std::unique_ptr<CollabServer> m_server;
+};
+
+void TestSync::init()
+{
+    m_server = std::make_unique<CollabServer>();
+    QString error;
+    QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+}
+
+void TestSync::cleanup()
+{
+    m_server.reset();
+}
+
+QUrl TestSync::url() const
+{
+    return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_server->port()));
+}
+
+std::unique_ptr<Peer> TestSync::join(SyncManager::JoinMode mode, const QString &name)
+{
+    auto peer = std::make_unique<Peer>();
+    peer->sync.setJoinMode(mode);
+    QSignalSpy synced(&peer->sync, &SyncManager::synchronized);
+    peer->client.connectToServer(url(), QStringLiteral("lab"), name);
+    if (!synced.wait(5000))
+        return nullptr;
+    return peer;
+}
+
+void TestSync::fourActionsFlowAndScenesMatch()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens(10);
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(b->scene.item(item.uuid).data, item.data);
+
+    QVERIFY(a->scene.moveItem(item.uuid, 25, -5, 45, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(b->scene.item(item.uuid).data.value(QLatin1String("angle_deg")).toDouble(), 45.0);
+    QCOMPARE(b->scene.item(item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 25.0);
+
+    QVERIFY(b->scene.updateItem(item.uuid, {{QLatin1String("focal_length_mm"), 50.0}}, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(a->scene.item(item.uuid).data.value(QLatin1String("focal_length_mm")).toDouble(), 50.0);
+    QCOMPARE(a->scene.dump(), b->scene.dump());
+
+    QVERIFY(b->scene.removeItem(item.uuid, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(a->scene.item(item.uuid).uuid.isNull());
+    QCOMPARE(a->scene.dump(), b->scene.dump());
+}
+
+void TestSync::remoteChangesAreNeverSentBack()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens();
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QVERIFY(a->scene.moveItem(item.uuid, 1, 2, 3, ChangeOrigin::Local, nullptr));
+    QVERIFY(a->scene.updateItem(item.uuid, {{QLatin1String("focal_length_mm"), 75.0}}, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(b->sync.remoteCommandsApplied(), quint64(3));
+    QCOMPARE(b->scene.remoteChanges, 3);
+    QCOMPARE(b->sync.commandsSent(), quint64(0)); // applied, not echoed
+    QCOMPARE(a->sync.commandsSent(), quint64(3));
+    QCOMPARE(a->scene.remoteChanges, 0);
+}
+
+void TestSync::lateJoinerGetsStateAfterEveryoneLeft()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    QVERIFY(a);
+    const SceneItem one = lens(1), two = lens(2);
+    QVERIFY(a->scene.addItem(one, ChangeOrigin::Local, nullptr));
+    QVERIFY(a->scene.addItem(two, ChangeOrigin::Local, nullptr));
+    QVERIFY(a->scene.removeItem(one.uuid, ChangeOrigin::Local, nullptr));
+    const QByteArray expected = a->scene.dump();
+    QTRY_COMPARE(a->sync.unacknowledgedCount(), 0);
+    a.reset(); // the host leaves; nobody is left in the session
+    QTRY_COMPARE(m_server->connectionCount(), 0);
+    auto c = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("carol"));
+    QVERIFY(c);
+    QCOMPARE(c->scene.dump(), expected);
+}
+
+void TestSync::removalBeatsConcurrentMove()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens();
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    // Both edit before either hears of the other's edit.
+    QVERIFY(a->scene.removeItem(item.uuid, ChangeOrigin::Local, nullptr));
+    QVERIFY(b->scene.moveItem(item.uuid, 99, 99, 90, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(b->scene.item(item.uuid).uuid.isNull());
+    QTRY_COMPARE(a->scene.dump(), b->scene.dump());
+    QVERIFY(a->scene.item(item.uuid).uuid.isNull()); // nothing came back to life
+}
+
+void TestSync::differentPropertiesBothKept()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens();
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    QVERIFY(a->scene.updateItem(item.uuid, {{QLatin1String("focal_length_mm"), 42.0}}, ChangeOrigin::Local, nullptr));
+    QVERIFY(b->scene.updateItem(item.uuid, {{QLatin1String("diameter_mm"), 12.5}}, ChangeOrigin::Local, nullptr));
+    const auto bothKept = [&](const Peer &p) {
+        const QJsonObject d = p.scene.item(item.uuid).data;
+        return d.value(QLatin1String("focal_length_mm")).toDouble() == 42.0
+            && d.value(QLatin1String("diameter_mm")).toDouble() == 12.5;
+    };
+    QTRY_VERIFY(bothKept(*a) && bothKept(*b));
+    QCOMPARE(a->scene.dump(), b->scene.dump());
+}
+
+namespace {
+// Records every x_mm value one item takes in a scene.
+struct XHistory : ISceneObserver
+{
+    QUuid uuid;
+    QList<double> values;
+    void itemMoved(const SceneItem &item, ChangeOrigin) override
+    {
+        if (item.uuid == uuid)
+            values.append(item.data.value(QLatin1String("x_mm")).toDouble());
+    }
+};
+} // namespace
+
+void TestSync::noFlickerWhileOwnEditIsPending()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens();
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    XHistory history;
+    history.uuid = item.uuid;
+    a->scene.addObserver(&history);
+    for (int round = 0; round < 20; ++round) {
+        // Concurrent moves of the same item; whichever the server orders last wins.
+        QVERIFY(b->scene.moveItem(item.uuid, 2000 + round, 0, 0, ChangeOrigin::Local, nullptr));
+        QVERIFY(a->scene.moveItem(item.uuid, 1000 + round, 0, 0, ChangeOrigin::Local, nullptr));
+        QTRY_COMPARE(a->scene.dump(), b->scene.dump());
+    }
+    a->scene.removeObserver(&history);
+    // A flicker is our value, then someone else's, then ours again.
+    for (qsizetype i = 2; i < history.values.size(); ++i) {
+        const bool flicker = history.values.at(i) == history.values.at(i - 2) && history.values.at(i) != history.values.at(i - 1);
+        QVERIFY2(!flicker, qPrintable(QStringLiteral("x went %1 -> %2 -> %3").arg(history.values.at(i - 2)).arg(history.values.at(i - 1)).arg(history.values.at(i))));
+    }
+}
+
+void TestSync::concurrentAddOfSameUuidIsIdempotent()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    SceneItem item = lens(1);
+    SceneItem other = item;
+    other.data.insert(QLatin1String("x_mm"), 2.0);
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QVERIFY(b->scene.addItem(other, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(a->scene.dump(), b->scene.dump());
+    QCOMPARE(a->scene.items().size(), 1);
+}
+
+void TestSync::offlineEditsSentOnceAfterReconnect()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem shared = lens();
+    QVERIFY(a->scene.addItem(shared, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!b->scene.item(shared.uuid).uuid.isNull());
+
+    b->client.disconnectFromServer();
+    const SceneItem offline = lens(7);
+    QVERIFY(b->scene.addItem(offline, ChangeOrigin::Local, nullptr));
+    QVERIFY(b->scene.moveItem(shared.uuid, 5, 5, 5, ChangeOrigin::Local, nullptr));
+    QCOMPARE(b->sync.offlineEditCount(), 2);
+    const SceneItem fromA = lens(3);
+    QVERIFY(a->scene.addItem(fromA, ChangeOrigin::Local, nullptr)); // made while bob is away
+
+    QSignalSpy synced(&b->sync, &SyncManager::synchronized);
+    b->client.connectToServer(url(), QStringLiteral("lab"), QStringLiteral("bob"));
+    QVERIFY(synced.wait(5000));
+    QTRY_COMPARE(a->scene.dump(), b->scene.dump());
+    QCOMPARE(a->scene.items().size(), 3); // shared, offline, fromA: no duplicates, nothing lost
+    QCOMPARE(a->scene.item(shared.uuid).data.value(QLatin1String("x_mm")).toDouble(), 5.0);
+    QCOMPARE(b->sync.offlineEditCount(), 0);
+    QCOMPARE(b->sync.commandsSent(), quint64(2)); // each offline edit sent exactly once
+}
+
+void TestSync::resumesFromSequenceAfterDrop()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens();
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+
+    // The network drops bob's connection: he reconnects by himself.
+    QSignalSpy resumed(&b->client, &CollabClient::joined);
+    auto *socket = b->client.findChild<QWebSocket *>();
+    QVERIFY(socket);
+    socket->abort();
+    QVERIFY(a->scene.moveItem(item.uuid, 30, 40, 50, ChangeOrigin::Local, nullptr));
+    const SceneItem missed = lens(9);
+    QVERIFY(a->scene.addItem(missed, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE_WITH_TIMEOUT(resumed.size(), 1, 10000);
+    QCOMPARE(resumed.at(0).at(0).toBool(), true);
+    QTRY_COMPARE(a->scene.dump(), b->scene.dump());
+    QCOMPARE(b->sync.lastSeq(), a->sync.lastSeq());
+}
+
+void TestSync::dragIsThrottledAndFinalPoseExact()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    const SceneItem item = lens();
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    const quint64 before = a->sync.commandsSent();
+    a->sync.itemDragStateChanged(item.uuid, true);
+    for (int i = 1; i <= 200; ++i) // a burst of mouse moves within one frame
+        QVERIFY(a->scene.moveItem(item.uuid, i * 0.5, i * 0.25, 0, ChangeOrigin::Local, nullptr));
+    a->sync.itemDragStateChanged(item.uuid, false);
+    QTRY_COMPARE(b->scene.item(item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 100.0);
+    QCOMPARE(b->scene.item(item.uuid).data.value(QLatin1String("y_mm")).toDouble(), 50.0);
+    const quint64 sent = a->sync.commandsSent() - before;
+    QVERIFY2(sent <= 3, qPrintable(QString::number(sent))); // first, (maybe one tick), final
+}
+
+QTEST_MAIN(TestSync)
+#include "tst_sync.moc"
