@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// The real optiverse-collab-server executable: command line, exit codes,
+// SIGTERM shutdown, and durability across kill -9 with --data-dir.
+#include "TestSupport.h"
+
+#include <QJsonArray>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+using namespace TestSupport;
+
+namespace {
+
+const QString ServerExe = QStringLiteral(OPTIVERSE_SERVER_EXE);
+
+/// Starts the server on 127.0.0.1 with an ephemeral port and waits for "Ready.".
+class ServerProcess
+{
+public:
+    bool start(QStringList args)
+    {
+        args << QStringLiteral("--host") << QStringLiteral("127.0.0.1") << QStringLiteral("--port") << QStringLiteral("0");
+        process.setProcessChannelMode(QProcess::SeparateChannels);
+        process.start(ServerExe, args);
+        if (!process.waitForStarted(5000))
+            return false;
+        const bool ready = QTest::qWaitFor([this] {
+            output += process.readAllStandardOutput();
+            return output.contains("Ready.") || process.state() == QProcess::NotRunning;
+        }, 10000);
+        const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("listening on 127\\.0\\.0\\.1:(\\d+)")).match(QString::fromUtf8(output));
+        if (!ready || !m.hasMatch()) {
+            qWarning() << "server did not start:" << output << process.readAllStandardError();
+            return false;
+        }
+        port = quint16(m.captured(1).toUInt());
+        return true;
+    }
+    ~ServerProcess()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(5000);
+        }
+    }
+    QProcess process;
+    QByteArray output;
+    quint16 port = 0;
+};
+
+int runToExit(const QStringList &args, QByteArray *stderrText)
+{
+    QProcess p;
+    p.start(ServerExe, args);
+    if (!p.waitForFinished(10000))
+        return -1000;
+    *stderrText = p.readAllStandardError();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+} // namespace
+
+class TestServerProcess : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void printsAddressAndUrls()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({}));
+        QVERIFY(server.output.contains("Optiverse collaboration server listening on 127.0.0.1:"));
+        QVERIFY(server.output.contains(QByteArray("ws://127.0.0.1:" + QByteArray::number(server.port))));
+    }
+
+    void badArguments_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("port text") << QStringList{QStringLiteral("--port"), QStringLiteral("abc")} << QStringLiteral("--port");
+        QTest::newRow("port range") << QStringList{QStringLiteral("--port"), QStringLiteral("70000")} << QStringLiteral("--port");
+        QTest::newRow("host") << QStringList{QStringLiteral("--host"), QStringLiteral("not an ip")} << QStringLiteral("--host");
+        QTest::newRow("max users") << QStringList{QStringLiteral("--max-users"), QStringLiteral("0")} << QStringLiteral("--max-users");
+        QTest::newRow("rate") << QStringList{QStringLiteral("--max-rate"), QStringLiteral("-5")} << QStringLiteral("--max-rate");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--frobnicate")} << QStringLiteral("frobnicate");
+    }
+
+    void badArguments()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        QByteArray err;
+        QCOMPARE(runToExit(args, &err), 1);
+        QVERIFY2(QString::fromUtf8(err).contains(mentions), err.constData());
+    }
+
+    void portInUse()
+    {
+        QTcpServer blocker;
+        QVERIFY(blocker.listen(QHostAddress(QHostAddress::LocalHost), 0));
+        QByteArray err;
+        const QStringList args{QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
+                               QString::number(blocker.serverPort())};
+        QCOMPARE(runToExit(args, &err), 2);
+        QVERIFY2(err.contains("already in use"), err.constData());
+    }
+
+    void sigtermClosesClientsWith1001()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({}));
+        Client a, b;
+        a.open(server.port, QStringLiteral("s"), QStringLiteral("a"));
+        b.open(server.port, QStringLiteral("t"), QStringLiteral("b"), QByteArray());
+        QVERIFY(a.waitConnected());
+        QVERIFY(b.waitConnected());
+        QElapsedTimer clock;
+        clock.start();
+        ::kill(pid_t(server.process.processId()), SIGTERM);
+        QVERIFY(a.waitDisconnected());
+        QVERIFY(b.waitDisconnected());
+        QCOMPARE(a.closeCode, 1001);
+        QCOMPARE(b.closeCode, 1001);
+        // (waitForFinished() is false for a process that already finished)
+        QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
+        QCOMPARE(server.process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(server.process.exitCode(), 0);
+        QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
+    }
+
+    void durableAcrossKill9()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QStringList args{QStringLiteral("--data-dir"), dir.path()};
+        qint64 lastAcked = 0;
+        QMap<QString, double> expectedX;
+        {
+            ServerProcess server;
+            QVERIFY(server.start(args));
+            Client a;
+            a.open(server.port, QStringLiteral("durable"), QStringLiteral("a"));
+            QVERIFY(a.waitConnected());
+            Client other; // another session must not leak into this one
+            other.open(server.port, QStringLiteral("elsewhere"), QStringLiteral("o"));
+            QVERIFY(other.waitConnected());
+            other.send(command(QStringLiteral("add_item"), QStringLiteral("foreign"), {}));
+            int sent = 0;
+            for (int i = 0; i < 100; ++i, ++sent) {
+                const QString id = QStringLiteral("item-%1").arg(i, 3, 10, QLatin1Char('0'));
+                a.send(command(QStringLiteral("add_item"), id, {{QLatin1String("x_mm"), i}}, QStringLiteral("lens"), sent));
+                expectedX.insert(id, i);
+            }
+            for (int i = 0; i < 100; i += 3, ++sent) {
+                const QString id = QStringLiteral("item-%1").arg(i, 3, 10, QLatin1Char('0'));
+                a.send(command(QStringLiteral("move_item"), id, {{QLatin1String("x_mm"), 1000 + i}}, QStringLiteral("lens"), sent));
+                expectedX.insert(id, 1000 + i);
+            }
+            for (int i = 1; i < 100; i += 10, ++sent) {
+                const QString id = QStringLiteral("item-%1").arg(i, 3, 10, QLatin1Char('0'));
+                a.send(command(QStringLiteral("remove_item"), id, {}, QStringLiteral("lens"), sent));
+                expectedX.remove(id);
+            }
+            // Every command acknowledged (echoed with seq)...
+            QVERIFY(a.waitFor(QStringLiteral("command"), sent, 15000));
+            QVERIFY(other.waitFor(QStringLiteral("command")));
+            lastAcked = a.commandSeqs().last();
+            QCOMPARE(lastAcked, qint64(sent));
+            // ...then the process dies without any chance to flush.
+            server.process.kill(); // SIGKILL
+            QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
+            QCOMPARE(server.process.exitStatus(), QProcess::CrashExit);
+        }
+        ServerProcess restarted;
+        QVERIFY(restarted.start(args));
+        Client b;
+        b.open(restarted.port, QStringLiteral("durable"), QStringLiteral("b"));
+        QVERIFY(b.waitConnected());
+        QCOMPARE(b.ack().value(QLatin1String("seq")).toInteger(), lastAcked);
+        b.send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 0}});
+        QVERIFY(b.waitFor(QStringLiteral("sync:full_state")));
+        const QJsonObject state = b.last(QStringLiteral("sync:full_state"));
+        QCOMPARE(state.value(QLatin1String("seq")).toInteger(), lastAcked);
+        QMap<QString, double> actualX;
+        for (const QJsonValue &v : state.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
+            const QJsonObject item = v.toObject();
+            QCOMPARE(item.value(QLatin1String("item_type")).toString(), QStringLiteral("lens"));
+            actualX.insert(item.value(QLatin1String("item_id")).toString(),
+                           item.value(QLatin1String("data")).toObject().value(QLatin1String("x_mm")).toDouble());
+        }
+        QCOMPARE(actualX, expectedX);
+        // Continues the sequence where it stopped.
+        b.send(command(QStringLiteral("add_item"), QStringLiteral("new"), {}));
+        QVERIFY(b.waitFor(QStringLiteral("command")));
+        QCOMPARE(b.last(QStringLiteral("command")).value(QLatin1String("seq")).toInteger(), lastAcked + 1);
+        // An original client joining gets the persisted state pushed.
+        Client o;
+        o.open(restarted.port, QStringLiteral("durable"), QStringLiteral("o"), QByteArray());
+        QVERIFY(o.waitFor(QStringLiteral("sync:full_state")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerProcess)
+#include "tst_server_process.moc"
