@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Runs the standard benchmark scenarios against the bare relay (the floor) and
+# against optiverse-collab-server, and prints a Markdown table.
+#
+#   bench/run-bench.sh [BUILD_DIR]        (default: $BUILD_DIR or /work/main/build)
+#
+# Environment: BENCH_DURATION (10), BENCH_WARMUP (2) seconds of measured/warm-up
+# load; BENCH_LOG_DIR for the per-run logs and JSON (default: a temp dir).
+# Each server is started fresh on a free loopback port for each scenario and
+# stopped afterwards; scenarios alternate between the servers so background
+# load on a shared machine hits both alike. Total runtime: about 90 s.
+set -euo pipefail
+
+SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${1:-${BUILD_DIR:-/work/main/build}}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+LOG_DIR=${BENCH_LOG_DIR:-$(mktemp -d /tmp/optiverse-bench.XXXXXX)}
+mkdir -p "$LOG_DIR"
+
+log() { printf '%s\n' "$*" >&2; }
+
+# --- build ------------------------------------------------------------------
+if [[ ! -f "$BUILD/build.ninja" && ! -f "$BUILD/Makefile" ]]; then
+    log "Configuring $BUILD (Release, tests off)…"
+    gen=()
+    command -v ninja >/dev/null && gen=(-G Ninja)
+    cmake -S "$SRC_DIR" -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >"$LOG_DIR/configure.log" 2>&1 \
+        || { log "configure failed, see $LOG_DIR/configure.log"; exit 1; }
+fi
+log "Building benchmark targets in $BUILD…"
+cmake --build "$BUILD" --target optiverse-collab-bench optiverse-bare-relay -j2 >"$LOG_DIR/build.log" 2>&1 \
+    || { log "build failed, see $LOG_DIR/build.log"; exit 1; }
+cmake --build "$BUILD" --target optiverse-collab-server -j2 >>"$LOG_DIR/build.log" 2>&1 \
+    || log "note: target optiverse-collab-server did not build (see $LOG_DIR/build.log)"
+
+BIN="$BUILD/bin"
+BENCH="$BIN/optiverse-collab-bench"
+RELAY="$BIN/optiverse-bare-relay"
+SERVER="$BIN/optiverse-collab-server"
+[[ -x "$BENCH" && -x "$RELAY" ]] || { log "missing $BENCH or $RELAY"; exit 1; }
+HAVE_SERVER=0
+if [[ -x "$SERVER" ]]; then HAVE_SERVER=1; else log "note: $SERVER not found: our server is skipped"; fi
+
+# 1,000 idle connections plus the load clients need more than 1,024 descriptors
+# (the relay and the bench raise their own soft limit; this covers any server).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# --- servers ------------------------------------------------------------------
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# start_server NAME LOGFILE -> sets SERVER_PID and PORT
+start_server() {
+    local name=$1 logfile=$2
+    PORT=$(free_port) || { log "no free port"; return 1; }
+    case "$name" in
+        relay) "$RELAY" --host 127.0.0.1 --port "$PORT" >"$logfile" 2>&1 & ;;
+        # Inbound message limit raised from the default 1 MiB: a realistic
+        # 10,000-item full_state push is ~1.7 MB (see README).
+        ours) "$SERVER" --host 127.0.0.1 --port "$PORT" --max-message-bytes 8388608 >"$logfile" 2>&1 & ;;
+    esac
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do
+        if grep -q '^Ready\.' "$logfile" 2>/dev/null; then return 0; fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    log "$name did not become ready, see $logfile"
+    cleanup
+    SERVER_PID=""
+    return 1
+}
+
+stop_server() {
+    cleanup
+    SERVER_PID=""
+}
+
+ROWS=()
+# run NAME LABEL SCENARIO-ARGS…
+run() {
+    local name=$1 label=$2
+    shift 2
+    local tag="${name}-$(echo "$label" | tr -c 'a-zA-Z0-9' '_')"
+    log "[$name] $label…"
+    if ! start_server "$name" "$LOG_DIR/$tag.server.log"; then
+        ROWS+=("| $name | $label | server did not start | | | | | | | | |")
+        return
+    fi
+    local row
+    row=$(timeout 150 "$BENCH" --url "ws://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
+              --warmup "$WARMUP" --duration "$DURATION" --markdown "$name | $label" "$@" \
+              2>"$LOG_DIR/$tag.bench.log" | tail -n 1) || true
+    [[ -n "$row" ]] || row="| $name | $label | bench failed, see $LOG_DIR/$tag.bench.log | | | | | | | | |"
+    sed 's/^/    /' "$LOG_DIR/$tag.bench.log" >&2
+    ROWS+=("$row")
+    stop_server
+}
+
+SERVERS=(relay)
+[[ $HAVE_SERVER == 1 ]] && SERVERS+=(ours)
+
+start=$(date +%s)
+for s in "${SERVERS[@]}"; do run "$s" "1,000 idle connections" --sessions 0 --idle-connections 1000; done
+for s in "${SERVERS[@]}"; do run "$s" "1×10 clients×100/s" --sessions 1 --clients 10 --rate 100; done
+for s in "${SERVERS[@]}"; do run "$s" "10×10 clients×10/s" --sessions 10 --clients 10 --rate 10; done
+if [[ $HAVE_SERVER == 1 ]]; then
+    run ours "join 10,000 items" --sessions 0 --join-items 10000
+fi
+elapsed=$(( $(date +%s) - start ))
+
+echo
+echo "Optiverse collaboration benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -sr), warm-up ${WARMUP} s, measured ${DURATION} s"
+echo
+echo "| Server | Scenario | Deliveries/s | p50 ms | p99 ms | max ms | Lost | Cross-session | Server CPU µs/delivery | KiB/idle conn | Join ms (connect→state / request→state) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
+echo
+
+# --- targets (ours against the relay measured in this run) -------------------
+if [[ $HAVE_SERVER == 1 ]]; then
+    # field N of the row whose label matches: fields are split on '|'
+    cell() { printf '%s\n' "${ROWS[@]}" | awk -F'|' -v s=" $1 " -v l="$2" -v n="$3" \
+                 '$2==s && index($3,l) { gsub(/ /,"",$n); print $n }'; }
+    verdict() { if [[ ${1:-0} == 1 ]]; then echo "met"; else echo "**missed**"; fi; }
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "n/a" }'; }
+    le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && b != "" && a+0 <= b+0) }'; }
+    lost=$(cell ours "10×10" 8); cross=$(cell ours "10×10" 9)
+    p99o=$(cell ours "10×10" 6); p99r=$(cell relay "10×10" 6)
+    cpuo=$(cell ours "10×10" 10); cpur=$(cell relay "10×10" 10)
+    rsso=$(cell ours "idle" 11); rssr=$(cell relay "idle" 11)
+    join=$(cell ours "join" 12); joinconn=${join%%/*}
+    rp=$(ratio "$p99o" "$p99r"); rc=$(ratio "$cpuo" "$cpur")
+    echo "Targets for our server:"
+    echo "- 10×10×10/s: lost $lost, cross-session $cross — $(verdict $([[ $lost == 0 && $cross == 0 ]] && echo 1))"
+    echo "- 10×10×10/s p99 ${p99o} ms vs relay ${p99r} ms = ×${rp} (≤ 1.5) — $(verdict $(le "$rp" 1.5 && echo 1))"
+    echo "- 10×10×10/s CPU ${cpuo} vs relay ${cpur} µs/delivery = ×${rc} (≤ 1.5) — $(verdict $(le "$rc" 1.5 && echo 1))"
+    echo "- RSS per idle connection ${rsso} KiB vs relay ${rssr} KiB (≤) — $(verdict $(le "$rsso" "$rssr" && echo 1))"
+    echo "- 10,000-item join: connect→state / request→state ${join} ms (connect→state < 100) — $(verdict $(le "$joinconn" 100 && echo 1))"
+    echo
+fi
+echo "Total ${elapsed} s; logs and per-run output in $LOG_DIR"
