@@ -27,6 +27,10 @@ ClientConnection::ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const Se
       m_rate(config.maxMessagesPerSecond, config.burst)
 {
     m_socket->setParent(this);
+    // Make sure the TCP socket goes with the WebSocket (it starts as a child
+    // of the QTcpServer, which lives as long as the server).
+    if (m_tcp && m_tcp->parent() != m_socket)
+        m_tcp->setParent(m_socket);
     m_activity.start();
     const quint64 maxBytes = quint64(qMax<qint64>(1, config.maxMessageBytes));
     m_socket->setMaxAllowedIncomingMessageSize(maxBytes);
@@ -50,7 +54,14 @@ ClientConnection::ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const Se
         connect(m_tcp, &QTcpSocket::readyRead, this, [this] { m_activity.restart(); });
 }
 
-ClientConnection::~ClientConnection() = default;
+ClientConnection::~ClientConnection()
+{
+    // No signal of a dying socket may reach this half-destroyed object.
+    if (m_tcp)
+        m_tcp->disconnect(this);
+    m_socket->disconnect(this);
+    delete m_socket;
+}
 
 QString ClientConnection::requestPath() const
 {

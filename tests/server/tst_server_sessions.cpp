@@ -4,7 +4,9 @@
 #include "ServerFixture.h"
 
 #include <QJsonArray>
+#include <QFile>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace TestSupport;
@@ -408,6 +410,51 @@ private slots:
         QCOMPARE(o->count(QStringLiteral("command")), 1);
         n->socket.close();
         QVERIFY(o->waitFor(QStringLiteral("user:left")));
+    }
+
+    void idleSessionUnloadedAndReloaded()
+    {
+        f.stop();
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        ServerConfig config;
+        config.dataDir = dir.path();
+        config.idleUnloadMs = 100;
+        QVERIFY(f.start(config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("kept"), pose(7, 8)));
+        QVERIFY(a->waitFor(QStringLiteral("command")));
+        QCOMPARE(f.server->sessionCount(), 1);
+        a->socket.close();
+        QTRY_COMPARE(f.server->sessionCount(), 0); // unloaded from memory
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(b);
+        QCOMPARE(b->ack().value(QLatin1String("seq")).toInteger(), 1);
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemOf(b->last(QStringLiteral("sync:full_state")), QStringLiteral("kept"))
+                     .value(QLatin1String("data")).toObject(), pose(7, 8));
+        // A second server instance in the same process uses its own connection.
+        Optiverse::Collab::CollabServer second(config);
+        QString error;
+        QVERIFY2(second.listen(QHostAddress(QHostAddress::LocalHost), 0, &error), qPrintable(error));
+    }
+
+    void dataDirErrors()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile file(dir.filePath(QStringLiteral("plainfile")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        ServerConfig config;
+        config.dataDir = file.fileName();
+        Optiverse::Collab::CollabServer server(config);
+        QString error;
+        QVERIFY(!server.listen(QHostAddress(QHostAddress::LocalHost), 0, &error));
+        QVERIFY2(error.startsWith(QLatin1String("cannot open data dir")), qPrintable(error));
+        QVERIFY(!server.isListening());
     }
 
     void closeSendsGoingAway()
