@@ -21,6 +21,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QList>
+#include <QPair>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTextStream>
@@ -52,6 +53,17 @@ public:
             while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
                 if (m_lowDelay)
                     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+                // Qt 6.4 leaves the socket a child of the QTcpServer after the
+                // upgrade: remember it so it can go with its QWebSocket.
+                const PeerKey key {socket->peerAddress().toString(), socket->peerPort()};
+                m_handshaking.insert(key, socket);
+                QObject::connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] {
+                    const auto it = m_handshaking.find(key);
+                    if (it != m_handshaking.end() && it.value() == socket) {
+                        m_handshaking.erase(it); // never upgraded
+                        socket->deleteLater();
+                    }
+                });
                 m_ws.handleConnection(socket);
             }
         });
@@ -73,6 +85,12 @@ public:
 private:
     void accept(QWebSocket *ws)
     {
+        const auto it = m_handshaking.find(PeerKey {ws->peerAddress().toString(), ws->peerPort()});
+        if (it != m_handshaking.end()) {
+            QObject::disconnect(it.value(), nullptr, this, nullptr);
+            it.value()->setParent(ws);
+            m_handshaking.erase(it);
+        }
         // "/ws/<session>/<user>" -> ["", "ws", session, user]
         const QStringList parts = ws->requestUrl().path().split(QLatin1Char('/'));
         const QString sessionId = parts.value(2);
@@ -120,6 +138,8 @@ private:
     QTcpServer m_tcp;
     QWebSocketServer m_ws;
     QHash<QString, Session *> m_sessions;
+    using PeerKey = QPair<QString, quint16>;
+    QHash<PeerKey, QTcpSocket *> m_handshaking;
 };
 
 } // namespace
