@@ -42,8 +42,9 @@ struct Session
 class BareRelay : public QObject
 {
 public:
-    explicit BareRelay(bool lowDelay)
+    BareRelay(bool lowDelay, bool isolate)
         : m_lowDelay(lowDelay)
+        , m_isolate(isolate)
         , m_ws(QStringLiteral("optiverse-bare-relay"), QWebSocketServer::NonSecureMode)
     {
         // Upgraded sockets are taken as soon as they appear.
@@ -105,13 +106,25 @@ private:
         const bool first = session->members.isEmpty();
         session->members.append(ws);
 
-        QObject::connect(ws, &QWebSocket::textMessageReceived, this,
-                         [session, ws](const QString &message) {
-                             for (QWebSocket *other : std::as_const(session->members)) {
-                                 if (other != ws)
-                                     other->sendTextMessage(message);
-                             }
-                         });
+        if (m_isolate) {
+            QObject::connect(ws, &QWebSocket::textMessageReceived, this,
+                             [session, ws](const QString &message) {
+                                 for (QWebSocket *other : std::as_const(session->members)) {
+                                     if (other != ws)
+                                         other->sendTextMessage(message);
+                                 }
+                             });
+        } else {
+            // The original server's defect, to check that the benchmark sees it.
+            QObject::connect(ws, &QWebSocket::textMessageReceived, this, [this, ws](const QString &message) {
+                for (const Session *s : std::as_const(m_sessions)) {
+                    for (QWebSocket *other : s->members) {
+                        if (other != ws)
+                            other->sendTextMessage(message);
+                    }
+                }
+            });
+        }
         QObject::connect(ws, &QWebSocket::disconnected, this, [this, session, ws] { drop(session, ws); });
 
         QJsonObject ack;
@@ -135,6 +148,7 @@ private:
     }
 
     bool m_lowDelay = true;
+    bool m_isolate = true;
     QTcpServer m_tcp;
     QWebSocketServer m_ws;
     QHash<QString, Session *> m_sessions;
@@ -160,6 +174,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption nagleOpt(QStringLiteral("nagle"),
                                       QStringLiteral("Leave Nagle's algorithm on for accepted sockets "
                                                      "(what a plain QWebSocketServer does), to show its cost."));
+    const QCommandLineOption leakOpt(QStringLiteral("no-isolation"),
+                                     QStringLiteral("Relay to every connection on the server, like the original "
+                                                    "server (to check that the benchmark reports cross-session "
+                                                    "deliveries)."));
+    parser.addOption(leakOpt);
     parser.addOption(hostOpt);
     parser.addOption(portOpt);
     parser.addOption(nagleOpt);
@@ -179,7 +198,7 @@ int main(int argc, char *argv[])
     }
     OptiverseBench::raiseFileLimit();
 
-    BareRelay relay(!parser.isSet(nagleOpt));
+    BareRelay relay(!parser.isSet(nagleOpt), !parser.isSet(leakOpt));
     if (!relay.listen(address, quint16(port))) {
         err << "optiverse-bare-relay: cannot listen on " << address.toString() << ':' << port << Qt::endl;
         return 1;

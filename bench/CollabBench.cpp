@@ -63,6 +63,7 @@ struct Options
     qint64 serverPid = 0;
     int idle = 0;
     int idlePerSession = 10;
+    double idleSettle = 1;
     int joinItems = 0;
     int joinRepeats = 3;
     int connectConcurrency = 64;
@@ -717,7 +718,7 @@ bool Bench::runIdle(QJsonObject *out)
     const qint64 start = monotonicNs();
     const int acked = connectAll(all, m_opt.connectTimeout + 0.01 * double(K));
     const double connectS = double(monotonicNs() - start) / double(kSecNs);
-    settle(1000); // let the server finish the joins (user:joined fan-out, buffers)
+    settle(int(m_opt.idleSettle * 1000)); // let the server finish the joins (user:joined fan-out, buffers)
     qint64 after = 0;
     const bool ok = readProcRssKiB(m_opt.serverPid, &after);
     out->insert(QStringLiteral("acked"), acked);
@@ -1042,6 +1043,7 @@ int main(int argc, char *argv[])
     const auto pidO = opt("server-pid", "Server process id (CPU and RSS from /proc).", "pid", "0");
     const auto idleO = opt("idle-connections", "Idle connections for the RSS measurement (needs --server-pid).", "k", "0");
     const auto idlePerO = opt("idle-per-session", "Idle connections per extra session.", "n", "10");
+    const auto idleSettleO = opt("idle-settle", "Seconds between the last idle join and the RSS reading.", "s", "1");
     const auto joinO = opt("join-items", "Items in the state for the join measurement (0 = skip).", "n", "0");
     const auto joinRepO = opt("join-repeats", "Fresh joiners measured (median reported).", "n", "3");
     const auto concO = opt("connect-concurrency", "Handshakes in flight at once.", "n", "64");
@@ -1072,7 +1074,7 @@ int main(int argc, char *argv[])
         || !parseNumber(parser, rateO, 0.01, 10000, &o.rate) || !parseNumber(parser, durationO, 0, 600, &o.duration)
         || !parseNumber(parser, warmupO, 0, 600, &o.warmup) || !parseNumber(parser, drainO, 0, 600, &o.drain)
         || !parseNumber(parser, pidO, 0, 1e9, &pid) || !intOpt(idleO, 0, 100000, &o.idle)
-        || !intOpt(idlePerO, 1, 100000, &o.idlePerSession) || !intOpt(joinO, 0, 1000000, &o.joinItems)
+        || !intOpt(idlePerO, 1, 100000, &o.idlePerSession) || !parseNumber(parser, idleSettleO, 0, 120, &o.idleSettle) || !intOpt(joinO, 0, 1000000, &o.joinItems)
         || !intOpt(joinRepO, 1, 100, &o.joinRepeats) || !intOpt(concO, 1, 10000, &o.connectConcurrency)
         || !parseNumber(parser, timeoutO, 1, 600, &o.connectTimeout))
         return 2;
@@ -1082,7 +1084,7 @@ int main(int argc, char *argv[])
     o.markdownLabel = parser.value(mdO);
 
     // Watchdog: whatever happens, the run ends.
-    const double budgetS = o.warmup + o.duration + o.drain + 3 * o.connectTimeout + 0.03 * (o.idle + o.sessions * o.clients)
+    const double budgetS = o.warmup + o.duration + o.drain + o.idleSettle + 3 * o.connectTimeout + 0.03 * (o.idle + o.sessions * o.clients)
         + o.joinRepeats * o.connectTimeout + 60;
     QTimer::singleShot(int(budgetS * 1000), [budgetS] {
         std::fprintf(stderr, "optiverse-collab-bench: watchdog: run exceeded %.0f s, exiting\n", budgetS);
