@@ -15,7 +15,7 @@
 #include <QMainWindow>
 #include <QMenu>
 
-Q_LOGGING_CATEGORY(lcPlugin, "optiverse.collab")
+Q_LOGGING_CATEGORY(lcPlugin, "optiverse.collab", QtInfoMsg)
 
 namespace Optiverse::Collab {
 

@@ -11,7 +11,7 @@
 #include <QRandomGenerator>
 #include <QTcpSocket>
 
-Q_LOGGING_CATEGORY(lcClient, "optiverse.collab.client")
+Q_LOGGING_CATEGORY(lcClient, "optiverse.collab.client", QtInfoMsg)
 
 namespace Optiverse::Collab {
 

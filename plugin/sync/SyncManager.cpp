@@ -9,7 +9,7 @@
 
 #include <QLoggingCategory>
 
-Q_LOGGING_CATEGORY(lcSync, "optiverse.collab.sync")
+Q_LOGGING_CATEGORY(lcSync, "optiverse.collab.sync", QtInfoMsg)
 
 namespace Optiverse::Collab {
 
