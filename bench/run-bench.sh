@@ -122,6 +122,7 @@ SERVERS=(relay)
 [[ $HAVE_SERVER == 1 ]] && SERVERS+=(ours)
 
 start=$(date +%s)
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${SERVERS[@]}"; do run "$s" "1,000 idle connections" --sessions 0 --idle-connections 1000; done
 for s in "${SERVERS[@]}"; do run "$s" "1×10 clients×100/s" --sessions 1 --clients 10 --rate 100; done
 for s in "${SERVERS[@]}"; do run "$s" "10×10 clients×10/s" --sessions 10 --clients 10 --rate 10; done
@@ -131,7 +132,7 @@ fi
 elapsed=$(( $(date +%s) - start ))
 
 echo
-echo "Optiverse collaboration benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -sr), warm-up ${WARMUP} s, measured ${DURATION} s"
+echo "Optiverse collaboration benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -sr), Qt $(pkg-config --modversion Qt6Core 2>/dev/null || echo '?'), warm-up ${WARMUP} s, measured ${DURATION} s, load average at start ${LOADAVG}"
 echo
 echo "| Server | Scenario | Deliveries/s | p50 ms | p99 ms | max ms | Lost | Cross-session | Server CPU µs/delivery | KiB/idle conn | Join ms (connect→state / request→state) |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
