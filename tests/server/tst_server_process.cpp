@@ -80,6 +80,23 @@ private slots:
         QVERIFY(server.output.contains(QByteArray("ws://127.0.0.1:" + QByteArray::number(server.port))));
     }
 
+    void debugLoggingOnlyWithFlag()
+    {
+        for (const bool debug : {false, true}) {
+            ServerProcess server;
+            QVERIFY(server.start(debug ? QStringList{QStringLiteral("--debug")} : QStringList{}));
+            Client a;
+            a.open(server.port, QStringLiteral("s"), QStringLiteral("a"));
+            QVERIFY(a.waitConnected());
+            a.send(command(QStringLiteral("add_item"), QStringLiteral("logged"), {}));
+            QVERIFY(a.waitFor(QStringLiteral("command")));
+            ::kill(pid_t(server.process.processId()), SIGTERM);
+            QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
+            const QByteArray err = server.process.readAllStandardError();
+            QCOMPARE(err.contains("add_item logged"), debug);
+        }
+    }
+
     void badArguments_data()
     {
         QTest::addColumn<QStringList>("args");
