@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+// The product as users run it: optiverse-collab-server and several headless
+// optiverse-host-stub processes with the Collaboration plugin, driven by
+// --script and compared by --dump-scene.
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestProcesses : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void threeHostsThroughStandaloneServer();
+    void hostServesFromInsideTheApplication();
+    void badCollaborationOptionsFailCleanly_data();
+    void badCollaborationOptionsFailCleanly();
+
+private:
+    static quint16 freePort();
+    QString writeScript(const QString &name, const QJsonArray &steps);
+    QProcess *startHost(const QString &name, const QStringList &extra);
+    QJsonObject dump(const QString &name) const;
+    QTemporaryDir m_dir;
+    QList<QProcess *> m_hosts;
+};
+
+quint16 TestProcesses::freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+void TestProcesses::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
+}
+
+QString TestProcesses::writeScript(const QString &name, const QJsonArray &steps)
+{
+    const QString path = m_dir.filePath(name + QStringLiteral(".script.json"));
+    QFile f(path);
+    if (f.open(QIODevice::WriteOnly))
+        f.write(QJsonDocument(steps).toJson());
+    return path;
+}
+
+QProcess *TestProcesses::startHost(const QString &name, const QStringList &extra)
+{
+    auto *p = new QProcess(this);
+    p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QStringList args{QStringLiteral("--plugin-dir"), QStringLiteral(PLUGIN_DIR), QStringLiteral("--enable-plugin"),
+                     QStringLiteral("Collaboration"), QStringLiteral("--collab-name"), name,
+                     QStringLiteral("--collab-session"), QStringLiteral("bench-lab"),
+                     QStringLiteral("--dump-scene"), m_dir.filePath(name + QStringLiteral(".dump.json"))};
+    p->start(QStringLiteral(HOST_STUB), args + extra);
+    return p;
+}
+
+QJsonObject TestProcesses::dump(const QString &name) const
+{
+    QFile f(m_dir.filePath(name + QStringLiteral(".dump.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+namespace {
+QJsonObject add(const QString &type, const QString &id, double x)
+{
+    return {{QLatin1String("op"), QLatin1String("add")}, {QLatin1String("type"), type}, {QLatin1String("id"), id},
+            {QLatin1String("data"), QJsonObject{{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), 0}, {QLatin1String("angle_deg"), 0}}}};
+}
+QJsonObject step(const char *op, const QString &id)
+{
+    return {{QLatin1String("op"), QLatin1String(op)}, {QLatin1String("id"), id}};
+}
+QJsonObject wait(int ms)
+{
+    return {{QLatin1String("op"), QLatin1String("wait")}, {QLatin1String("ms"), ms}};
+}
+QString uuid(int n)
+{
+    return QStringLiteral("00000000-0000-4000-8000-%1").arg(n, 12, 10, QLatin1Char('0'));
+}
+QStringList ids(const QJsonObject &dump)
+{
+    QStringList list;
+    for (const QJsonValue &v : dump.value(QLatin1String("items")).toArray())
+        list.append(v.toObject().value(QLatin1String("item_uuid")).toString());
+    return list;
+}
+} // namespace
+
+void TestProcesses::threeHostsThroughStandaloneServer()
+{
+    const quint16 port = freePort();
+    QProcess server;
+    server.start(QStringLiteral(SERVER_EXE), {QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QString::number(port)});
+    QByteArray out;
+    QTRY_VERIFY_WITH_TIMEOUT((out += server.readAllStandardOutput()).contains("Ready."), 10000);
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(port);
+
+    QJsonObject move = step("move", uuid(1));
+    move.insert(QLatin1String("x_mm"), 42.0);
+    move.insert(QLatin1String("angle_deg"), 30.0);
+    QJsonObject update = step("update", uuid(3));
+    update.insert(QLatin1String("data"), QJsonObject{{QLatin1String("wavelength_nm"), 532}});
+    const QString alice = writeScript(QStringLiteral("alice"), {add(QStringLiteral("lens"), uuid(1), 10), add(QStringLiteral("mirror"), uuid(2), 20), wait(300), move, step("remove", uuid(2))});
+    const QString bob = writeScript(QStringLiteral("bob"), {add(QStringLiteral("source"), uuid(3), 30), wait(300), update});
+    const QString carol = writeScript(QStringLiteral("carol"), {add(QStringLiteral("text"), uuid(4), 40), add(QStringLiteral("ruler"), uuid(5), 50), step("remove", uuid(5))});
+
+    const QStringList common{QStringLiteral("--collab-connect"), url, QStringLiteral("--quit-after"), QStringLiteral("5000")};
+    QList<QProcess *> hosts{startHost(QStringLiteral("alice"), common + QStringList{QStringLiteral("--script"), alice}),
+                            startHost(QStringLiteral("bob"), common + QStringList{QStringLiteral("--script"), bob}),
+                            startHost(QStringLiteral("carol"), common + QStringList{QStringLiteral("--script"), carol})};
+    for (QProcess *h : hosts) {
+        QVERIFY(h->waitForFinished(30000));
+        QCOMPARE(h->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(h->exitCode(), 0);
+    }
+    const QJsonObject a = dump(QStringLiteral("alice"));
+    QCOMPARE(ids(a), (QStringList{uuid(1), uuid(3), uuid(4)}));
+    QCOMPARE(dump(QStringLiteral("bob")), a);
+    QCOMPARE(dump(QStringLiteral("carol")), a);
+    const QJsonObject lens = a.value(QLatin1String("items")).toArray().at(0).toObject().value(QLatin1String("data")).toObject();
+    QCOMPARE(lens.value(QLatin1String("x_mm")).toDouble(), 42.0);
+    QCOMPARE(lens.value(QLatin1String("angle_deg")).toDouble(), 30.0);
+    const QJsonObject source = a.value(QLatin1String("items")).toArray().at(1).toObject().value(QLatin1String("data")).toObject();
+    QCOMPARE(source.value(QLatin1String("wavelength_nm")).toDouble(), 532.0);
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+}
+
+void TestProcesses::hostServesFromInsideTheApplication()
+{
+    const quint16 port = freePort();
+    const QString alice = writeScript(QStringLiteral("h-alice"), {add(QStringLiteral("lens"), uuid(11), 1), wait(1500), step("remove", uuid(12))});
+    const QString bob = writeScript(QStringLiteral("h-bob"), {wait(500), add(QStringLiteral("dichroic"), uuid(12), 2), add(QStringLiteral("waveplate"), uuid(13), 3)});
+    QProcess *host = startHost(QStringLiteral("h-alice"), {QStringLiteral("--collab-host"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                                           QStringLiteral("--script"), alice, QStringLiteral("--quit-after"), QStringLiteral("5000")});
+    QVERIFY(host->waitForStarted());
+    QProcess *guest = startHost(QStringLiteral("h-bob"), {QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
+                                                          QStringLiteral("--script"), bob, QStringLiteral("--quit-after"), QStringLiteral("4000")});
+    QVERIFY(guest->waitForFinished(30000));
+    QVERIFY(host->waitForFinished(30000));
+    QCOMPARE(host->exitCode(), 0);
+    QCOMPARE(guest->exitCode(), 0);
+    const QJsonObject a = dump(QStringLiteral("h-alice"));
+    QCOMPARE(ids(a), (QStringList{uuid(11), uuid(13)}));
+    QCOMPARE(dump(QStringLiteral("h-bob")), a);
+}
+
+void TestProcesses::badCollaborationOptionsFailCleanly_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("http url") << QStringList{QStringLiteral("--collab-connect"), QStringLiteral("http://127.0.0.1:8765")} << QStringLiteral("ws://");
+    QTest::newRow("no port") << QStringList{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1")} << QStringLiteral("no port");
+}
+
+void TestProcesses::badCollaborationOptionsFailCleanly()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    QProcess p;
+    p.start(QStringLiteral(HOST_STUB), QStringList{QStringLiteral("--plugin-dir"), QStringLiteral(PLUGIN_DIR), QStringLiteral("--enable-plugin"), QStringLiteral("Collaboration")} + arguments);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY(p.exitCode() != 0);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains(message), qPrintable(err));
+}
+
+
+QTEST_MAIN(TestProcesses)
+#include "tst_processes.moc"
