@@ -211,7 +211,9 @@ void CollabServer::onWebSocketConnection()
         if (!SessionUrl::parsePath(path, &session, &user, &error)) {
             qCInfo(lcServer).noquote() << "Refused" << socket->peerAddress().toString() << "path" << path.left(200)
                                        << ":" << error;
-            refuse(socket, QWebSocketProtocol::CloseCodePolicyViolated, error);
+            if (!error.contains(QLatin1String("/ws/")))
+                error += QLatin1String("; expected /ws/<session_id>/<user_id>");
+            refuse(socket, QWebSocketProtocol::CloseCodePolicyViolated, error.left(120));
             continue;
         }
         ServerSession *s = sessionFor(session, &error);
