@@ -98,7 +98,7 @@ QList<QUuid> HostScene::selectedUuids() const
 }
 
 bool HostScene::validateData(const QString &type, const QJsonObject &data,
-                             QString *errorString) const
+                             QString *errorString)
 {
     const QJsonObject defaults = OpticalItem::defaultData(type);
     for (auto it = data.begin(); it != data.end(); ++it) {

@@ -56,6 +56,9 @@ public:
 
     /// {"items":[{"item_uuid","item_type","data"}]} sorted by item_uuid (for --dump-scene).
     QJsonObject toJson() const;
+    /// Checks @p data for an item of @p type: pose keys are finite numbers and
+    /// the type's known parameters keep their JSON kind. Unknown keys pass.
+    static bool validateData(const QString &type, const QJsonObject &data, QString *errorString);
     /// The uuid as written in dumps and scripts: no braces.
     static QString uuidText(const QUuid &uuid);
 
@@ -83,7 +86,6 @@ private:
     template<typename F>
     void notify(F &&hook);
     void finishUserDrag();
-    bool validateData(const QString &type, const QJsonObject &data, QString *errorString) const;
 
     QGraphicsScene *m_scene;
     QUndoStack *m_undoStack;

@@ -80,6 +80,11 @@ QString checkStep(const QJsonObject &step)
         const QJsonObject data = step.value(QLatin1String("data")).toObject();
         for (const char *key : {Optiverse::kXmm, Optiverse::kYmm, Optiverse::kAngleDeg})
             errors << checkField(data, key, QJsonValue::Double, false);
+        errors.removeAll(QString());
+        QString dataError; // e.g. a lens's focal_length_mm given as a string
+        if (errors.isEmpty()
+            && !HostScene::validateData(step.value(QLatin1String("type")).toString(), data, &dataError))
+            errors << QStringLiteral("invalid \"data\": ") + dataError;
     } else if (op == QLatin1String("move")) {
         errors << checkId(step, true);
         for (const char *key : {Optiverse::kXmm, Optiverse::kYmm, Optiverse::kAngleDeg})

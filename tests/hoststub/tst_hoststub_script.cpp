@@ -160,6 +160,8 @@ private slots:
                                     << "step 1: field \"x_mm\" must be a number, not a string";
         QTest::newRow("bad uuid") << QByteArray(R"([{"op":"remove","id":"nope"}])")
                                   << "step 1: \"id\" is not a valid UUID: \"nope\"";
+        QTest::newRow("bad lens data") << QByteArray(R"([{"op":"add","type":"lens","data":{"focal_length_mm":"long"}}])")
+                                       << "step 1: invalid \"data\": focal_length_mm must be a number, not a string.";
         QTest::newRow("bad data pose") << QByteArray(R"([{"op":"add","type":"lens","data":{"y_mm":null}}])")
                                        << "step 1: field \"y_mm\" must be a number, not null";
     }
