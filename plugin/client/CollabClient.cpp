@@ -105,6 +105,7 @@ void CollabClient::disconnectFromServer()
     m_users.clear();
     m_userId.clear();
     m_isHost = false;
+    m_lastError.clear(); // the user chose to leave: no error to show
     setState(State::Disconnected);
 }
 
@@ -205,9 +206,21 @@ void CollabClient::onTextMessage(const QString &text)
         emit usersChanged();
         return;
     }
-    case Message::Type::Error:
-        qCWarning(lcClient) << "server error:" << message.json().value(QLatin1String("message")).toString();
+    case Message::Type::Error: {
+        const QString text = message.json().value(QLatin1String("message")).toString();
+        qCWarning(lcClient) << "server error:" << text;
+        // Qt 6.4 clients cannot read close code 1013, so the server says it first.
+        if (message.json().value(QLatin1String("code")).toString() == QLatin1String("session_full")) {
+            m_wanted = false;
+            m_lastError = text.isEmpty() ? QStringLiteral("the session is full") : text;
+            emit errorOccurred(m_lastError);
+            resetSocket();
+            m_users.clear();
+            setState(State::Disconnected);
+            return;
+        }
         break;
+    }
     default:
         break;
     }
@@ -250,11 +263,16 @@ void CollabClient::onDisconnected()
         return;
     const auto code = m_socket->closeCode();
     const QString reason = m_socket->closeReason();
+    const QString socketError = m_socket->error() == QAbstractSocket::UnknownSocketError ? QString() : m_socket->errorString();
     const bool wasConnected = m_state == State::Connected;
     resetSocket();
     if (!m_wanted)
         return;
-    if (wasConnected || code != QWebSocketProtocol::CloseCodeNormal) {
+    if (!wasConnected && !socketError.isEmpty()) {
+        // Never got in (refused, unreachable…): the socket's reason is the useful one.
+        m_lastError = socketError;
+        emit errorOccurred(m_lastError);
+    } else if (wasConnected || code != QWebSocketProtocol::CloseCodeNormal) {
         m_lastError = closeReason(code, reason);
         emit errorOccurred(m_lastError);
     }

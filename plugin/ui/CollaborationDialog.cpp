@@ -203,7 +203,7 @@ CollaborationDialog::Mode CollaborationDialog::mode() const
 
 QString CollaborationDialog::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void CollaborationDialog::showError(const QString &text)
