@@ -302,6 +302,8 @@ void ServerSession::handlePresence(ClientConnection *from, const Message &messag
 
 QString ServerSession::fullStateText() const
 {
+    if (m_fullStateCacheSeq == m_seq && !m_fullStateCache.isEmpty())
+        return m_fullStateCache;
     QJsonArray items;
     for (const StateItem &item : m_state.items())
         items.append(item.toJson());
@@ -310,7 +312,9 @@ QString ServerSession::fullStateText() const
                          QJsonObject{{QLatin1String("items"), items}, {QLatin1String("version"), m_seq}}},
                         {QLatin1String("seq"), m_seq},
                         {QLatin1String("from_server"), true}};
-    return utf8Text(o);
+    m_fullStateCache = utf8Text(o);
+    m_fullStateCacheSeq = m_seq;
+    return m_fullStateCache;
 }
 
 } // namespace Optiverse::Collab

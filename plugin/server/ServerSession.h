@@ -76,6 +76,11 @@ private:
     SessionStore *m_store;
     SessionState m_state;
     qint64 m_seq = 0;
+    // sync:full_state as last serialised: every state change bumps m_seq, so
+    // the text is valid while its seq matches. Joins of large sessions then
+    // cost a send, not a re-serialisation that stalls every session.
+    mutable QString m_fullStateCache;
+    mutable qint64 m_fullStateCacheSeq = -1;
     std::deque<HistoryEntry> m_history;
     QList<ClientConnection *> m_members; // in join order: the first is the longest connected
     ClientConnection *m_host = nullptr;
