@@ -52,6 +52,14 @@ private slots:
     void dragIsThrottledAndFinalPoseExact();
 
 private:
+    struct Pair
+    {
+        std::unique_ptr<Peer> a, b;
+        SceneItem item;
+    };
+    /// alice (sharing her canvas) and bob (taking the session's) joined, with
+    /// one lens alice added that bob has received.
+    bool startPairSharingAnItem(Pair *pair);
     std::unique_ptr<Peer> join(SyncManager::JoinMode mode = SyncManager::JoinMode::ReplaceLocalScene,
                                const QString &name = QStringLiteral("user"));
     QUrl url() const;
@@ -84,6 +92,16 @@ std::unique_ptr<Peer> TestSync::join(SyncManager::JoinMode mode, const QString &
     if (!synced.wait(5000))
         return nullptr;
     return peer;
+}
+
+bool TestSync::startPairSharingAnItem(Pair *pair)
+{
+    pair->a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    pair->b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    pair->item = lens();
+    if (!pair->a || !pair->b || !pair->a->scene.addItem(pair->item, ChangeOrigin::Local, nullptr))
+        return false;
+    return QTest::qWaitFor([pair] { return !pair->b->scene.item(pair->item.uuid).uuid.isNull(); }, 5000);
 }
 
 void TestSync::fourActionsFlowAndScenesMatch()
@@ -143,12 +161,10 @@ void TestSync::lateJoinerGetsStateAfterEveryoneLeft()
 
 void TestSync::removalBeatsConcurrentMove()
 {
-    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
-    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
-    QVERIFY(a && b);
-    const SceneItem item = lens();
-    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    const SceneItem item = pair.item;
     // Both edit before either hears of the other's edit.
     QVERIFY(a->scene.removeItem(item.uuid, ChangeOrigin::Local, nullptr));
     QVERIFY(b->scene.moveItem(item.uuid, 99, 99, 90, ChangeOrigin::Local, nullptr));
@@ -159,12 +175,10 @@ void TestSync::removalBeatsConcurrentMove()
 
 void TestSync::differentPropertiesBothKept()
 {
-    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
-    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
-    QVERIFY(a && b);
-    const SceneItem item = lens();
-    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    const SceneItem item = pair.item;
     QVERIFY(a->scene.updateItem(item.uuid, {{QLatin1String("focal_length_mm"), 42.0}}, ChangeOrigin::Local, nullptr));
     QVERIFY(b->scene.updateItem(item.uuid, {{QLatin1String("diameter_mm"), 12.5}}, ChangeOrigin::Local, nullptr));
     const auto bothKept = [&](const Peer &p) {
@@ -192,12 +206,10 @@ struct XHistory : ISceneObserver
 
 void TestSync::noFlickerWhileOwnEditIsPending()
 {
-    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
-    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
-    QVERIFY(a && b);
-    const SceneItem item = lens();
-    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    const SceneItem item = pair.item;
     XHistory history;
     history.uuid = item.uuid;
     a->scene.addObserver(&history);
@@ -231,12 +243,10 @@ void TestSync::concurrentAddOfSameUuidIsIdempotent()
 
 void TestSync::offlineEditsSentOnceAfterReconnect()
 {
-    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
-    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
-    QVERIFY(a && b);
-    const SceneItem shared = lens();
-    QVERIFY(a->scene.addItem(shared, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(!b->scene.item(shared.uuid).uuid.isNull());
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    const SceneItem shared = pair.item;
 
     b->client.disconnectFromServer();
     const SceneItem offline = lens(7);
@@ -258,12 +268,10 @@ void TestSync::offlineEditsSentOnceAfterReconnect()
 
 void TestSync::resumesFromSequenceAfterDrop()
 {
-    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
-    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
-    QVERIFY(a && b);
-    const SceneItem item = lens();
-    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    const SceneItem item = pair.item;
 
     // The network drops bob's connection: he reconnects by himself.
     QSignalSpy resumed(&b->client, &CollabClient::joined);
@@ -281,12 +289,10 @@ void TestSync::resumesFromSequenceAfterDrop()
 
 void TestSync::dragIsThrottledAndFinalPoseExact()
 {
-    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
-    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
-    QVERIFY(a && b);
-    const SceneItem item = lens();
-    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(!b->scene.item(item.uuid).uuid.isNull());
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    const SceneItem item = pair.item;
     const quint64 before = a->sync.commandsSent();
     a->sync.itemDragStateChanged(item.uuid, true);
     for (int i = 1; i <= 200; ++i) // a burst of mouse moves within one frame
