@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "HostScene.h"
 
+#include "JsonTypeName.h"
+
 #include "AddItemCommand.h"
 #include "MoveItemCommand.h"
 #include "RemoveItemCommand.h"
@@ -32,17 +34,6 @@ QString idText(const QUuid &uuid)
     return uuid.toString(QUuid::WithBraces);
 }
 
-QString jsonTypeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Double: return QStringLiteral("a number");
-    case QJsonValue::String: return QStringLiteral("a string");
-    case QJsonValue::Bool: return QStringLiteral("a boolean");
-    case QJsonValue::Array: return QStringLiteral("an array");
-    case QJsonValue::Object: return QStringLiteral("an object");
-    default: return QStringLiteral("null");
-    }
-}
 } // namespace
 
 HostScene::HostScene(QObject *parent)

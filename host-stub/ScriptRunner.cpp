@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ScriptRunner.h"
 
+#include "JsonTypeName.h"
+
 #include "HostScene.h"
 #include "OpticalItem.h"
 
@@ -22,19 +24,6 @@ QUuid parseUuid(const QString &text)
     return QUuid::fromString(text.trimmed());
 }
 
-QString describe(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Double: return QStringLiteral("a number");
-    case QJsonValue::String: return QStringLiteral("a string");
-    case QJsonValue::Bool: return QStringLiteral("a boolean");
-    case QJsonValue::Array: return QStringLiteral("an array");
-    case QJsonValue::Object: return QStringLiteral("an object");
-    case QJsonValue::Null: return QStringLiteral("null");
-    default: return QStringLiteral("missing");
-    }
-}
-
 // Checks one field; returns an error text or an empty string.
 QString checkField(const QJsonObject &step, const char *key, QJsonValue::Type type, bool required)
 {
@@ -45,7 +34,7 @@ QString checkField(const QJsonObject &step, const char *key, QJsonValue::Type ty
         const QString want = type == QJsonValue::Double ? QStringLiteral("a number")
                            : type == QJsonValue::String ? QStringLiteral("a string")
                                                         : QStringLiteral("an object");
-        return QStringLiteral("field \"%1\" must be %2, not %3").arg(QLatin1String(key), want, describe(v));
+        return QStringLiteral("field \"%1\" must be %2, not %3").arg(QLatin1String(key), want, jsonTypeName(v));
     }
     if (type == QJsonValue::Double && !std::isfinite(v.toDouble()))
         return QStringLiteral("field \"%1\" must be a finite number").arg(QLatin1String(key));
@@ -69,7 +58,7 @@ QString checkStep(const QJsonObject &step)
     if (opValue.isUndefined())
         return QStringLiteral("missing field \"op\"");
     if (!opValue.isString())
-        return QStringLiteral("field \"op\" must be a string, not %1").arg(describe(opValue));
+        return QStringLiteral("field \"op\" must be a string, not %1").arg(jsonTypeName(opValue));
     const QString op = opValue.toString();
     QStringList errors;
     if (op == QLatin1String("add")) {
@@ -118,7 +107,7 @@ bool ScriptRunner::validate(const QJsonArray &steps, QString *errorString)
     for (int i = 0; i < steps.size(); ++i) {
         const QJsonValue v = steps.at(i);
         const QString error = v.isObject() ? checkStep(v.toObject())
-                                           : QStringLiteral("must be an object, not %1").arg(describe(v));
+                                           : QStringLiteral("must be an object, not %1").arg(jsonTypeName(v));
         if (!error.isEmpty()) {
             if (errorString)
                 *errorString = QStringLiteral("step %1: %2").arg(i + 1).arg(error);
