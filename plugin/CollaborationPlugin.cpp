@@ -107,7 +107,8 @@ QString CollaborationPlugin::commandLineHelp() const
 void CollaborationPlugin::openDialog()
 {
     if (!m_dialog) {
-        m_dialog = new CollaborationDialog(m_session.get(), int(m_host->scene()->items().size()),
+        IScene *scene = m_host->scene();
+        m_dialog = new CollaborationDialog(m_session.get(), [scene] { return int(scene->items().size()); },
                                            m_host->mainWindow());
         m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     }

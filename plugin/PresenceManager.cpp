@@ -10,6 +10,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace Optiverse::Collab {
 
 namespace {
@@ -25,15 +27,17 @@ PresenceManager::PresenceManager(IPresenceHost *host, CollabClient *client, QObj
     m_host->addPresenceObserver(this);
     m_sendTimer.setSingleShot(true);
     connect(&m_sendTimer, &QTimer::timeout, this, &PresenceManager::send);
-    m_idleTimer.setInterval(1000);
     connect(&m_idleTimer, &QTimer::timeout, this, &PresenceManager::expireIdle);
-    m_idleTimer.start();
+    setIdleTimeout(m_idleMs);
     connect(client, &CollabClient::messageReceived, this, &PresenceManager::onMessage);
     connect(client, &CollabClient::userLeft, this, [this](const QString &id) { removeUser(id); });
+    // A resync can also drop users we never saw leave (e.g. after our own reconnect).
+    connect(client, &CollabClient::usersChanged, this, &PresenceManager::dropDepartedUsers);
     connect(client, &CollabClient::stateChanged, this, [this](CollabClient::State state) {
         if (state != CollabClient::State::Connected) {
             m_host->clearAll();
             m_lastSeen.clear();
+            m_shown.clear();
         } else {
             m_dirty = true; // tell the (re)joined session where we are
             scheduleSend();
@@ -45,6 +49,13 @@ PresenceManager::~PresenceManager()
 {
     m_host->removePresenceObserver(this);
     m_host->clearAll();
+}
+
+void PresenceManager::setIdleTimeout(int ms)
+{
+    m_idleMs = std::max(1, ms);
+    // Check often enough that a pointer lingers at most ~25 % past the timeout.
+    m_idleTimer.start(std::clamp(m_idleMs / 4, 20, 1000));
 }
 
 void PresenceManager::localPointerMoved(const QPointF &posMm)
@@ -99,6 +110,7 @@ void PresenceManager::onMessage(const Message &message)
         if (u.id == id)
             name = u.displayName;
     const QColor color = UserColor::forUser(id);
+    m_shown.insert(id);
     const QJsonValue pointer = message.json().value(QLatin1String("pointer"));
     if (pointer.isObject()) {
         const QJsonObject p = pointer.toObject();
@@ -121,6 +133,18 @@ void PresenceManager::removeUser(const QString &userId)
     m_host->removeRemotePointer(userId);
     m_host->setRemoteSelection(userId, QColor(), {});
     m_lastSeen.remove(userId);
+    m_shown.remove(userId);
+}
+
+void PresenceManager::dropDepartedUsers()
+{
+    QSet<QString> present;
+    for (const CollabClient::User &u : m_client->users())
+        present.insert(u.id);
+    const QSet<QString> shown = m_shown;
+    for (const QString &id : shown)
+        if (!present.contains(id))
+            removeUser(id);
 }
 
 void PresenceManager::expireIdle()

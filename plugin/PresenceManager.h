@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 #include <optional>
@@ -32,7 +33,7 @@ public:
     ~PresenceManager() override;
 
     /// A remote pointer not updated for this long is hidden (default 10 s).
-    void setIdleTimeout(int ms) { m_idleMs = ms; }
+    void setIdleTimeout(int ms);
 
     void localPointerMoved(const QPointF &posMm) override;
     void localPointerLeft() override;
@@ -43,6 +44,7 @@ private:
     void send();
     void onMessage(const Message &message);
     void removeUser(const QString &userId);
+    void dropDepartedUsers();
     void expireIdle();
 
     Optiverse::IPresenceHost *m_host;
@@ -53,6 +55,7 @@ private:
     QElapsedTimer m_lastSent;
     bool m_dirty = false;
     QHash<QString, qint64> m_lastSeen; // remote user -> ms timestamp of last pointer
+    QSet<QString> m_shown;             // remote users with a pointer or outlines drawn
     QElapsedTimer m_clock;
     QTimer m_idleTimer;
     int m_idleMs = 10000;

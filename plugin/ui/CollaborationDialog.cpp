@@ -48,9 +48,15 @@ QLineEdit *nameEdit(QWidget *parent, const QString &object)
 } // namespace
 
 CollaborationDialog::CollaborationDialog(CollaborationSession *session, int localItemCount, QWidget *parent)
+    : CollaborationDialog(session, std::function<int()>([localItemCount] { return localItemCount; }), parent)
+{
+}
+
+CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::function<int()> localItemCount,
+                                         QWidget *parent)
     : QDialog(parent)
     , m_session(session)
-    , m_localItemCount(localItemCount)
+    , m_localItemCount(std::move(localItemCount))
 {
     setObjectName(QStringLiteral("CollaborationDialog"));
     setWindowTitle(tr("Connect/Host Session"));
@@ -80,7 +86,11 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, int loca
     m_error->setObjectName(QStringLiteral("errorLabel"));
     m_error->setWordWrap(true);
     m_error->setVisible(false);
-    m_error->setStyleSheet(QStringLiteral("color: palette(bright-text); background: #b3261e; padding: 4px; border-radius: 3px;"));
+    m_error->setMargin(6);
+    m_error->setAutoFillBackground(true);
+    m_error->setFrameStyle(QFrame::Box | QFrame::Sunken); // drawn with Light/Dark: the accent below
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    updateErrorBannerColors();
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -93,11 +103,13 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, int loca
 
     connect(m_hostRadio, &QRadioButton::toggled, this, [this](bool host) {
         m_pages->setCurrentIndex(host ? 0 : 1);
+        updateDefaultButton();
         showError(QString());
     });
     connect(m_session, &CollaborationSession::serverStateChanged, this, &CollaborationDialog::refreshServerState);
     loadSettings();
     refreshServerState();
+    updateDefaultButton();
 }
 
 CollaborationDialog::~CollaborationDialog() = default;
@@ -118,9 +130,9 @@ QWidget *CollaborationDialog::buildHostPage()
     m_port->setValue(Protocol::DefaultPort);
     form->addRow(tr("&Port:"), m_port);
     m_hostSession = nameEdit(page, QStringLiteral("hostSession"));
-    form->addRow(tr("&Session ID:"), m_hostSession);
+    form->addRow(tr("Sess&ion ID:"), m_hostSession);
     m_hostName = nameEdit(page, QStringLiteral("hostName"));
-    form->addRow(tr("&Your Name:"), m_hostName);
+    form->addRow(tr("Your &Name:"), m_hostName);
     m_autoConnect = new QCheckBox(tr("&Auto-connect to my own session"), page);
     m_autoConnect->setObjectName(QStringLiteral("autoConnect"));
     m_autoConnect->setChecked(true);
@@ -177,12 +189,12 @@ QWidget *CollaborationDialog::buildConnectPage()
     auto *form = new QFormLayout(page);
     m_serverUrl = new QLineEdit(page);
     m_serverUrl->setObjectName(QStringLiteral("serverUrl"));
-    m_serverUrl->setPlaceholderText(QStringLiteral("ws://192.168.1.100:8765"));
+    m_serverUrl->setPlaceholderText(tr("ws://192.168.1.100:8765"));
     form->addRow(tr("Server &URL:"), m_serverUrl);
     m_connectSession = nameEdit(page, QStringLiteral("connectSession"));
-    form->addRow(tr("&Session ID:"), m_connectSession);
+    form->addRow(tr("Sess&ion ID:"), m_connectSession);
     m_connectName = nameEdit(page, QStringLiteral("connectName"));
-    form->addRow(tr("&Your Name:"), m_connectName);
+    form->addRow(tr("Your &Name:"), m_connectName);
     m_connectButton = new QPushButton(tr("&Connect"), page);
     m_connectButton->setObjectName(QStringLiteral("connectButton"));
     m_connectButton->setDefault(true);
@@ -275,12 +287,44 @@ void CollaborationDialog::connectToServer()
     }
     if (!validateIdentity(m_connectSession, m_connectName))
         return;
-    if (m_localItemCount > 0 && !m_confirm(m_localItemCount))
+    if (const int count = m_localItemCount ? m_localItemCount() : 0; count > 0 && !m_confirm(count))
         return;
     saveSettings();
     m_session->join(url, m_connectSession->text().trimmed(), m_connectName->text().trimmed(),
                     SyncManager::JoinMode::ReplaceLocalScene);
     accept();
+}
+
+void CollaborationDialog::updateDefaultButton()
+{
+    // Return triggers the visible page's action; only one button may be the default.
+    (mode() == Mode::Host ? m_startStop : m_connectButton)->setDefault(true);
+}
+
+void CollaborationDialog::changeEvent(QEvent *event)
+{
+    QDialog::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
+        updateErrorBannerColors();
+}
+
+void CollaborationDialog::updateErrorBannerColors()
+{
+    // The host's own text colour on its window colour tinted with red, framed in
+    // red: readable in light and dark palettes alike, and still unmistakably an error.
+    const QPalette base = palette();
+    const QColor window = base.color(QPalette::Window);
+    const QColor accent = window.lightness() < 128 ? QColor(0xf2, 0x8b, 0x82) : QColor(0xb3, 0x26, 0x1e);
+    const auto mix = [](const QColor &a, const QColor &b, double t) {
+        return QColor::fromRgbF(float(a.redF() * (1 - t) + b.redF() * t), float(a.greenF() * (1 - t) + b.greenF() * t),
+                                float(a.blueF() * (1 - t) + b.blueF() * t));
+    };
+    QPalette pal = m_error->palette();
+    pal.setColor(QPalette::Window, mix(window, accent, 0.18));
+    pal.setColor(QPalette::WindowText, base.color(QPalette::WindowText));
+    pal.setColor(QPalette::Light, accent); // the Box frame
+    pal.setColor(QPalette::Dark, accent);
+    m_error->setPalette(pal);
 }
 
 void CollaborationDialog::refreshServerState()

@@ -30,6 +30,8 @@ public:
     enum class Mode { Host, Connect };
 
     CollaborationDialog(CollaborationSession *session, int localItemCount, QWidget *parent = nullptr);
+    /// The dialog is modeless: count the canvas when Connect is pressed, not when opened.
+    CollaborationDialog(CollaborationSession *session, std::function<int()> localItemCount, QWidget *parent = nullptr);
     ~CollaborationDialog() override;
 
     void setMode(Mode mode);
@@ -46,17 +48,22 @@ public:
     // Connect page
     void connectToServer();
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     QWidget *buildHostPage();
     QWidget *buildConnectPage();
     void refreshServerState();
+    void updateDefaultButton();
+    void updateErrorBannerColors();
     void showError(const QString &text);
     void loadSettings();
     void saveSettings() const;
     bool validateIdentity(QLineEdit *session, QLineEdit *name);
 
     CollaborationSession *m_session;
-    int m_localItemCount;
+    std::function<int()> m_localItemCount;
     std::function<bool(int)> m_confirm;
 
     QRadioButton *m_hostRadio = nullptr;

@@ -10,15 +10,17 @@
 namespace Optiverse::Collab {
 
 namespace {
+// A disc in the user's colour; the darker rim keeps light colours visible on
+// light menus and the fill keeps dark ones visible on dark menus.
 QIcon swatch(const QColor &color)
 {
-    QPixmap pixmap(12, 12);
+    QPixmap pixmap(16, 16);
     pixmap.fill(Qt::transparent);
     QPainter p(&pixmap);
     p.setRenderHint(QPainter::Antialiasing);
     p.setBrush(color);
-    p.setPen(color.darker(140));
-    p.drawEllipse(QRectF(1, 1, 10, 10));
+    p.setPen(QPen(color.darker(150), 1));
+    p.drawEllipse(QRectF(1.5, 1.5, 13, 13));
     return QIcon(pixmap);
 }
 } // namespace
@@ -26,7 +28,9 @@ QIcon swatch(const QColor &color)
 StatusWidget::StatusWidget(CollabClient *client, QWidget *parent)
     : QToolButton(parent)
     , m_client(client)
+    , m_usersMenu(new QMenu(this))
 {
+    m_usersMenu->setObjectName(QStringLiteral("CollaborationUsers"));
     setObjectName(QStringLiteral("CollaborationStatus"));
     setAutoRaise(true);
     setToolButtonStyle(Qt::ToolButtonTextOnly);
@@ -40,7 +44,11 @@ StatusWidget::StatusWidget(CollabClient *client, QWidget *parent)
     m_countdown.setInterval(1000);
     connect(&m_countdown, &QTimer::timeout, this, &StatusWidget::refresh);
     connect(client, &CollabClient::stateChanged, this, &StatusWidget::refresh);
-    connect(client, &CollabClient::usersChanged, this, &StatusWidget::refresh);
+    connect(client, &CollabClient::usersChanged, this, [this] {
+        refresh();
+        if (m_usersMenu->isVisible())
+            fillUsersMenu(); // keep an open list current
+    });
     connect(client, &CollabClient::errorOccurred, this, &StatusWidget::refresh);
     connect(client, &CollabClient::userJoined, this,
             [this](const QString &, const QString &name) { showNotice(tr("%1 joined").arg(name)); });
@@ -86,22 +94,29 @@ void StatusWidget::refresh()
                        .arg(m_client->serverUrl().toDisplayString(), m_client->session()));
 }
 
-void StatusWidget::showUsers()
+void StatusWidget::fillUsersMenu()
 {
-    if (m_client->users().isEmpty())
-        return;
-    QMenu menu(this);
-    menu.setObjectName(QStringLiteral("CollaborationUsers"));
+    m_usersMenu->clear();
     for (const CollabClient::User &user : m_client->users()) {
         QString label = user.displayName;
         if (user.id == m_client->userId())
             label = tr("%1 (you)").arg(label);
         if (user.isHost)
             label = tr("%1 — host").arg(label);
-        QAction *action = menu.addAction(swatch(UserColor::forUser(user.id)), label);
-        action->setEnabled(false);
+        QAction *action = m_usersMenu->addAction(swatch(UserColor::forUser(user.id)), label);
+        action->setData(user.id);
+        // Informational rows, but enabled: disabled rows would grey the names out.
+        connect(action, &QAction::triggered, m_usersMenu, &QMenu::close);
     }
-    menu.exec(mapToGlobal(QPoint(0, -menu.sizeHint().height())));
+}
+
+void StatusWidget::showUsers()
+{
+    if (m_client->users().isEmpty())
+        return;
+    fillUsersMenu();
+    // Above the button: the status bar sits at the bottom of the window.
+    m_usersMenu->popup(mapToGlobal(QPoint(0, -m_usersMenu->sizeHint().height())));
 }
 
 } // namespace Optiverse::Collab

@@ -6,6 +6,8 @@
 #include <QTimer>
 #include <QToolButton>
 
+class QMenu;
+
 namespace Optiverse::Collab {
 
 /**
@@ -22,16 +24,20 @@ public:
 
     /// How long a joined/left notice stays (default 4 s).
     void setNoticeDuration(int ms) { m_noticeTimer.setInterval(ms); }
+    /// The list of users shown on click (a popup, so the GUI never blocks).
+    QMenu *usersMenu() const { return m_usersMenu; }
 
 private:
     void refresh();
     void showNotice(const QString &text);
     void showUsers();
+    void fillUsersMenu();
 
     CollabClient *m_client;
     QTimer m_noticeTimer;
     QTimer m_countdown;
     QString m_notice;
+    QMenu *m_usersMenu;
 };
 
 } // namespace Optiverse::Collab

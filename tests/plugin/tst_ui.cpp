@@ -5,17 +5,36 @@
 #include "CollaborationDialog.h"
 #include "CollaborationSession.h"
 #include "MemoryScene.h"
+#include "MinimalHost.h"
 #include "StatusWidget.h"
+#include "UserColor.h"
 
+#include <optiverse/iplugin.h>
+
+#include <QAbstractButton>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
+#include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPluginLoader>
+#include <QScopeGuard>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
+
+#include <algorithm>
+#include <cmath>
 
 using namespace Optiverse::Collab;
 
@@ -30,14 +49,84 @@ private slots:
     void hostStartsServerJoinsAndSharesUrl();
     void statusFollowsTheSession();
     void lastValuesAreRemembered();
+    void usersListShowsNamesAndColours();
+    void errorIsShownWithTheReason();
+    void menuFollowsTheState();
+    void replaceCanvasAsksFirst();
+    void mnemonicsAreUniquePerPage();
+    void returnTriggersTheVisiblePagesAction();
+    void tabOrderFollowsTheLayout();
+    void errorBannerReadableInLightAndDark();
 
 private:
     template<typename T> static T *child(QWidget *w, const char *name)
     {
         return w->findChild<T *>(QString::fromLatin1(name));
     }
+    static quint16 freePort();
     QTemporaryDir m_config;
 };
+
+quint16 TestUi::freePort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost))
+        return 0;
+    return probe.serverPort();
+}
+
+namespace {
+Optiverse::SceneItem lens(double x)
+{
+    return {QUuid::createUuid(), QStringLiteral("lens"),
+            QJsonObject{{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), 0.0}, {QLatin1String("angle_deg"), 0.0}}};
+}
+
+QList<QUuid> uuids(const MemoryScene &scene)
+{
+    QList<QUuid> list;
+    for (const Optiverse::SceneItem &item : scene.items())
+        list.append(item.uuid);
+    std::sort(list.begin(), list.end());
+    return list;
+}
+
+/// WCAG contrast ratio of two colours (1 … 21).
+double contrast(const QColor &a, const QColor &b)
+{
+    const auto luminance = [](const QColor &c) {
+        const auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    const double la = luminance(a), lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+QPalette darkPalette()
+{
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    p.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    p.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    p.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
+    p.setColor(QPalette::Button, QColor(0x3a, 0x3a, 0x3a));
+    p.setColor(QPalette::ButtonText, QColor(0xe8, 0xe8, 0xe8));
+    return p;
+}
+
+/// The mnemonic letter of a text ("Sess&ion" -> 'i'), or 0.
+QChar mnemonic(const QString &text)
+{
+    for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+        if (text.at(i) == QLatin1Char('&')) {
+            if (text.at(i + 1) != QLatin1Char('&'))
+                return text.at(i + 1).toLower();
+            ++i;
+        }
+    }
+    return QChar();
+}
+} // namespace
 
 void TestUi::initTestCase()
 {
@@ -191,6 +280,336 @@ void TestUi::lastValuesAreRemembered()
     QCOMPARE(child<QLineEdit>(&again, "serverUrl")->text(), url);
     QCOMPARE(child<QLineEdit>(&again, "connectSession")->text(), QStringLiteral("project-alpha"));
     QCOMPARE(child<QLineEdit>(&again, "connectName")->text(), QStringLiteral("dora"));
+}
+
+void TestUi::usersListShowsNamesAndColours()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    MemoryScene sceneA, sceneB;
+    CollaborationSession a(&sceneA), b(&sceneB);
+    StatusWidget status(a.client());
+    status.show();
+    a.join(url, QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 users)"));
+    b.join(url, QStringLiteral("lab"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(a.client()->users().size(), 2);
+
+    status.click();
+    QMenu *list = status.usersMenu();
+    QTRY_VERIFY(list->isVisible());
+    QStringList names;
+    for (QAction *row : list->actions()) {
+        names.append(row->text());
+        const QString id = row->data().toString();
+        // The swatch is the user's colour, the one their pointer and outlines use.
+        const QImage swatch = row->icon().pixmap(16, 16).toImage();
+        QCOMPARE(swatch.pixelColor(swatch.width() / 2, swatch.height() / 2).rgb(), UserColor::forUser(id).rgb());
+        QVERIFY(row->isEnabled()); // names readable, not greyed out
+    }
+    QCOMPARE(names, (QStringList{QStringLiteral("alice (you) — host"), QStringLiteral("bob")}));
+    list->close();
+
+    // The list of the other side says the same, from bob's point of view.
+    StatusWidget bobStatus(b.client());
+    bobStatus.show();
+    bobStatus.click();
+    QTRY_VERIFY(bobStatus.usersMenu()->isVisible());
+    names.clear();
+    for (QAction *row : bobStatus.usersMenu()->actions())
+        names.append(row->text());
+    QCOMPARE(names, (QStringList{QStringLiteral("alice — host"), QStringLiteral("bob (you)")}));
+}
+
+void TestUi::errorIsShownWithTheReason()
+{
+    ServerConfig config;
+    config.maxUsersPerSession = 1;
+    CollabServer server(config);
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    MemoryScene sceneA, sceneB;
+    CollaborationSession a(&sceneA), b(&sceneB);
+    a.join(url, QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_COMPARE(a.client()->state(), CollabClient::State::Connected);
+
+    StatusWidget status(b.client());
+    b.join(url, QStringLiteral("lab"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_VERIFY2(status.text().startsWith(QStringLiteral("Error: ")), qPrintable(status.text()));
+    QCOMPARE(status.text(), QStringLiteral("Error: %1").arg(b.client()->lastError()));
+    QVERIFY(status.text().contains(QStringLiteral("full")));
+    QCOMPARE(b.client()->state(), CollabClient::State::Disconnected); // not retrying a full session
+}
+
+void TestUi::menuFollowsTheState()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    MinimalHost host;
+    QPluginLoader loader(QStringLiteral(PLUGIN_PATH));
+    auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
+    QVERIFY2(plugin, qPrintable(loader.errorString()));
+    QVERIFY2(plugin->initialize(&host, {}, &error), qPrintable(error));
+    bool shutDown = false;
+    const auto unload = qScopeGuard([&] {
+        if (!shutDown)
+            plugin->shutdown(); // never leave the plugin's objects for the library's unload
+        loader.unload();
+    });
+    QMainWindow *window = host.mainWindow();
+    QMenu *menu = nullptr;
+    for (QAction *a : window->menuBar()->actions())
+        if (a->menu() && a->menu()->objectName() == QLatin1String("CollaborationMenu"))
+            menu = a->menu();
+    QVERIFY(menu);
+    auto *connectAction = menu->findChild<QAction *>(QStringLiteral("CollaborationConnectAction"));
+    auto *disconnectAction = menu->findChild<QAction *>(QStringLiteral("CollaborationDisconnectAction"));
+    auto *status = window->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
+    QVERIFY(connectAction && disconnectAction && status);
+    QVERIFY(connectAction->isEnabled());
+    QVERIFY(!disconnectAction->isEnabled());
+
+    // Connect through the dialog the menu opens.
+    connectAction->trigger();
+    auto *dialog = window->findChild<QDialog *>(QStringLiteral("CollaborationDialog"));
+    QVERIFY(dialog && dialog->isVisible());
+    child<QRadioButton>(dialog, "connectMode")->setChecked(true);
+    child<QLineEdit>(dialog, "serverUrl")->setText(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    child<QLineEdit>(dialog, "connectSession")->setText(QStringLiteral("lab"));
+    child<QLineEdit>(dialog, "connectName")->setText(QStringLiteral("alice"));
+    child<QPushButton>(dialog, "connectButton")->click();
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QVERIFY(!connectAction->isEnabled()); // one session at a time
+    QVERIFY(disconnectAction->isEnabled());
+
+    disconnectAction->trigger();
+    QCOMPARE(status->text(), QStringLiteral("Not connected"));
+    QVERIFY(connectAction->isEnabled());
+    QVERIFY(!disconnectAction->isEnabled());
+
+    // Hosting: the dialog stays reachable (to share the URL or stop the server).
+    const quint16 port = freePort();
+    QVERIFY(port);
+    connectAction->trigger();
+    QTRY_VERIFY((dialog = window->findChild<QDialog *>(QStringLiteral("CollaborationDialog")))
+                && dialog->isVisible());
+    child<QRadioButton>(dialog, "hostMode")->setChecked(true);
+    child<QComboBox>(dialog, "listenAddress")->setCurrentText(QStringLiteral("127.0.0.1"));
+    child<QSpinBox>(dialog, "port")->setValue(port);
+    child<QCheckBox>(dialog, "autoConnect")->setChecked(true);
+    child<QPushButton>(dialog, "startStop")->click();
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QVERIFY(connectAction->isEnabled());
+    QVERIFY(disconnectAction->isEnabled());
+
+    disconnectAction->trigger(); // leaves and stops the in-process server
+    QCOMPARE(status->text(), QStringLiteral("Not connected"));
+    QCOMPARE(child<QPushButton>(dialog, "startStop")->text(), QStringLiteral("&Start Server"));
+    QTcpSocket probe;
+    probe.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!probe.waitForConnected(2000));
+    QVERIFY(connectAction->isEnabled());
+    QVERIFY(!disconnectAction->isEnabled());
+
+    // Quitting the host (shutdown) while hosting: the server goes with it.
+    child<QPushButton>(dialog, "startStop")->click();
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    plugin->shutdown();
+    shutDown = true;
+    QTcpSocket after;
+    after.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!after.waitForConnected(2000));
+    QVERIFY(!window->findChild<QDialog *>(QStringLiteral("CollaborationDialog")));
+}
+
+void TestUi::replaceCanvasAsksFirst()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
+    // The session already holds one item, from someone else.
+    MemoryScene theirs;
+    QVERIFY(theirs.addItem(lens(1), Optiverse::ChangeOrigin::Local, nullptr));
+    CollaborationSession owner(&theirs);
+    QSignalSpy ownerSynced(owner.sync(), &SyncManager::synchronized);
+    owner.join(QUrl(url), QStringLiteral("lab"), QStringLiteral("owner"), SyncManager::JoinMode::ShareLocalScene);
+    QVERIFY(ownerSynced.wait(5000));
+
+    MemoryScene mine;
+    QVERIFY(mine.addItem(lens(2), Optiverse::ChangeOrigin::Local, nullptr));
+    QVERIFY(mine.addItem(lens(3), Optiverse::ChangeOrigin::Local, nullptr));
+    const QList<QUuid> before = uuids(mine);
+    CollaborationSession s(&mine);
+    CollaborationDialog dialog(&s, [&mine] { return int(mine.items().size()); });
+    QList<int> asked;
+    bool answer = false;
+    dialog.setReplaceConfirmation([&](int count) {
+        asked.append(count);
+        return answer;
+    });
+    dialog.setMode(CollaborationDialog::Mode::Connect);
+    child<QLineEdit>(&dialog, "serverUrl")->setText(url);
+    child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("lab"));
+    child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("erin"));
+    dialog.show();
+
+    child<QPushButton>(&dialog, "connectButton")->click(); // Cancel: nothing happens
+    QCOMPARE(asked, QList<int>{2});
+    QVERIFY(dialog.isVisible());
+    QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+    QCOMPARE(uuids(mine), before);
+
+    QVERIFY(mine.addItem(lens(4), Optiverse::ChangeOrigin::Local, nullptr)); // counted when asked
+    answer = true;
+    child<QPushButton>(&dialog, "connectButton")->click(); // OK: join, take the session's canvas
+    QCOMPARE(asked, (QList<int>{2, 3}));
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    QTRY_COMPARE(uuids(mine), uuids(theirs));
+    QCOMPARE(s.client()->state(), CollabClient::State::Connected);
+
+    // An empty canvas has nothing to lose: no question.
+    MemoryScene empty;
+    CollaborationSession s2(&empty);
+    CollaborationDialog quiet(&s2, [&empty] { return int(empty.items().size()); });
+    quiet.setReplaceConfirmation([&](int count) {
+        asked.append(count);
+        return false;
+    });
+    quiet.setMode(CollaborationDialog::Mode::Connect);
+    child<QLineEdit>(&quiet, "serverUrl")->setText(url);
+    child<QLineEdit>(&quiet, "connectName")->setText(QStringLiteral("fred"));
+    child<QPushButton>(&quiet, "connectButton")->click();
+    QCOMPARE(asked.size(), 2);
+    QTRY_COMPARE(uuids(empty), uuids(theirs));
+}
+
+void TestUi::mnemonicsAreUniquePerPage()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.show();
+    for (const auto mode : {CollaborationDialog::Mode::Host, CollaborationDialog::Mode::Connect}) {
+        dialog.setMode(mode);
+        QHash<QChar, QString> used;
+        QStringList texts;
+        for (QWidget *w : dialog.findChildren<QWidget *>()) {
+            if (!w->isVisibleTo(&dialog))
+                continue;
+            QString text;
+            if (auto *label = qobject_cast<QLabel *>(w); label && label->buddy())
+                text = label->text();
+            else if (auto *button = qobject_cast<QAbstractButton *>(w))
+                text = button->text();
+            if (text.isEmpty())
+                continue;
+            texts.append(text);
+            const QChar key = mnemonic(text);
+            if (key.isNull())
+                continue;
+            QVERIFY2(!used.contains(key), qPrintable(QStringLiteral("Alt+%1 is both \"%2\" and \"%3\"")
+                                                         .arg(key, used.value(key), text)));
+            used.insert(key, text);
+        }
+        // Every field and action can be reached with Alt+letter.
+        for (const char *field : {"hostMode", "connectMode"})
+            QVERIFY(!mnemonic(child<QAbstractButton>(&dialog, field)->text()).isNull());
+        QVERIFY2(used.size() >= (mode == CollaborationDialog::Mode::Host ? 10 : 6), qPrintable(texts.join(QLatin1Char('|'))));
+    }
+}
+
+void TestUi::returnTriggersTheVisiblePagesAction()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+
+    dialog.setMode(CollaborationDialog::Mode::Connect);
+    QLineEdit *url = child<QLineEdit>(&dialog, "serverUrl");
+    url->setFocus();
+    url->setText(QStringLiteral("http://example.org:8765"));
+    QTest::keyClick(url, Qt::Key_Return); // Connect, which validates first
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("ws://")), qPrintable(dialog.errorText()));
+    QVERIFY(!s.isServerRunning());
+
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    const quint16 port = freePort();
+    QVERIFY(port);
+    child<QComboBox>(&dialog, "listenAddress")->setCurrentText(QStringLiteral("127.0.0.1"));
+    child<QSpinBox>(&dialog, "port")->setValue(port);
+    child<QCheckBox>(&dialog, "autoConnect")->setChecked(false);
+    QLineEdit *name = child<QLineEdit>(&dialog, "hostName");
+    name->setFocus();
+    QTest::keyClick(name, Qt::Key_Return); // Start Server
+    QVERIFY2(s.isServerRunning(), qPrintable(dialog.errorText()));
+    QVERIFY(dialog.isVisible()); // Return never closes the dialog behind the user's back
+    QTest::keyClick(&dialog, Qt::Key_Escape);
+    QVERIFY(!dialog.isVisible());
+}
+
+void TestUi::tabOrderFollowsTheLayout()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    for (const auto mode : {CollaborationDialog::Mode::Host, CollaborationDialog::Mode::Connect}) {
+        dialog.setMode(mode);
+        QWidget *first = child<QWidget>(&dialog, mode == CollaborationDialog::Mode::Host ? "hostMode" : "connectMode");
+        first->setFocus();
+        QTRY_COMPARE(QApplication::focusWidget(), first);
+        // Tab through the dialog once: top to bottom, then left to right.
+        QList<QWidget *> visited{first};
+        for (int i = 0; i < 40; ++i) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            QWidget *now = QApplication::focusWidget();
+            if (now == first)
+                break;
+            QVERIFY2(!visited.contains(now), qPrintable(now->objectName()));
+            visited.append(now);
+        }
+        QVERIFY2(visited.size() >= 5, qPrintable(QString::number(visited.size())));
+        QStringList names;
+        for (QWidget *w : visited)
+            names.append(w->objectName().isEmpty() ? QString::fromLatin1(w->metaObject()->className()) : w->objectName());
+        for (int i = 1; i < visited.size(); ++i) {
+            const QRect prev(visited.at(i - 1)->mapTo(&dialog, QPoint()), visited.at(i - 1)->size());
+            const QRect cur(visited.at(i)->mapTo(&dialog, QPoint()), visited.at(i)->size());
+            const bool below = cur.top() >= prev.bottom() - 2;
+            const bool rightOnSameRow = cur.left() > prev.left() && cur.top() < prev.bottom();
+            QVERIFY2(below || rightOnSameRow, qPrintable(names.join(QStringLiteral(" → "))));
+        }
+    }
+}
+
+void TestUi::errorBannerReadableInLightAndDark()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Connect);
+    child<QLineEdit>(&dialog, "serverUrl")->setText(QStringLiteral("http://x:1"));
+    child<QPushButton>(&dialog, "connectButton")->click();
+    auto *banner = child<QLabel>(&dialog, "errorLabel");
+    QVERIFY(!dialog.errorText().isEmpty());
+    for (const QPalette &palette : {QPalette(QColor(0xef, 0xef, 0xef)), darkPalette()}) {
+        dialog.setPalette(palette);
+        const QColor text = banner->palette().color(banner->foregroundRole());
+        const QColor back = banner->palette().color(banner->backgroundRole());
+        QVERIFY(banner->autoFillBackground());
+        QCOMPARE(text, palette.color(QPalette::WindowText)); // the host's own text colour
+        QVERIFY2(contrast(text, back) >= 4.5, qPrintable(QString::number(contrast(text, back))));
+        QVERIFY(back != palette.color(QPalette::Window)); // and still stands out as an error
+        QVERIFY(back.redF() > back.blueF());
+    }
 }
 
 QTEST_MAIN(TestUi)
