@@ -32,7 +32,7 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
         return false;
 
     auto session = std::make_unique<CollaborationSession>(host->scene());
-    if (options.host && !session->startServer(options.hostAddress, options.hostPort, errorString))
+    if (options.host && !session->startServer(options.hostAddress, options.hostPort, errorString, options.password))
         return false;
 
     m_host = host;
@@ -70,10 +70,11 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
 
     if (options.host) {
         m_session->join(m_session->localServerUrl(), options.session, options.name,
-                        SyncManager::JoinMode::ShareLocalScene);
+                        SyncManager::JoinMode::ShareLocalScene, options.password);
         qCInfo(lcPlugin).noquote() << "hosting on" << m_session->shareUrls().join(QLatin1String(", "));
     } else if (!options.connectUrl.isEmpty()) {
-        m_session->join(options.connectUrl, options.session, options.name, SyncManager::JoinMode::ReplaceLocalScene);
+        m_session->join(options.connectUrl, options.session, options.name, SyncManager::JoinMode::ReplaceLocalScene,
+                        options.password, options.pinnedSha256);
     }
     return true;
 }

@@ -17,10 +17,13 @@ CollaborationSession::~CollaborationSession()
     shutdown();
 }
 
-bool CollaborationSession::startServer(const QHostAddress &address, quint16 port, QString *error)
+bool CollaborationSession::startServer(const QHostAddress &address, quint16 port, QString *error,
+                                       const QString &password)
 {
     stopServer();
-    auto server = std::make_unique<CollabServer>();
+    ServerConfig config;
+    config.password = password;
+    auto server = std::make_unique<CollabServer>(config);
     if (!server->listen(address, port, error))
         return false;
     m_server = std::move(server);
@@ -62,9 +65,11 @@ QUrl CollaborationSession::localServerUrl() const
 }
 
 void CollaborationSession::join(const QUrl &server, const QString &session, const QString &name,
-                                SyncManager::JoinMode mode)
+                                SyncManager::JoinMode mode, const QString &password, const QByteArray &pinnedSha256)
 {
     m_sync.setJoinMode(mode);
+    m_client.setPassword(password);
+    m_client.setPinnedCertificate(pinnedSha256);
     m_client.connectToServer(server, session, name);
 }
 

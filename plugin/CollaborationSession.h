@@ -28,9 +28,10 @@ public:
     explicit CollaborationSession(Optiverse::IScene *scene, QObject *parent = nullptr);
     ~CollaborationSession() override;
 
-    /// Starts the in-process server. On failure (port in use…) returns false
-    /// with a sentence in @p error.
-    bool startServer(const QHostAddress &address, quint16 port, QString *error);
+    /// Starts the in-process server (plain ws://), requiring @p password
+    /// unless it is empty. On failure (port in use…) returns false with a
+    /// sentence in @p error.
+    bool startServer(const QHostAddress &address, quint16 port, QString *error, const QString &password = {});
     void stopServer();
     bool isServerRunning() const;
     CollabServer *server() const { return m_server.get(); }
@@ -39,7 +40,10 @@ public:
     /// The URL to join our own server from this machine.
     QUrl localServerUrl() const;
 
-    void join(const QUrl &server, const QString &session, const QString &name, SyncManager::JoinMode mode);
+    /// Joins @p session; @p password goes in the handshake (not the URL),
+    /// @p pinnedSha256 (wss:// only) is the certificate digest to trust.
+    void join(const QUrl &server, const QString &session, const QString &name, SyncManager::JoinMode mode,
+              const QString &password = {}, const QByteArray &pinnedSha256 = {});
     /// Leaves the session (and keeps the server running).
     void leave();
     /// Leaves and stops the in-process server.

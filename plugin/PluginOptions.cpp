@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "PluginOptions.h"
 
+#include "CertificateFingerprint.h"
 #include "Protocol.h"
+#include "SessionPassword.h"
 #include "SessionUrl.h"
 
 namespace Optiverse::Collab {
@@ -10,7 +12,9 @@ namespace {
 const QStringList &knownOptions()
 {
     static const QStringList options{QStringLiteral("--collab-connect"), QStringLiteral("--collab-session"),
-                                     QStringLiteral("--collab-name"), QStringLiteral("--collab-host")};
+                                     QStringLiteral("--collab-name"), QStringLiteral("--collab-host"),
+                                     QStringLiteral("--collab-password-file"), QStringLiteral("--collab-pin"),
+                                     QStringLiteral("--collab-password")};
     return options;
 }
 
@@ -62,6 +66,12 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
         }
         if (!knownOptions().contains(option))
             continue;
+        if (option == QLatin1String("--collab-password")) {
+            // Other users see command lines (ps, /proc): never take a password there.
+            *error = QStringLiteral("--collab-password is not supported: write the password on the first line of a "
+                                    "file and use --collab-password-file FILE");
+            return false;
+        }
         if (!hasValue) {
             if (i + 1 >= arguments.size()) {
                 *error = QStringLiteral("%1 needs a value").arg(option);
@@ -83,6 +93,18 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
             if (!SessionUrl::validateName(value, QStringLiteral("--collab-name"), error))
                 return false;
             o.name = value;
+        } else if (option == QLatin1String("--collab-password-file")) {
+            QString why;
+            if (!SessionPassword::readFile(value, &o.password, &why)) {
+                *error = QStringLiteral("--collab-password-file: %1").arg(why);
+                return false;
+            }
+        } else if (option == QLatin1String("--collab-pin")) {
+            QString why;
+            if (!CertificateFingerprint::parse(value, &o.pinnedSha256, &why)) {
+                *error = QStringLiteral("--collab-pin: %1").arg(why);
+                return false;
+            }
         } else {
             o.host = true;
             if (!parseHostSpec(value, &o.hostAddress, &o.hostPort, error))
@@ -91,6 +113,11 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
     }
     if (o.host && !o.connectUrl.isEmpty()) {
         *error = QStringLiteral("--collab-host and --collab-connect cannot be used together");
+        return false;
+    }
+    if (!o.pinnedSha256.isEmpty() && o.connectUrl.scheme() != QLatin1String("wss")) {
+        *error = QStringLiteral("--collab-pin needs a wss:// URL in --collab-connect (the in-process server and "
+                                "ws:// have no certificate)");
         return false;
     }
     *out = o;
@@ -102,7 +129,11 @@ QString PluginOptions::help()
     return QStringLiteral("  --collab-connect ws://HOST:PORT  join the collaboration server at this URL\n"
                           "  --collab-session NAME            session to join (default: default)\n"
                           "  --collab-name NAME               your display name (default: $USER)\n"
-                          "  --collab-host [ADDR:]PORT        start the in-process server and join it\n");
+                          "  --collab-host [ADDR:]PORT        start the in-process server and join it\n"
+                          "  --collab-password-file FILE      session password: first line of FILE (default: none;\n"
+                          "                                   with --collab-host the server requires it)\n"
+                          "  --collab-pin SHA256              wss:// only: trust the certificate with this SHA-256\n"
+                          "                                   fingerprint (default: the system's CAs)\n");
 }
 
 } // namespace Optiverse::Collab

@@ -20,6 +20,8 @@ public:
     bool host = false;        ///< --collab-host [ADDR:]PORT given
     QHostAddress hostAddress; ///< its address (default 0.0.0.0)
     quint16 hostPort = 0;
+    QString password;         ///< first line of --collab-password-file FILE (for --collab-host too)
+    QByteArray pinnedSha256;  ///< --collab-pin SHA256 (wss:// only)
 
     /// Parses @p arguments. On error returns false with a message naming the option.
     static bool parse(const QStringList &arguments, PluginOptions *out, QString *error);

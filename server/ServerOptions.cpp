@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ServerOptions.h"
 
+#include "SessionPassword.h"
+#include "TlsCredentials.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QHostInfo>
@@ -42,9 +45,10 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                   QStringLiteral("HOST"), QStringLiteral("0.0.0.0"));
     const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port to listen on (default: 8765)."),
                                   QStringLiteral("PORT"), QStringLiteral("8765"));
-    const QCommandLineOption debug(QStringLiteral("debug"), QStringLiteral("Enable debug logging."));
+    const QCommandLineOption debug(QStringLiteral("debug"), QStringLiteral("Log every message and refusal (default: off; passwords are never logged)."));
     const QCommandLineOption dataDir(QStringLiteral("data-dir"),
-                                     QStringLiteral("Keep sessions in a database in DIR (survives restarts)."),
+                                     QStringLiteral("Keep sessions in a database in DIR (survives restarts; "
+                                                    "default: memory only)."),
                                      QStringLiteral("DIR"));
     const QCommandLineOption maxBytes(QStringLiteral("max-message-bytes"),
                                       QStringLiteral("Largest accepted message (default: %1).").arg(defaults.maxMessageBytes),
@@ -57,7 +61,7 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                       QStringLiteral("Users per session (default: %1).").arg(defaults.maxUsersPerSession),
                                       QStringLiteral("N"));
     const QCommandLineOption handshake(QStringLiteral("handshake-timeout-ms"),
-                                       QStringLiteral("WebSocket handshake timeout (default: %1).")
+                                       QStringLiteral("TLS and WebSocket handshake timeout (default: %1).")
                                            .arg(defaults.handshakeTimeoutMs),
                                        QStringLiteral("MS"));
     const QCommandLineOption keepalive(QStringLiteral("keepalive-ms"),
@@ -78,8 +82,18 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                     QStringLiteral("Allow browser connections from ORIGIN (repeatable). By default "
                                                    "connections carrying an Origin header are refused."),
                                     QStringLiteral("ORIGIN"));
+    const QCommandLineOption passwordFile(QStringLiteral("password-file"),
+                                          QStringLiteral("Require the session password on the first line of FILE "
+                                                         "(default: no password)."),
+                                          QStringLiteral("FILE"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
+                                     QStringLiteral("Serve wss:// with this PEM certificate (chain), with --tls-key "
+                                                    "(default: plain ws://)."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
+                                    QStringLiteral("Unencrypted PEM private key of --tls-cert."), QStringLiteral("FILE"));
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxRate, maxUsers, handshake, keepalive, sendBuffer,
-                       history, origin});
+                       history, origin, passwordFile, tlsCert, tlsKey});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -152,6 +166,25 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
         return false;
     o.config.historyLength = int(n);
     o.config.allowedOrigins = parser.values(origin);
+    if (parser.isSet(passwordFile)) {
+        QString why;
+        if (!SessionPassword::readFile(parser.value(passwordFile), &o.config.password, &why)) {
+            *error = QStringLiteral("--password-file: ") + why;
+            return false;
+        }
+    }
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
+        *error = QStringLiteral("--tls-cert and --tls-key go together: give both for wss://, or neither for ws://");
+        return false;
+    }
+    if (parser.isSet(tlsCert)) {
+        QString why;
+        if (!TlsCredentials::load(parser.value(tlsCert), parser.value(tlsKey), &o.config.tlsCertificateChain,
+                                  &o.config.tlsKey, &why)) {
+            *error = QStringLiteral("--tls-cert/--tls-key: ") + why;
+            return false;
+        }
+    }
     *out = o;
     return true;
 }

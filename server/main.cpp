@@ -103,6 +103,12 @@ int main(int argc, char *argv[])
     out << "Share one of these URLs with collaborators:" << Qt::endl;
     for (const QString &url : server.shareUrls())
         out << "  " << url << Qt::endl;
+    if (server.usesTls()) {
+        out << "TLS certificate SHA-256 fingerprint: " << server.certificateFingerprint() << Qt::endl;
+        out << "  (collaborators can pin it if the certificate is self-signed)" << Qt::endl;
+    }
+    if (!options.config.password.isEmpty())
+        out << "A session password is required." << Qt::endl;
     if (!options.config.dataDir.isEmpty())
         out << "Sessions are stored in " << options.config.dataDir << Qt::endl;
     out << "Ready." << Qt::endl;

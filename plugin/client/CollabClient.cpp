@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "CollabClient.h"
 
+#include "CertificateFingerprint.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
+#include "SessionPassword.h"
 #include "SessionUrl.h"
 
 #include <QJsonArray>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 Q_LOGGING_CATEGORY(lcClient, "optiverse.collab.client", QtInfoMsg)
@@ -22,6 +27,11 @@ constexpr qint64 MaxIncomingMessageBytes = 64 * 1024 * 1024;
 
 QString closeReason(QWebSocketProtocol::CloseCode code, const QString &reason)
 {
+    // The server's terse reasons for password refusals, as a user reads them.
+    if (int(code) == Protocol::ClosePasswordRequired && (reason.isEmpty() || reason == QLatin1String("password required")))
+        return QStringLiteral("the server requires a session password");
+    if (int(code) == Protocol::CloseWrongPassword && (reason.isEmpty() || reason == QLatin1String("wrong password")))
+        return QStringLiteral("wrong session password");
     if (!reason.isEmpty())
         return reason;
     switch (code) {
@@ -140,10 +150,23 @@ void CollabClient::open()
     connect(socket, &QWebSocket::binaryMessageReceived, this, [this] {
         qCWarning(lcClient) << "ignored a binary frame from the server";
     });
+    connect(socket, &QWebSocket::sslErrors, this, &CollabClient::onSslErrors);
+    m_tlsFailure.clear();
+    m_upgraded = false;
+    if (!m_pin.isEmpty()) {
+        // Pinned: trust no CA, so every handshake stops in onSslErrors and
+        // goes on only for the pinned certificate (even a CA-signed impostor
+        // is refused before our password leaves).
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setCaCertificates({});
+        socket->setSslConfiguration(tls);
+    }
 
     QNetworkRequest request(SessionUrl::endpoint(m_server, m_session, m_name));
     if (!m_caps.isEmpty())
         request.setRawHeader(Protocol::CapabilitiesHeader, m_caps.join(QLatin1String(", ")).toUtf8());
+    if (!m_password.isEmpty())
+        request.setRawHeader(Protocol::PasswordHeader, SessionPassword::toHeader(m_password));
     m_handshakeTimer.start(m_handshakeTimeoutMs); // Qt 6.4 has no client handshake timeout
     qCDebug(lcClient) << "connecting to" << request.url();
     socket->open(request);
@@ -151,6 +174,7 @@ void CollabClient::open()
 
 void CollabClient::onConnected()
 {
+    m_upgraded = true;
     // QWebSocket never sets TCP_NODELAY; without it small edits wait for Nagle
     // and delayed ACKs (milliseconds each). The socket is the QWebSocket's child.
     if (auto *tcp = m_socket ? m_socket->findChild<QAbstractSocket *>() : nullptr)
@@ -209,14 +233,15 @@ void CollabClient::onTextMessage(const QString &text)
     case Message::Type::Error: {
         const QString text = message.json().value(QLatin1String("message")).toString();
         qCWarning(lcClient) << "server error:" << text;
-        // Qt 6.4 clients cannot read close code 1013, so the server says it first.
-        if (message.json().value(QLatin1String("code")).toString() == QLatin1String("session_full")) {
-            m_wanted = false;
-            m_lastError = text.isEmpty() ? QStringLiteral("the session is full") : text;
-            emit errorOccurred(m_lastError);
-            resetSocket();
-            m_users.clear();
-            setState(State::Disconnected);
+        // Qt 6.4 clients cannot read close code 1013, so the server says it
+        // first; password refusals come the same way (then 4001/4003).
+        const QString code = message.json().value(QLatin1String("code")).toString();
+        if (code == QLatin1String("session_full")) {
+            fail(text.isEmpty() ? QStringLiteral("the session is full") : text);
+            return;
+        }
+        if (code == Protocol::ErrorAuthFailed) {
+            fail(text.isEmpty() ? QStringLiteral("wrong session password") : text);
             return;
         }
         break;
@@ -289,15 +314,83 @@ void CollabClient::onDisconnected()
 
 void CollabClient::onSocketError(QAbstractSocket::SocketError error)
 {
-    Q_UNUSED(error)
     if (!m_socket)
         return;
-    m_lastError = m_socket->errorString();
+    if (!m_tlsFailure.isEmpty()) {
+        fail(m_tlsFailure);
+        return;
+    }
+    // Closed before the WebSocket upgrade: a TLS port spoken to in plain
+    // text, or a plain port spoken to in TLS, ends exactly like this.
+    const bool secure = m_server.scheme().compare(QLatin1String("wss"), Qt::CaseInsensitive) == 0;
+    const auto *tls = m_socket->findChild<QSslSocket *>();
+    const bool closedEarly = !m_upgraded
+        && (error == QAbstractSocket::RemoteHostClosedError
+            || (secure && error == QAbstractSocket::SslHandshakeFailedError))
+        && !(tls && tls->isEncrypted());
+    if (closedEarly) {
+        const QString hint = secure
+            ? QStringLiteral("The server closed the connection during the TLS handshake; if it does not use TLS, "
+                             "use ws:// instead of wss://")
+            : QStringLiteral("The server did not answer the WebSocket handshake; if it uses TLS, use wss:// "
+                             "instead of ws://");
+        // On the first attempt this is a wrong URL, not a server restarting.
+        if (!m_everJoined) {
+            fail(hint);
+            return;
+        }
+        m_lastError = hint;
+    } else {
+        m_lastError = m_socket->errorString();
+    }
     emit errorOccurred(m_lastError);
     if (m_state != State::Connected) { // a failed attempt: no disconnected() follows reliably
         resetSocket();
         scheduleReconnect();
     }
+}
+
+void CollabClient::onSslErrors(const QList<QSslError> &errors)
+{
+    auto *socket = qobject_cast<QWebSocket *>(sender());
+    if (!socket || socket != m_socket)
+        return;
+    QSslCertificate peer;
+    if (const auto *tls = socket->findChild<QSslSocket *>())
+        peer = tls->peerCertificate();
+    for (const QSslError &e : errors) {
+        if (peer.isNull())
+            peer = e.certificate();
+    }
+    const QByteArray digest = peer.isNull() ? QByteArray() : peer.digest(QCryptographicHash::Sha256);
+    const QString fingerprint = digest.isEmpty() ? QStringLiteral("unknown") : CertificateFingerprint::format(digest);
+    if (!m_pin.isEmpty()) {
+        if (digest == m_pin) {
+            socket->ignoreSslErrors();
+            return;
+        }
+        m_tlsFailure = QStringLiteral("the server's certificate does not match the pinned fingerprint "
+                                      "(server: %1; pinned: %2)")
+                           .arg(fingerprint, CertificateFingerprint::format(m_pin));
+    } else {
+        QStringList why;
+        for (const QSslError &e : errors)
+            why.append(e.errorString());
+        m_tlsFailure = QStringLiteral("the server's certificate is not trusted (%1); its SHA-256 fingerprint is %2 — "
+                                      "if the server's operator confirms it, enter it as the certificate fingerprint")
+                           .arg(why.join(QLatin1String("; ")), fingerprint);
+    }
+    qCWarning(lcClient).noquote() << m_tlsFailure;
+}
+
+void CollabClient::fail(const QString &message)
+{
+    m_wanted = false;
+    m_lastError = message;
+    emit errorOccurred(m_lastError);
+    resetSocket();
+    m_users.clear();
+    setState(State::Disconnected);
 }
 
 void CollabClient::scheduleReconnect()

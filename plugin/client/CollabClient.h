@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSslError>
 #include <QStringList>
 #include <QTimer>
 #include <QUrl>
@@ -69,6 +70,15 @@ public:
     /// Capabilities declared in the handshake (default: seq, presence).
     void setCapabilities(const QStringList &caps) { m_caps = caps; }
 
+    /// Session password for the next connectToServer() and its reconnects;
+    /// sent in the handshake header, never in the URL, never logged. Empty: none.
+    void setPassword(const QString &password) { m_password = password; }
+    /// wss:// only: trust exactly the certificate with this SHA-256 digest
+    /// (e.g. a self-signed one) instead of the system's CAs. Empty: normal
+    /// certificate verification.
+    void setPinnedCertificate(const QByteArray &sha256) { m_pin = sha256; }
+    QByteArray pinnedCertificate() const { return m_pin; }
+
 signals:
     void stateChanged(Optiverse::Collab::CollabClient::State state);
     /// Joined: the ack arrived. @p resumed is true after a reconnect.
@@ -88,6 +98,10 @@ private:
     void onDisconnected();
     void onTextMessage(const QString &text);
     void onSocketError(QAbstractSocket::SocketError error);
+    void onSslErrors(const QList<QSslError> &errors);
+    /// Gives up for good: shows @p message and stops reconnecting (for
+    /// failures that retrying cannot fix: password, certificate, scheme).
+    void fail(const QString &message);
     void handleAck(const Message &message);
     void scheduleReconnect();
     void resetSocket();
@@ -103,6 +117,10 @@ private:
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;
     QStringList m_caps;
+    QString m_password;
+    QByteArray m_pin;
+    QString m_tlsFailure; // why the current attempt's certificate was refused
+    bool m_upgraded = false; // the current attempt got past the WebSocket handshake
     State m_state = State::Disconnected;
     QString m_lastError;
 

@@ -42,6 +42,15 @@ inline constexpr char CapabilitiesHeader[] = "X-Optiverse-Capabilities";
 inline constexpr QLatin1String CapSeq("seq");           // own commands echoed with "seq", resume
 inline constexpr QLatin1String CapPresence("presence"); // presence messages relayed
 
+// Session password (extension): sent by the client in the WebSocket handshake,
+// percent-encoded UTF-8, never in the URL. Servers without a password ignore it.
+inline constexpr char PasswordHeader[] = "X-Optiverse-Password";
+// Refusals of a password-protected server: an "error" message with this code
+// first (readable by every client), then the close frame.
+inline constexpr QLatin1String ErrorAuthFailed("auth_failed");
+inline constexpr int ClosePasswordRequired = 4001; // reason "password required"
+inline constexpr int CloseWrongPassword = 4003;    // reason "wrong password"
+
 // Limits shared by both ends (a server may be configured lower).
 inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
 inline constexpr int MaxIdLength = 128;

@@ -6,6 +6,7 @@
 #include "ServerConfig.h"
 #include "ServerLog.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
@@ -76,7 +77,13 @@ void ClientConnection::setIdentity(const QString &userId, const QString &display
 
 qint64 ClientConnection::pendingBytes() const
 {
-    return m_tcp ? m_tcp->bytesToWrite() : m_socket->bytesToWrite();
+    if (!m_tcp)
+        return m_socket->bytesToWrite();
+    // A QSslSocket encrypts at once: what the peer does not read piles up
+    // as encrypted bytes, which bytesToWrite() does not count.
+    if (auto *tls = qobject_cast<QSslSocket *>(m_tcp.data()))
+        return tls->bytesToWrite() + tls->encryptedBytesToWrite();
+    return m_tcp->bytesToWrite();
 }
 
 bool ClientConnection::send(const QString &text)

@@ -5,20 +5,27 @@
 #include "MessageFactory.h"
 #include "ServerLog.h"
 #include "ServerSession.h"
+#include "SessionPassword.h"
 #include "SessionStore.h"
 #include "SessionUrl.h"
+#include "TlsCredentials.h"
+#include "TlsTcpServer.h"
 
 #include <QNetworkInterface>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QWebSocket>
 #include <QWebSocketCorsAuthenticator>
 #include <QWebSocketServer>
 
+#include <memory>
+
 namespace Optiverse::Collab {
 
 namespace {
 constexpr auto CloseTryAgainLater = QWebSocketProtocol::CloseCode(1013);
+constexpr qint64 PasswordFailureWindowMs = 60000;
 
 QString peerKey(const QHostAddress &address, quint16 port)
 {
@@ -28,7 +35,16 @@ QString peerKey(const QHostAddress &address, quint16 port)
 
 CollabServer::CollabServer(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
 {
-    m_tcp = new QTcpServer(this);
+    if (m_config.useTls()) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setLocalCertificateChain(m_config.tlsCertificateChain);
+        tls.setPrivateKey(m_config.tlsKey);
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone); // clients have no certificates
+        tls.setProtocol(QSsl::TlsV1_2OrLater);
+        m_tcp = new TlsTcpServer(tls, this);
+    } else {
+        m_tcp = new QTcpServer(this);
+    }
     m_ws = new QWebSocketServer(QStringLiteral("Optiverse Collab"), QWebSocketServer::NonSecureMode, this);
     m_ws->setHandshakeTimeout(qMax(1, m_config.handshakeTimeoutMs));
     m_ws->setMaxPendingConnections(1 << 20);
@@ -126,10 +142,11 @@ QStringList CollabServer::shareUrls() const
         return urls;
     const QHostAddress bound = address();
     const QString portText = QString::number(port());
-    auto url = [&portText](const QHostAddress &a) -> QString {
+    const QString scheme = usesTls() ? QStringLiteral("wss://") : QStringLiteral("ws://");
+    auto url = [&portText, &scheme](const QHostAddress &a) -> QString {
         const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
             ? QString(QLatin1Char('[') + a.toString() + QLatin1Char(']')) : a.toString();
-        return QStringLiteral("ws://") + host + QLatin1Char(':') + portText;
+        return QString(scheme + host + QLatin1Char(':') + portText);
     };
     if (bound.isLoopback())
         return {url(QHostAddress(QHostAddress::LocalHost))};
@@ -142,6 +159,11 @@ QStringList CollabServer::shareUrls() const
     if (urls.isEmpty())
         urls.append(url(QHostAddress(QHostAddress::LocalHost)));
     return urls;
+}
+
+QString CollabServer::certificateFingerprint() const
+{
+    return usesTls() ? TlsCredentials::fingerprint(m_config.tlsCertificateChain.constFirst()) : QString();
 }
 
 int CollabServer::connectionCount() const { return int(m_connections.size()); }
@@ -157,6 +179,28 @@ void CollabServer::onTcpConnection()
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         const QString key = peerKey(socket->peerAddress(), socket->peerPort());
         m_handshaking.insert(key, socket);
+        if (!m_config.useTls()) {
+            // wss:// to this ws:// port: a TLS ClientHello (first byte 0x16,
+            // never the start of an HTTP request) would otherwise wait for
+            // the handshake deadline. Drop it at once; look at the first bytes only.
+            auto once = std::make_shared<QMetaObject::Connection>();
+            *once = connect(socket, &QTcpSocket::readyRead, this, [socket, once] {
+                QObject::disconnect(*once);
+                if (socket->peek(1) == QByteArrayLiteral("\x16")) {
+                    qCInfo(lcServer).noquote() << "Refused" << socket->peerAddress().toString()
+                                               << ": TLS handshake on a plain ws:// port";
+                    socket->abort();
+                }
+            });
+        } else if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
+            // A plain ws:// client or a client refusing our certificate ends
+            // here; say so, since the client may only see "connection closed".
+            connect(tls, &QSslSocket::errorOccurred, this, [tls](QAbstractSocket::SocketError) {
+                if (!tls->isEncrypted())
+                    qCInfo(lcServer).noquote() << "TLS handshake with" << tls->peerAddress().toString()
+                                               << "failed:" << tls->errorString();
+            });
+        }
         // A failed or timed-out handshake: the socket is never upgraded.
         connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] {
             const auto it = m_handshaking.find(key);
@@ -206,6 +250,8 @@ void CollabServer::onWebSocketConnection()
             refuse(socket, QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
             continue;
         }
+        if (!admit(socket))
+            continue;
         QString session, user, error;
         const QString path = socket->requestUrl().path(QUrl::FullyEncoded);
         if (!SessionUrl::parsePath(path, &session, &user, &error)) {
@@ -235,6 +281,43 @@ void CollabServer::onWebSocketConnection()
         s->join(c, user);
         emit connectionCountChanged(connectionCount());
     }
+}
+
+bool CollabServer::admit(QWebSocket *socket)
+{
+    if (m_config.password.isEmpty())
+        return true; // original clients send no password header: nothing to check
+    const QString address = socket->peerAddress().toString();
+    auto it = m_passwordFailures.find(address);
+    if (it != m_passwordFailures.end() && it->since.elapsed() > PasswordFailureWindowMs)
+        it = m_passwordFailures.erase(it);
+    const bool throttled = it != m_passwordFailures.end() && it->count >= m_config.maxPasswordFailuresPerMinute;
+    // Never log the header's value: only whether it was there.
+    const QByteArray sent = socket->request().rawHeader(Protocol::PasswordHeader);
+    if (!throttled && !sent.isEmpty() && SessionPassword::matches(m_config.password, sent))
+        return true;
+
+    int code = Protocol::CloseWrongPassword;
+    QString reason = QStringLiteral("wrong password");
+    QString message = QStringLiteral("wrong session password");
+    if (throttled) {
+        reason = QStringLiteral("too many wrong passwords");
+        message = QStringLiteral("too many wrong passwords from this computer; try again in a minute");
+    } else if (sent.isEmpty()) {
+        code = Protocol::ClosePasswordRequired;
+        reason = QStringLiteral("password required");
+        message = QStringLiteral("the server requires a session password");
+    } else {
+        PasswordFailures &f = m_passwordFailures[address];
+        if (f.count == 0)
+            f.since.start();
+        ++f.count;
+    }
+    qCInfo(lcServer).noquote() << "Refused" << address << ":" << reason;
+    // Qt 6.4 clients report some close codes as protocol errors: say it in a message first.
+    socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(Protocol::ErrorAuthFailed, message)));
+    refuse(socket, code, reason);
+    return false;
 }
 
 ServerSession *CollabServer::sessionFor(const QString &id, QString *error)
@@ -276,6 +359,8 @@ void CollabServer::onClientDisconnected(ClientConnection *connection)
 
 void CollabServer::onKeepalive()
 {
+    for (auto it = m_passwordFailures.begin(); it != m_passwordFailures.end();)
+        it = it->since.elapsed() > PasswordFailureWindowMs ? m_passwordFailures.erase(it) : std::next(it);
     const auto connections = m_connections;
     for (ClientConnection *c : connections) {
         if (c->idleMs() > m_config.keepaliveTimeoutMs) {

@@ -3,6 +3,7 @@
 
 #include "ServerConfig.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
@@ -47,8 +48,12 @@ public:
     quint16 port() const;
     QHostAddress address() const;
     /// URLs to give collaborators: ws://<each non-loopback IPv4>:port, or
-    /// ws://127.0.0.1:port when listening on loopback.
+    /// ws://127.0.0.1:port when listening on loopback (wss:// with TLS).
     QStringList shareUrls() const;
+    /// True when clients must use wss:// (ServerConfig has a certificate).
+    bool usesTls() const { return m_config.useTls(); }
+    /// SHA-256 fingerprint "AB:CD:…" of the server certificate (empty without TLS).
+    QString certificateFingerprint() const;
     int connectionCount() const;
     int sessionCount() const;
     const ServerConfig &config() const { return m_config; }
@@ -66,6 +71,9 @@ private:
     ServerSession *sessionFor(const QString &id, QString *error);
     QTcpSocket *takeTcpSocket(QWebSocket *socket);
     void refuse(QWebSocket *socket, int code, const QString &reason);
+    /// Checks the handshake's password header; refuses the socket (and
+    /// returns false) when it is missing or wrong.
+    bool admit(QWebSocket *socket);
 
     ServerConfig m_config;
     QTcpServer *m_tcp = nullptr;
@@ -75,6 +83,12 @@ private:
     QSet<ClientConnection *> m_connections;
     QHash<QString, QPointer<QTcpSocket>> m_handshaking; // "address|port" -> socket
     QTimer m_keepalive;
+    struct PasswordFailures
+    {
+        QElapsedTimer since; // start of the current one-minute window
+        int count = 0;
+    };
+    QHash<QString, PasswordFailures> m_passwordFailures; // by client address
 };
 
 } // namespace Optiverse::Collab

@@ -3,6 +3,9 @@
 
 #include "Protocol.h"
 
+#include <QList>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QString>
 #include <QStringList>
 
@@ -26,6 +29,15 @@ struct ServerConfig
     /// Origins allowed to connect. Empty: a handshake carrying an Origin header
     /// (i.e. from a browser) is refused; handshakes without Origin are allowed.
     QStringList allowedOrigins;
+    /// Session password; empty: none. Clients send it in the handshake header
+    /// Protocol::PasswordHeader; missing → close 4001, wrong → close 4003.
+    QString password;
+    int maxPasswordFailuresPerMinute = 10; ///< per client address; further attempts are refused unchecked
+    /// TLS (wss://): the server's certificate first, then any intermediates.
+    /// Empty: plain ws://.
+    QList<QSslCertificate> tlsCertificateChain;
+    QSslKey tlsKey;
+    bool useTls() const { return !tlsCertificateChain.isEmpty(); }
 };
 
 } // namespace Optiverse::Collab

@@ -2,6 +2,7 @@
 #include "CollaborationDialog.h"
 
 #include "CollabServer.h"
+#include "CertificateFingerprint.h"
 #include "CollaborationSession.h"
 #include "PluginOptions.h"
 #include "Protocol.h"
@@ -36,6 +37,15 @@ QString localIpAddress()
         if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback() && !a.isLinkLocal())
             return a.toString();
     return QStringLiteral("127.0.0.1");
+}
+
+QLineEdit *passwordEdit(QWidget *parent, const QString &object)
+{
+    auto *edit = new QLineEdit(parent);
+    edit->setObjectName(object);
+    edit->setEchoMode(QLineEdit::Password);
+    edit->setPlaceholderText(QObject::tr("optional"));
+    return edit;
 }
 
 QLineEdit *nameEdit(QWidget *parent, const QString &object)
@@ -133,6 +143,8 @@ QWidget *CollaborationDialog::buildHostPage()
     form->addRow(tr("Sess&ion ID:"), m_hostSession);
     m_hostName = nameEdit(page, QStringLiteral("hostName"));
     form->addRow(tr("Your &Name:"), m_hostName);
+    m_hostPassword = passwordEdit(page, QStringLiteral("hostPassword"));
+    form->addRow(tr("Pass&word:"), m_hostPassword);
     m_autoConnect = new QCheckBox(tr("&Auto-connect to my own session"), page);
     m_autoConnect->setObjectName(QStringLiteral("autoConnect"));
     m_autoConnect->setChecked(true);
@@ -195,6 +207,20 @@ QWidget *CollaborationDialog::buildConnectPage()
     form->addRow(tr("Sess&ion ID:"), m_connectSession);
     m_connectName = nameEdit(page, QStringLiteral("connectName"));
     form->addRow(tr("Your &Name:"), m_connectName);
+    m_connectPassword = passwordEdit(page, QStringLiteral("connectPassword"));
+    form->addRow(tr("Pass&word:"), m_connectPassword);
+    m_fingerprint = new QLineEdit(page);
+    m_fingerprint->setObjectName(QStringLiteral("certFingerprint"));
+    m_fingerprint->setPlaceholderText(tr("optional: SHA-256 printed by the server, AB:CD:…"));
+    m_fingerprint->setToolTip(tr("Trust exactly this certificate (e.g. a self-signed one), as printed by "
+                                 "optiverse-collab-server at start"));
+    form->addRow(tr("Certificate &fingerprint:"), m_fingerprint);
+    // Only wss:// has a certificate.
+    const auto showPin = [this, form] {
+        form->setRowVisible(m_fingerprint, m_serverUrl->text().trimmed().startsWith(QLatin1String("wss://"), Qt::CaseInsensitive));
+    };
+    connect(m_serverUrl, &QLineEdit::textChanged, this, showPin);
+    showPin();
     m_connectButton = new QPushButton(tr("&Connect"), page);
     m_connectButton->setObjectName(QStringLiteral("connectButton"));
     m_connectButton->setDefault(true);
@@ -256,7 +282,7 @@ void CollaborationDialog::startServer()
         return;
     }
     QString error;
-    if (!m_session->startServer(address, quint16(m_port->value()), &error)) {
+    if (!m_session->startServer(address, quint16(m_port->value()), &error, m_hostPassword->text())) {
         showError(tr("Could not start the server: %1").arg(error));
         return;
     }
@@ -264,7 +290,8 @@ void CollaborationDialog::startServer()
     if (join) {
         const bool share = m_useCanvas->isChecked();
         m_session->join(m_session->localServerUrl(), m_hostSession->text().trimmed(), m_hostName->text().trimmed(),
-                        share ? SyncManager::JoinMode::ShareLocalScene : SyncManager::JoinMode::ReplaceLocalScene);
+                        share ? SyncManager::JoinMode::ShareLocalScene : SyncManager::JoinMode::ReplaceLocalScene,
+                        m_hostPassword->text());
     }
     refreshServerState();
 }
@@ -287,11 +314,18 @@ void CollaborationDialog::connectToServer()
     }
     if (!validateIdentity(m_connectSession, m_connectName))
         return;
+    QByteArray pin;
+    if (url.scheme() == QLatin1String("wss") && !m_fingerprint->text().trimmed().isEmpty()
+        && !CertificateFingerprint::parse(m_fingerprint->text(), &pin, &error)) {
+        showError(tr("Certificate fingerprint: %1").arg(error));
+        m_fingerprint->setFocus();
+        return;
+    }
     if (const int count = m_localItemCount ? m_localItemCount() : 0; count > 0 && !m_confirm(count))
         return;
     saveSettings();
     m_session->join(url, m_connectSession->text().trimmed(), m_connectName->text().trimmed(),
-                    SyncManager::JoinMode::ReplaceLocalScene);
+                    SyncManager::JoinMode::ReplaceLocalScene, m_connectPassword->text(), pin);
     accept();
 }
 
@@ -355,6 +389,7 @@ void CollaborationDialog::loadSettings()
     m_hostSession->setText(session);
     m_connectSession->setText(session);
     m_serverUrl->setText(s.value(QStringLiteral("serverUrl")).toString());
+    m_fingerprint->setText(s.value(QStringLiteral("certFingerprint")).toString()); // public; passwords are never saved
     m_listenAddress->setCurrentText(s.value(QStringLiteral("listenAddress"), QString(Protocol::DefaultListenAddress)).toString());
     m_port->setValue(s.value(QStringLiteral("port"), Protocol::DefaultPort).toInt());
     m_autoConnect->setChecked(s.value(QStringLiteral("autoConnect"), true).toBool());
@@ -378,6 +413,7 @@ void CollaborationDialog::saveSettings() const
         s.setValue(QStringLiteral("emptyCanvas"), m_emptyCanvas->isChecked());
     } else {
         s.setValue(QStringLiteral("serverUrl"), m_serverUrl->text().trimmed());
+        s.setValue(QStringLiteral("certFingerprint"), m_fingerprint->text().trimmed());
     }
 }
 

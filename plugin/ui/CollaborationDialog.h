@@ -88,6 +88,11 @@ private:
     QLineEdit *m_connectSession = nullptr;
     QLineEdit *m_connectName = nullptr;
     QPushButton *m_connectButton = nullptr;
+
+    // Session password (never saved) and certificate pin (wss:// only).
+    QLineEdit *m_hostPassword = nullptr;
+    QLineEdit *m_connectPassword = nullptr;
+    QLineEdit *m_fingerprint = nullptr;
 };
 
 } // namespace Optiverse::Collab

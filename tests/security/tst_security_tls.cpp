@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+// wss:// with the real optiverse-collab-server process and the self-signed
+// test certificate in tests/data: fingerprint and URLs at start, pinned
+// clients sync, unpinned or wrongly pinned clients are refused with a
+// readable reason, and ws:// / wss:// mix-ups say what to change.
+#include "CertificateFingerprint.h"
+#include "CollabServer.h"
+#include "CollaborationSession.h"
+#include "MemoryScene.h"
+#include "StatusWidget.h"
+
+#include <QApplication>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSslCertificate>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Optiverse::Collab;
+
+namespace {
+
+const QString ServerExe = QStringLiteral(OPTIVERSE_SERVER_EXE);
+const QString DataDir = QStringLiteral(OPTIVERSE_TEST_DATA);
+const QString CertFile = DataDir + QStringLiteral("/server.crt");
+const QString KeyFile = DataDir + QStringLiteral("/server.key");
+const QString Secret = QStringLiteral("tls-test-Secret-4711");
+
+QByteArray certificateDigest()
+{
+    const QList<QSslCertificate> certs = QSslCertificate::fromPath(CertFile);
+    return certs.isEmpty() ? QByteArray() : certs.constFirst().digest(QCryptographicHash::Sha256);
+}
+
+/// optiverse-collab-server on 127.0.0.1, ephemeral port, until "Ready.".
+class ServerProcess
+{
+public:
+    bool start(QStringList args)
+    {
+        args << QStringLiteral("--host") << QStringLiteral("127.0.0.1") << QStringLiteral("--port") << QStringLiteral("0");
+        process.start(ServerExe, args);
+        if (!process.waitForStarted(5000))
+            return false;
+        const bool ready = QTest::qWaitFor([this] {
+            output += process.readAllStandardOutput();
+            return output.contains("Ready.") || process.state() == QProcess::NotRunning;
+        }, 10000);
+        const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("listening on 127\\.0\\.0\\.1:(\\d+)")).match(QString::fromUtf8(output));
+        if (!ready || !m.hasMatch()) {
+            qWarning() << "server did not start:" << output << process.readAllStandardError();
+            return false;
+        }
+        port = quint16(m.captured(1).toUInt());
+        return true;
+    }
+    /// SIGTERM, wait for the exit, return everything it printed.
+    QByteArray stop()
+    {
+        ::kill(pid_t(process.processId()), SIGTERM);
+        process.waitForFinished(5000);
+        output += process.readAllStandardOutput();
+        return output + process.readAllStandardError();
+    }
+    ~ServerProcess()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(5000);
+        }
+    }
+    QUrl url(const QString &scheme) const { return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(scheme).arg(port)); }
+
+    QProcess process;
+    QByteArray output;
+    quint16 port = 0;
+};
+
+int runToExit(const QStringList &args, QByteArray *out)
+{
+    QProcess p;
+    p.start(ServerExe, args);
+    if (!p.waitForFinished(10000))
+        return -1000;
+    *out = p.readAllStandardOutput() + p.readAllStandardError();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+Optiverse::SceneItem lens(double x)
+{
+    return {QUuid::createUuid(), QStringLiteral("lens"),
+            QJsonObject{{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), 0.0}, {QLatin1String("angle_deg"), 0.0}}};
+}
+
+QByteArray otherDigest()
+{
+    QByteArray d = certificateDigest();
+    d[0] = char(d.at(0) ^ 0x5a);
+    return d;
+}
+
+} // namespace
+
+class TestSecurityTls : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(QSslSocket::supportsSsl(), "no TLS backend");
+        QVERIFY2(!certificateDigest().isEmpty(), qPrintable(CertFile));
+        QVERIFY(m_dir.isValid());
+        m_passwordFile = m_dir.filePath(QStringLiteral("password"));
+        QFile f(m_passwordFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(Secret.toUtf8() + '\n');
+    }
+
+    void startPrintsFingerprintAndWssUrls()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile}));
+        const QString printed = QString::fromUtf8(server.output);
+        QVERIFY2(printed.contains(QStringLiteral("TLS certificate SHA-256 fingerprint: ")
+                                  + CertificateFingerprint::format(certificateDigest())),
+                 qPrintable(printed));
+        QVERIFY(printed.contains(QStringLiteral("wss://127.0.0.1:%1").arg(server.port)));
+        QVERIFY(!printed.contains(QStringLiteral("ws://127.0.0.1")));
+    }
+
+    void pinnedClientsSyncOverTlsWithPassword()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile,
+                              QStringLiteral("--password-file"), m_passwordFile, QStringLiteral("--debug")}));
+        MemoryScene sceneA, sceneB;
+        CollaborationSession a(&sceneA), b(&sceneB);
+        StatusWidget status(b.client());
+        a.join(server.url(QStringLiteral("wss")), QStringLiteral("lab"), QStringLiteral("alice"),
+               SyncManager::JoinMode::ShareLocalScene, Secret, certificateDigest());
+        b.join(server.url(QStringLiteral("wss")), QStringLiteral("lab"), QStringLiteral("bob"),
+               SyncManager::JoinMode::ReplaceLocalScene, Secret, certificateDigest());
+        QTRY_COMPARE(status.text(), QStringLiteral("Connected (2 users)"));
+        QTRY_COMPARE(a.client()->users().size(), 2);
+
+        const Optiverse::SceneItem item = lens(12.5);
+        QVERIFY(sceneA.addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
+        QTRY_COMPARE(sceneB.items().size(), 1);
+        QCOMPARE(sceneB.item(item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 12.5);
+        QVERIFY(sceneB.moveItem(item.uuid, 3, 4, 90, Optiverse::ChangeOrigin::Local, nullptr));
+        QTRY_COMPARE(sceneA.item(item.uuid).data.value(QLatin1String("angle_deg")).toDouble(), 90.0);
+
+        a.leave();
+        b.leave();
+        const QByteArray log = server.stop();
+        QVERIFY2(log.contains("User bob joined session lab"), log.constData()); // --debug did log
+        QVERIFY2(!log.contains(Secret.toUtf8()), log.constData());
+    }
+
+    void unpinnedClientRefusesSelfSignedCertificate()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile}));
+        MemoryScene scene;
+        CollaborationSession s(&scene);
+        s.client()->setReconnectBackoff(10, 20);
+        StatusWidget status(s.client());
+        QSignalSpy states(s.client(), &CollabClient::stateChanged);
+        s.join(server.url(QStringLiteral("wss")), QStringLiteral("lab"), QStringLiteral("carol"),
+               SyncManager::JoinMode::ReplaceLocalScene);
+        QTRY_VERIFY2(status.text().startsWith(QLatin1String("Error: the server's certificate is not trusted")),
+                     qPrintable(status.text()));
+        QVERIFY2(status.text().contains(QLatin1String("self-signed")), qPrintable(status.text()));
+        // It names the fingerprint to check with the server's operator.
+        QVERIFY(status.text().contains(CertificateFingerprint::format(certificateDigest())));
+        QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+        QCOMPARE(states.count(), 2); // Connecting, Disconnected: no retry
+    }
+
+    void wrongPinIsRefused()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile,
+                              QStringLiteral("--password-file"), m_passwordFile}));
+        MemoryScene scene;
+        CollaborationSession s(&scene);
+        StatusWidget status(s.client());
+        s.join(server.url(QStringLiteral("wss")), QStringLiteral("lab"), QStringLiteral("carol"),
+               SyncManager::JoinMode::ReplaceLocalScene, Secret, otherDigest());
+        QTRY_VERIFY2(status.text().startsWith(QLatin1String("Error: the server's certificate does not match the pinned "
+                                                            "fingerprint")),
+                     qPrintable(status.text()));
+        QVERIFY(status.text().contains(CertificateFingerprint::format(certificateDigest())));
+        QVERIFY(status.text().contains(CertificateFingerprint::format(otherDigest())));
+        QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+        // The password never reached the impostor: the server saw no WebSocket at all.
+        const QByteArray log = server.stop();
+        QVERIFY2(!log.contains("Refused") && !log.contains("joined"), log.constData());
+    }
+
+    void plainWsToTlsPortSaysUseWss()
+    {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile}));
+        MemoryScene scene;
+        CollaborationSession s(&scene);
+        StatusWidget status(s.client());
+        s.join(server.url(QStringLiteral("ws")), QStringLiteral("lab"), QStringLiteral("dave"),
+               SyncManager::JoinMode::ReplaceLocalScene);
+        QTRY_COMPARE(status.text(), QStringLiteral("Error: The server did not answer the WebSocket handshake; if it "
+                                                   "uses TLS, use wss:// instead of ws://"));
+        QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+        const QByteArray log = server.stop();
+        QVERIFY2(log.contains("TLS handshake with 127.0.0.1 failed"), log.constData());
+    }
+
+    void wssToPlainPortSaysUseWs()
+    {
+        CollabServer plain;
+        QString error;
+        QVERIFY(plain.listen(QHostAddress(QHostAddress::LocalHost), 0, &error));
+        MemoryScene scene;
+        CollaborationSession s(&scene);
+        StatusWidget status(s.client());
+        s.join(QUrl(QStringLiteral("wss://127.0.0.1:%1").arg(plain.port())), QStringLiteral("lab"),
+               QStringLiteral("erin"), SyncManager::JoinMode::ReplaceLocalScene, QString(), certificateDigest());
+        // At once, not after the handshake timeout.
+        QTRY_COMPARE_WITH_TIMEOUT(status.text(),
+                                  QStringLiteral("Error: The server closed the connection during the TLS handshake; "
+                                                 "if it does not use TLS, use ws:// instead of wss://"),
+                                  3000);
+        QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+    }
+
+    void badTlsAndPasswordArguments_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        const QString missing = DataDir + QStringLiteral("/missing.pem");
+        QTest::newRow("cert without key") << QStringList{QStringLiteral("--tls-cert"), CertFile}
+                                          << QStringLiteral("--tls-key");
+        QTest::newRow("key without cert") << QStringList{QStringLiteral("--tls-key"), KeyFile}
+                                          << QStringLiteral("--tls-cert");
+        QTest::newRow("missing cert") << QStringList{QStringLiteral("--tls-cert"), missing, QStringLiteral("--tls-key"), KeyFile}
+                                      << QStringLiteral("cannot read certificate file");
+        QTest::newRow("missing key") << QStringList{QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), missing}
+                                     << QStringLiteral("cannot read key file");
+        QTest::newRow("key as cert") << QStringList{QStringLiteral("--tls-cert"), KeyFile, QStringLiteral("--tls-key"), KeyFile}
+                                     << QStringLiteral("no PEM certificate");
+        QTest::newRow("cert as key") << QStringList{QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), CertFile}
+                                     << QStringLiteral("no PEM private key");
+        QTest::newRow("missing password file") << QStringList{QStringLiteral("--password-file"), missing}
+                                               << QStringLiteral("cannot read password file");
+        QTest::newRow("empty password file") << QStringList{QStringLiteral("--password-file"), QStringLiteral("/dev/null")}
+                                             << QStringLiteral("is empty");
+    }
+
+    void badTlsAndPasswordArguments()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        QByteArray out;
+        QCOMPARE(runToExit(args, &out), 1);
+        QVERIFY2(QString::fromUtf8(out).contains(mentions), out.constData());
+    }
+
+    void helpDocumentsEveryOptionWithItsDefault()
+    {
+        QByteArray out;
+        QCOMPARE(runToExit({QStringLiteral("--help")}, &out), 0);
+        // One entry per option: "  --name <ARG>  text…" plus its continuation lines.
+        QHash<QString, QString> entries;
+        QString current;
+        for (const QString &line : QString::fromUtf8(out).split(QLatin1Char('\n'))) {
+            const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("^  (?:-\\w, )?--([\\w-]+)")).match(line);
+            if (m.hasMatch())
+                current = m.captured(1);
+            else if (!line.startsWith(QLatin1String("    ")))
+                current.clear();
+            if (!current.isEmpty())
+                entries[current] += line;
+        }
+        const QStringList options{QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("debug"),
+                                  QStringLiteral("data-dir"), QStringLiteral("max-message-bytes"),
+                                  QStringLiteral("max-rate"), QStringLiteral("max-users"),
+                                  QStringLiteral("handshake-timeout-ms"), QStringLiteral("keepalive-ms"),
+                                  QStringLiteral("max-send-buffer"), QStringLiteral("history"),
+                                  QStringLiteral("allowed-origin"), QStringLiteral("password-file"),
+                                  QStringLiteral("tls-cert")};
+        for (const QString &option : options) {
+            QVERIFY2(entries.contains(option), qPrintable(option));
+            QVERIFY2(entries.value(option).contains(QLatin1String("default"), Qt::CaseInsensitive),
+                     qPrintable(entries.value(option)));
+        }
+        QVERIFY(entries.contains(QStringLiteral("tls-key")));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_passwordFile;
+};
+
+QTEST_MAIN(TestSecurityTls)
+#include "tst_security_tls.moc"
