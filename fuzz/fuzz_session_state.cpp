@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target: the server's scene model (SessionState). The input is a
+// program: each step becomes an add/move/update/remove command, a full-state
+// replacement or raw text, passes the real gate (Message::parse) and is then
+// applied as ServerSession applies it (prepare, then commit). A small
+// reference model of the documented rules runs alongside; after every step
+// the two must agree, and: no item has an empty id, items are unique and
+// sorted, a rejected command changes nothing (so a repeated add is
+// idempotent), a removed item is gone, prepare() is pure.
+#include "FuzzCheck.h"
+#include "Message.h"
+#include "MessageFactory.h"
+#include "Protocol.h"
+#include "SessionState.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMap>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+using namespace Optiverse::Collab;
+
+namespace {
+
+class Program
+{
+public:
+    Program(const uint8_t *data, size_t size) : m_data(data), m_size(size) {}
+    bool atEnd() const { return m_pos >= m_size; }
+    uint8_t byte() { return m_pos < m_size ? m_data[m_pos++] : 0; }
+    QByteArray bytes(size_t n)
+    {
+        n = std::min(n, m_size - std::min(m_pos, m_size));
+        const QByteArray out(reinterpret_cast<const char *>(m_data + m_pos), qsizetype(n));
+        m_pos += n;
+        return out;
+    }
+    double number()
+    {
+        switch (byte() % 4) {
+        case 0: return double(int8_t(byte()));
+        case 1: return double(byte()) / 7.0;
+        case 2: { // any bit pattern, NaN and infinities included
+            double d = 0;
+            const QByteArray raw = bytes(sizeof d);
+            std::memcpy(&d, raw.constData(), size_t(raw.size()));
+            return d;
+        }
+        default: return 1e300 * double(byte());
+        }
+    }
+    QString itemId()
+    {
+        const uint8_t b = byte();
+        switch (b % 24) {
+        case 16: return {};                                                 // refused by the gate
+        case 17: return QString(Protocol::MaxIdLength + 1, QLatin1Char('L')); // refused by the gate
+        case 18: return QString(Protocol::MaxIdLength, QLatin1Char('M'));
+        case 19: return QStringLiteral("\u00e9t\u00e9");
+        case 20: return QStringLiteral(" ");
+        default: return QStringLiteral("i%1").arg(b % 16);
+        }
+    }
+    QString key()
+    {
+        static const char *const keys[] = {"x_mm", "y_mm", "angle_deg", "focal_length_mm", "label", "", "data"};
+        return QString::fromLatin1(keys[byte() % (sizeof keys / sizeof *keys)]);
+    }
+    QJsonValue value()
+    {
+        switch (byte() % 5) {
+        case 0: return number();
+        case 1: return QString::fromLatin1(bytes(byte() % 8).toHex());
+        case 2: return bool(byte() & 1);
+        case 3: return QJsonValue::Null;
+        default: return QJsonObject{{QStringLiteral("nested"), number()}};
+        }
+    }
+    QJsonObject data()
+    {
+        QJsonObject o;
+        for (int n = byte() % 5; n > 0; --n)
+            o.insert(key(), value());
+        return o;
+    }
+
+private:
+    const uint8_t *m_data;
+    size_t m_size;
+    size_t m_pos = 0;
+};
+
+using Model = QMap<QString, StateItem>;
+
+void checkAgrees(const SessionState &state, const Model &model)
+{
+    const QList<StateItem> items = state.items();
+    FUZZ_CHECK(items.size() == model.size() && state.size() == model.size());
+    FUZZ_CHECK(state.isEmpty() == model.isEmpty());
+    auto expected = model.cbegin();
+    for (qsizetype i = 0; i < items.size(); ++i, ++expected) {
+        FUZZ_CHECK(!items.at(i).id.isEmpty());
+        FUZZ_CHECK(i == 0 || items.at(i - 1).id < items.at(i).id); // unique, sorted
+        FUZZ_CHECK(items.at(i) == *expected);
+        FUZZ_CHECK(state.contains(items.at(i).id));
+    }
+}
+
+// The documented rules, written independently of SessionState.
+bool applyToModel(Model *model, const Command &c, QString *reason)
+{
+    const auto it = model->find(c.itemId);
+    if (c.action == Command::Action::Add) {
+        if (it != model->end()) {
+            *reason = QStringLiteral("item_exists");
+            return false;
+        }
+        model->insert(c.itemId, {c.itemId, c.itemType, c.data});
+        return true;
+    }
+    if (it == model->end()) {
+        *reason = QStringLiteral("item_not_found");
+        return false;
+    }
+    switch (c.action) {
+    case Command::Action::Remove:
+        model->erase(it);
+        break;
+    case Command::Action::Move:
+        for (const char *pose : {"x_mm", "y_mm", "angle_deg"}) {
+            const QString key = QString::fromLatin1(pose);
+            if (c.data.contains(key))
+                it->data.insert(key, c.data.value(key));
+        }
+        break;
+    case Command::Action::Update:
+        for (const QString &key : c.changedKeys.isEmpty() ? c.data.keys() : c.changedKeys)
+            it->data.insert(key, c.data.value(key));
+        break;
+    case Command::Action::Add:
+        break;
+    }
+    return true;
+}
+
+void applyCommand(SessionState *state, Model *model, const Command &command)
+{
+    const QList<StateItem> before = state->items();
+    SessionState::Change change, again;
+    QString reason, reasonAgain;
+    const bool accepted = state->prepare(command, &change, &reason);
+    FUZZ_CHECK(state->items() == before); // prepare() changes nothing
+    FUZZ_CHECK(state->prepare(command, &again, &reasonAgain) == accepted);
+    QString expectedReason;
+    FUZZ_CHECK(applyToModel(model, command, &expectedReason) == accepted);
+    if (!accepted) {
+        FUZZ_CHECK(reason == expectedReason && reason == reasonAgain);
+        return;
+    }
+    FUZZ_CHECK(change.item.id == command.itemId && change.remove == again.remove && change.item == again.item);
+    FUZZ_CHECK(change.remove == (command.action == Command::Action::Remove));
+    state->commit(change);
+    if (change.remove)
+        FUZZ_CHECK(!state->contains(command.itemId));
+    else
+        FUZZ_CHECK(state->contains(command.itemId));
+}
+
+// One inbound text, handled as ServerSession::handleText does for our state.
+void handleText(SessionState *state, Model *model, const QByteArray &text)
+{
+    Message message;
+    QString error;
+    if (!Message::parse(text, &message, &error))
+        return;
+    if (message.type() == Message::Type::Command) {
+        applyCommand(state, model, message.command());
+    } else if (message.type() == Message::Type::SyncFullState) {
+        SessionState replacement;
+        replacement.replace(message.items());
+        *state = std::move(replacement);
+        model->clear();
+        for (const StateItem &item : message.items())
+            model->insert(item.id, item); // later duplicates win
+    }
+}
+
+QByteArray commandText(const QString &action, const QString &id, const QString &type, const QJsonObject &data,
+                       const QJsonArray &changedKeys = {})
+{
+    QJsonObject command{{QLatin1String("action"), action}, {QLatin1String("item_id"), id},
+                        {QLatin1String("data"), data}};
+    if (!type.isNull())
+        command.insert(QLatin1String("item_type"), type);
+    if (!changedKeys.isEmpty())
+        command.insert(QLatin1String("changed_keys"), changedKeys);
+    return MessageFactory::toBytes({{QLatin1String("type"), QLatin1String("command")},
+                                    {QLatin1String("command"), command}});
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    Program program(data, size);
+    SessionState state;
+    Model model;
+    static const char *const types[] = {"lens", "mirror", "", "beamsplitter"};
+    for (int step = 0; step < 512 && !program.atEnd(); ++step) {
+        switch (program.byte() % 7) {
+        case 0:
+        case 1: { // add, twice as often so there is something to edit
+            const QString id = program.itemId();
+            const QString type = QString::fromLatin1(types[program.byte() % 4]);
+            handleText(&state, &model, commandText(QStringLiteral("add_item"), id, type, program.data()));
+            break;
+        }
+        case 2: {
+            QJsonObject pose;
+            for (const char *key : {"x_mm", "y_mm", "angle_deg"}) {
+                if (program.byte() & 1)
+                    pose.insert(QString::fromLatin1(key), program.number());
+            }
+            const QString id = program.itemId();
+            handleText(&state, &model, commandText(QStringLiteral("move_item"), id, {}, pose));
+            break;
+        }
+        case 3: {
+            const QString id = program.itemId();
+            const QJsonObject d = program.data();
+            QJsonArray changed;
+            for (int n = program.byte() % 3; n > 0; --n)
+                changed.append(program.key());
+            handleText(&state, &model, commandText(QStringLiteral("update_item"), id, {}, d, changed));
+            break;
+        }
+        case 4:
+            handleText(&state, &model, commandText(QStringLiteral("remove_item"), program.itemId(), {}, {}));
+            break;
+        case 5: {
+            QList<StateItem> items;
+            for (int n = program.byte() % 4; n > 0; --n)
+                items.append({program.itemId(), QString::fromLatin1(types[program.byte() % 4]), program.data()});
+            handleText(&state, &model, MessageFactory::fullState(items, program.byte()));
+            break;
+        }
+        default: // raw text straight at the gate
+            handleText(&state, &model, program.bytes(program.byte()));
+            break;
+        }
+        checkAgrees(state, model);
+    }
+    return 0;
+}
