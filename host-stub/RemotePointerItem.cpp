@@ -49,11 +49,14 @@ void RemotePointerItem::paint(QPainter *painter, const QStyleOptionGraphicsItem 
     Q_UNUSED(option)
     Q_UNUSED(widget)
     painter->setRenderHint(QPainter::Antialiasing);
-    painter->setPen(QPen(Qt::white, 1));
+    // A darker rim of the user's own colour: visible on light and dark canvases alike.
+    painter->setPen(QPen(m_color.darker(170), 1));
     painter->setBrush(m_color);
     painter->drawPolygon(arrow());
-    painter->setPen(Qt::NoPen);
     painter->drawRoundedRect(m_labelRect, 3, 3);
-    painter->setPen(m_color.lightnessF() > 0.6 ? Qt::black : Qt::white);
+    // Black or white name, whichever contrasts more with the colour (perceived
+    // luminance: a light green needs black even though its HSL lightness is mid).
+    const double luminance = 0.2126 * m_color.redF() + 0.7152 * m_color.greenF() + 0.0722 * m_color.blueF();
+    painter->setPen(luminance > 0.5 ? Qt::black : Qt::white);
     painter->drawText(m_labelRect, Qt::AlignCenter, m_name);
 }

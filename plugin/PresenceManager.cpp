@@ -31,6 +31,8 @@ PresenceManager::PresenceManager(IPresenceHost *host, CollabClient *client, QObj
     setIdleTimeout(m_idleMs);
     connect(client, &CollabClient::messageReceived, this, &PresenceManager::onMessage);
     connect(client, &CollabClient::userLeft, this, [this](const QString &id) { removeUser(id); });
+    // Presence is not replayed by the server: tell a newcomer where we are now.
+    connect(client, &CollabClient::userJoined, this, &PresenceManager::scheduleSend);
     // A resync can also drop users we never saw leave (e.g. after our own reconnect).
     connect(client, &CollabClient::usersChanged, this, &PresenceManager::dropDepartedUsers);
     connect(client, &CollabClient::stateChanged, this, [this](CollabClient::State state) {

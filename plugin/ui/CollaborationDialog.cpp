@@ -113,13 +113,13 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
 
     connect(m_hostRadio, &QRadioButton::toggled, this, [this](bool host) {
         m_pages->setCurrentIndex(host ? 0 : 1);
-        updateDefaultButton();
-        showError(QString());
+        showError(QString()); // before sizing: the other page's error goes with it
+        updateForMode();
     });
     connect(m_session, &CollaborationSession::serverStateChanged, this, &CollaborationDialog::refreshServerState);
     loadSettings();
     refreshServerState();
-    updateDefaultButton();
+    updateForMode();
 }
 
 CollaborationDialog::~CollaborationDialog() = default;
@@ -329,10 +329,16 @@ void CollaborationDialog::connectToServer()
     accept();
 }
 
-void CollaborationDialog::updateDefaultButton()
+void CollaborationDialog::updateForMode()
 {
     // Return triggers the visible page's action; only one button may be the default.
     (mode() == Mode::Host ? m_startStop : m_connectButton)->setDefault(true);
+    // Size to the visible page: the stack would otherwise keep the taller page's height.
+    for (int i = 0; i < m_pages->count(); ++i)
+        m_pages->widget(i)->setSizePolicy(QSizePolicy::Preferred,
+                                          i == m_pages->currentIndex() ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+    m_pages->updateGeometry(); // a hidden page's policy change does not reach the layout by itself
+    adjustSize();
 }
 
 void CollaborationDialog::changeEvent(QEvent *event)

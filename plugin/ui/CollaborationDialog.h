@@ -55,7 +55,7 @@ private:
     QWidget *buildHostPage();
     QWidget *buildConnectPage();
     void refreshServerState();
-    void updateDefaultButton();
+    void updateForMode();
     void updateErrorBannerColors();
     void showError(const QString &text);
     void loadSettings();

@@ -101,6 +101,7 @@ private slots:
     void selectionOutlinedInUserColour();
     void leavingRemovesPointerAndOutlines();
     void idlePointerIsRemoved();
+    void lateJoinerSeesWhereOthersAre();
     void hostWithoutPresenceStillSyncs();
     void presenceIsThrottledAndNeverDelaysEdits();
     void originalClientsNeverReceivePresence();
@@ -238,6 +239,21 @@ void TestPresence::idlePointerIsRemoved()
 
     a->movePointer(QPoint(60, 40)); // back from idle: shown again
     QTRY_VERIFY(b->overlay.remotePointer(a->id()));
+}
+
+void TestPresence::lateJoinerSeesWhereOthersAre()
+{
+    auto a = join(QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QVERIFY(a);
+    const SceneItem item = lens(0);
+    QVERIFY(a->scene.addItem(item, ChangeOrigin::Local, nullptr));
+    const QPointF at = a->movePointer(QPoint(70, 30));
+    a->select({item.uuid});
+    // Bob arrives after alice stopped moving: he still sees her pointer and selection.
+    auto b = join(QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QVERIFY(b);
+    QTRY_VERIFY(b->overlay.remotePointer(a->id()) && b->overlay.remoteSelectionOutline(a->id()));
+    QVERIFY(near(b->overlay.remotePointer(a->id())->pos(), at));
 }
 
 void TestPresence::hostWithoutPresenceStillSyncs()

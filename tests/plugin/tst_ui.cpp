@@ -56,6 +56,7 @@ private slots:
     void mnemonicsAreUniquePerPage();
     void returnTriggersTheVisiblePagesAction();
     void tabOrderFollowsTheLayout();
+    void sizesToTheVisiblePage();
     void errorBannerReadableInLightAndDark();
 
 private:
@@ -588,6 +589,25 @@ void TestUi::tabOrderFollowsTheLayout()
             QVERIFY2(below || rightOnSameRow, qPrintable(names.join(QStringLiteral(" → "))));
         }
     }
+}
+
+void TestUi::sizesToTheVisiblePage()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    dialog.show();
+    const int hostHeight = dialog.height();
+    dialog.setMode(CollaborationDialog::Mode::Connect); // shorter page: no empty band above the buttons
+    QVERIFY2(dialog.height() < hostHeight, qPrintable(QStringLiteral("%1 vs %2").arg(dialog.height()).arg(hostHeight)));
+    const int connectHeight = dialog.height();
+    child<QLineEdit>(&dialog, "serverUrl")->setText(QStringLiteral("http://x:1"));
+    child<QPushButton>(&dialog, "connectButton")->click();
+    QTRY_VERIFY(dialog.height() > connectHeight); // room for the error, nothing clipped
+    QVERIFY(dialog.height() >= dialog.minimumSizeHint().height());
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    QCOMPARE(dialog.height(), hostHeight);
 }
 
 void TestUi::errorBannerReadableInLightAndDark()
