@@ -36,6 +36,10 @@ ClientConnection::ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const Se
     const quint64 maxBytes = quint64(qMax<qint64>(1, config.maxMessageBytes));
     m_socket->setMaxAllowedIncomingMessageSize(maxBytes);
     m_socket->setMaxAllowedIncomingFrameSize(maxBytes);
+    // One frame per message: Qt splits at 512 KiB byte offsets by default and
+    // a Qt 6.4 peer refuses (1007) a UTF-8 character split across frames, so
+    // a large non-ASCII sync:full_state would never reach a Qt client.
+    m_socket->setOutgoingFrameSize(QWebSocket::maxOutgoingFrameSize());
 
     // Capabilities: "X-Optiverse-Capabilities: seq, presence" (case-insensitive).
     const QByteArray caps = m_socket->request().rawHeader(Protocol::CapabilitiesHeader);

@@ -16,6 +16,7 @@
 #include <QRandomGenerator>
 #include <QTest>
 #include <QTimer>
+#include <QWebSocket>
 
 #include <algorithm>
 #include <memory>
@@ -70,6 +71,8 @@ private slots:
     void slowloris();
     void connectStorm();
     void neverReadingReader();
+    void largeNonAsciiStateReachesQtClients_data();
+    void largeNonAsciiStateReachesQtClients();
     void honestTrafficIntact();
 
 private:
@@ -545,9 +548,11 @@ void TestHostile::slowloris()
     QElapsedTimer clock;
     clock.start();
     connect(&trickle, &QTimer::timeout, this, [&] {
+        if (sent >= request.size() - 2) // never the final blank line
+            return;
         for (auto &s : lorises)
             s->write(request.mid(sent, 1));
-        sent = std::min<int>(sent + 1, int(request.size()) - 3); // never the final blank line
+        ++sent;
     });
     trickle.start(100);
     for (auto &s : lorises)
@@ -652,6 +657,62 @@ void TestHostile::neverReadingReader()
                              .arg(sent).arg(sent * 32 / 1024.0, 0, 'f', 1);
     qInfo().noquote() << line;
     m_reactions.append(line);
+}
+
+void TestHostile::largeNonAsciiStateReachesQtClients_data()
+{
+    QTest::addColumn<int>("padding");
+    QTest::newRow("offset 0") << 0;
+    QTest::newRow("offset 1") << 1;
+    QTest::newRow("offset 2") << 2;
+}
+
+void TestHostile::largeNonAsciiStateReachesQtClients()
+{
+    // Not an attack, found by one: a scene over 512 KiB whose text is not
+    // ASCII. Qt splits outgoing messages into 512 KiB frames at byte offsets
+    // and Qt 6.4 refuses a character split across frames (see
+    // validUtf8SplitAcrossFragments), so the server must not fragment what it
+    // sends. Three paddings put the boundary at each offset in a character.
+    QFETCH(int, padding);
+    const QString session = QStringLiteral("unicode%1").arg(padding);
+    HonestPeer author(QStringLiteral("author"));
+    author.open(m_server.port(), session);
+    QVERIFY(author.waitJoined(Wait));
+    const QString euros(80000, QChar(0x20AC));
+    QWebSocket writer;
+    writer.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws/%2/writer").arg(m_server.port()).arg(session)));
+    QVERIFY(QTest::qWaitFor([&] { return writer.state() == QAbstractSocket::ConnectedState; }, Wait));
+    for (int i = 0; i < 3; ++i) {
+        const QJsonObject command{{QLatin1String("action"), QLatin1String("add_item")},
+                                  {QLatin1String("item_type"), QLatin1String("label")},
+                                  {QLatin1String("item_id"), QStringLiteral("text%1").arg(i)},
+                                  {QLatin1String("data"), QJsonObject{{QLatin1String("text"),
+                                                                       QString(QString(padding, QLatin1Char('p')) + euros)}}}};
+        writer.sendTextMessage(QString::fromUtf8(QJsonDocument(QJsonObject{{QLatin1String("type"), QLatin1String("command")},
+                                                                            {QLatin1String("command"), command}})
+                                                     .toJson(QJsonDocument::Compact)));
+    }
+    QVERIFY(QTest::qWaitFor([&] { return author.seqs.size() >= 3; }, Wait)); // 3 × 240 KB of UTF-8
+
+    // An original client gets the scene pushed on join.
+    QWebSocket reader;
+    QString fullState;
+    connect(&reader, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+        if (text.contains(QLatin1String("sync:full_state")))
+            fullState = text;
+    });
+    reader.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws/%2/reader").arg(m_server.port()).arg(session)));
+    QVERIFY(QTest::qWaitFor([&] { return !fullState.isEmpty() || reader.closeCode() != QWebSocketProtocol::CloseCodeNormal; },
+                            Wait));
+    const QString line = QStringLiteral("%1 KB sync:full_state with non-ASCII text, boundary offset %2, to a Qt client: %3")
+                             .arg(fullState.toUtf8().size() / 1000).arg(padding)
+                             .arg(fullState.isEmpty() ? QStringLiteral("refused, close %1 \"%2\"")
+                                                            .arg(int(reader.closeCode())).arg(reader.closeReason())
+                                                      : QStringLiteral("delivered"));
+    qInfo().noquote() << line;
+    m_reactions.append(line);
+    QVERIFY(fullState.contains(euros));
 }
 
 void TestHostile::honestTrafficIntact()
