@@ -9,6 +9,8 @@
 
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcSync, "optiverse.collab.sync", QtInfoMsg)
 
 namespace Optiverse::Collab {
@@ -106,6 +108,7 @@ SyncManager::~SyncManager()
 
 void SyncManager::itemAdded(const SceneItem &item, ChangeOrigin origin)
 {
+    m_lastSentPose.remove(idOf(item.uuid));
     if (origin != ChangeOrigin::Local)
         return; // applied on behalf of someone else: never send it back
     Command c;
@@ -118,8 +121,11 @@ void SyncManager::itemAdded(const SceneItem &item, ChangeOrigin origin)
 
 void SyncManager::itemMoved(const SceneItem &item, ChangeOrigin origin)
 {
-    if (origin != ChangeOrigin::Local)
+    const QString id = idOf(item.uuid);
+    if (origin != ChangeOrigin::Local) {
+        m_lastSentPose.remove(id); // a later local move to the sent pose is a real move
         return;
+    }
     if (m_dragging.contains(item.uuid)) {
         // Interactive drag: the first move goes at once, the rest at most once
         // per interval per item, the final pose when the drag ends.
@@ -133,16 +139,18 @@ void SyncManager::itemMoved(const SceneItem &item, ChangeOrigin origin)
     m_dragLatest.remove(item.uuid);
     Command c;
     c.action = Command::Action::Move;
-    c.itemId = idOf(item.uuid);
+    c.itemId = id;
     c.itemType = item.type;
     c.data = poseOf(item.data);
-    if (m_lastSentPose.value(c.itemId) == c.data)
-        return; // the drag's final pose already went out
+    // A host may report a drag's final pose once more after the drag ended.
+    if (m_lastSentPose.take(id) == c.data)
+        return;
     submit(std::move(c));
 }
 
 void SyncManager::itemUpdated(const SceneItem &item, const QStringList &changedKeys, ChangeOrigin origin)
 {
+    m_lastSentPose.remove(idOf(item.uuid));
     if (origin != ChangeOrigin::Local)
         return;
     Command c;
@@ -190,8 +198,10 @@ void SyncManager::flushDrags()
         c.itemId = idOf(item.uuid);
         c.itemType = item.type;
         c.data = poseOf(item.data);
-        if (m_lastSentPose.value(c.itemId) != c.data)
-            submit(std::move(c));
+        if (m_lastSentPose.value(c.itemId) == c.data)
+            continue;
+        m_lastSentPose.insert(c.itemId, c.data);
+        submit(std::move(c));
     }
     if (latest.isEmpty() && m_dragging.isEmpty())
         m_dragTimer.stop();
@@ -199,33 +209,36 @@ void SyncManager::flushDrags()
 
 void SyncManager::submit(Command command)
 {
-    if (command.action == Command::Action::Move)
-        m_lastSentPose.insert(command.itemId, command.data);
     if (m_synced && m_client->state() == CollabClient::State::Connected) {
+        addPending(command);
         sendNow(command);
         return;
     }
+    // Consecutive moves of one item while offline collapse into the last one
+    // (same keys: the pending counts stay as they are).
+    if (command.action == Command::Action::Move && m_offline.size() > m_sharedOfflineCount
+        && m_offline.constLast().action == Command::Action::Move && m_offline.constLast().itemId == command.itemId) {
+        m_offline.last() = std::move(command);
+        return;
+    }
     if (m_offline.size() >= m_offlineLimit) {
+        // Not kept: the next resync shows the session's value again.
         emit editDropped(tr("Too many edits while disconnected: the edit of %1 will not be shared").arg(command.itemId));
         return;
     }
-    // Consecutive moves of one item while offline collapse into the last one.
-    if (command.action == Command::Action::Move && !m_offline.isEmpty()
-        && m_offline.constLast().action == Command::Action::Move && m_offline.constLast().itemId == command.itemId)
-        m_offline.last() = std::move(command);
-    else
-        m_offline.append(std::move(command));
+    addPending(command);
+    m_offline.append(std::move(command));
 }
 
 void SyncManager::sendNow(const Command &command)
 {
+    // The command's writes are already counted as pending (addPending).
     qint64 clientSeq = -1;
     if (m_client->serverSequences()) {
         clientSeq = m_nextClientSeq++;
         m_unacked.insert(clientSeq, command);
-        auto &pending = m_pendingKeys[command.itemId];
-        for (const QString &k : keysWritten(command))
-            ++pending[k];
+    } else {
+        releasePending(command); // original servers never acknowledge
     }
     if (m_client->send(MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq))))
         ++m_commandsSent;
@@ -233,19 +246,39 @@ void SyncManager::sendNow(const Command &command)
 
 void SyncManager::flushOffline()
 {
-    // Unacknowledged commands from before a disconnect go first: re-sending is
-    // harmless (the server refuses a second add or remove, moves are absolute).
-    QList<Command> queue;
-    queue.reserve(m_unacked.size() + m_offline.size());
-    QList<qint64> seqs = m_unacked.keys();
-    std::sort(seqs.begin(), seqs.end());
-    for (qint64 s : seqs)
-        queue.append(m_unacked.value(s));
+    // Unacknowledged commands from before a disconnect go first: the server
+    // may never have received them. Re-sending one it did apply is harmless
+    // (a second add is refused, moves and updates are absolute).
+    QList<Command> queue = m_unacked.values();
     m_unacked.clear();
-    m_pendingKeys.clear();
     queue.append(std::exchange(m_offline, {}));
-    for (const Command &c : std::as_const(queue))
+    if (!m_client->serverSequences()) {
+        for (const Command &c : std::as_const(queue))
+            sendNow(c);
+        return;
+    }
+    // Edits of items the session no longer has would only be refused: drop
+    // them here, where the user can be told.
+    QHash<QString, bool> exists;
+    QSet<QString> dropped;
+    for (const Command &c : std::as_const(queue)) {
+        const auto known = exists.constFind(c.itemId);
+        const bool present = known != exists.constEnd() ? *known : m_shadow.contains(c.itemId);
+        if (c.action == Command::Action::Add) {
+            exists.insert(c.itemId, true);
+        } else if (!present) {
+            if (c.action != Command::Action::Remove)
+                emit editDropped(tr("An offline edit of %1 was dropped: another user removed the item").arg(c.itemId));
+            releasePending(c);
+            dropped.insert(c.itemId);
+            continue;
+        } else if (c.action == Command::Action::Remove) {
+            exists.insert(c.itemId, false);
+        }
         sendNow(c);
+    }
+    for (const QString &id : std::as_const(dropped))
+        reconcile(id);
 }
 
 // ---- joining and resync -------------------------------------------------
@@ -253,16 +286,16 @@ void SyncManager::flushOffline()
 void SyncManager::onJoined(bool resumed)
 {
     m_synced = false;
+    m_buffered.clear();
+    m_ownUserIds.insert(m_client->userId());
     const bool sequenced = m_client->serverSequences();
     if (resumed && m_everSynced) {
         // Ask only for what we missed; the server answers with the full state
         // when it no longer holds that much history.
+        m_awaiting = sequenced ? Awaiting::CaughtUp : Awaiting::FullState;
         m_client->send(MessageFactory::syncRequest(sequenced ? m_lastSeq : -1));
-        if (!sequenced) { // original servers may answer nothing: go on
-            m_synced = true;
-            flushOffline();
-            emit synchronized();
-        }
+        if (!sequenced) // original servers may answer nothing: go on
+            finishSync();
         return;
     }
     if (m_joinMode == JoinMode::ShareLocalScene) {
@@ -275,80 +308,92 @@ void SyncManager::onJoined(bool resumed)
             m_shadow.insert(s.id, s);
             items.append(std::move(s));
         }
-        // Edits made before joining are part of the scene we push.
-        m_offline.clear();
+        // Edits made so far are part of the scene we push; they are settled
+        // once the server takes it (they still count if it refuses).
+        m_sharedOfflineCount = int(m_offline.size());
+        m_awaiting = Awaiting::ShareAck;
         m_client->send(MessageFactory::fullState(items, -1));
-        if (!sequenced) {
-            m_synced = m_everSynced = true;
-            emit synchronized();
-        }
+        if (!sequenced)
+            finishSync();
         return; // our server answers with sync:caught_up
     }
+    m_awaiting = Awaiting::FullState;
     m_client->send(MessageFactory::syncRequest());
-    if (!sequenced) {
-        m_synced = m_everSynced = true;
-        flushOffline();
-        emit synchronized();
-    }
+    if (!sequenced)
+        finishSync();
 }
 
 void SyncManager::onDisconnected()
 {
     m_synced = false;
+    m_awaiting = Awaiting::Nothing;
+    m_sharedOfflineCount = 0;
+    // Not applied, so m_lastSeq did not move: the resume asks for them again.
+    m_buffered.clear();
+}
+
+void SyncManager::finishSync()
+{
+    m_awaiting = Awaiting::Nothing;
+    m_synced = m_everSynced = true;
+    // Commands the server relayed after the state we now have, in its order.
+    const auto buffered = std::exchange(m_buffered, {});
+    for (const Message &m : buffered)
+        if (m.seq() > m_lastSeq)
+            handleCommand(m);
+    flushOffline();
+    emit synchronized();
 }
 
 void SyncManager::onMessage(const Message &message)
 {
     switch (message.type()) {
-    case Message::Type::Command: {
-        const Command &command = message.command();
-        if (message.seq() >= 0)
-            m_lastSeq = std::max(m_lastSeq, message.seq());
-        const bool own = message.userId() == m_client->userId() && message.clientSeq() >= 0
-            && m_unacked.contains(message.clientSeq());
-        if (m_client->serverSequences())
-            applyToModel(m_shadow, command);
-        if (own) {
-            // Our acknowledgement: the scene already shows it.
-            releasePending(m_unacked.take(message.clientSeq()));
+    case Message::Type::Command:
+        if (!m_synced && m_client->serverSequences() && message.seq() >= 0) {
+            m_buffered.insert(message.seq(), message); // one copy per seq: replay and relay overlap
             return;
         }
-        applyRemote(command, message.userId());
+        handleCommand(message);
         return;
-    }
     case Message::Type::CommandRejected: {
-        const qint64 cs = message.clientSeq();
-        if (!m_unacked.contains(cs))
+        const auto it = m_unacked.find(message.clientSeq());
+        if (it == m_unacked.end())
             return;
-        const Command command = m_unacked.take(cs);
-        releasePending(command);
+        const Command command = *it;
+        m_unacked.erase(it);
         qCInfo(lcSync) << "server refused" << Command::actionName(command.action) << command.itemId << ":"
                        << message.json().value(QLatin1String("reason")).toString();
-        restoreFromShadow(command.itemId);
+        // Show what the session really holds for that item.
+        releasePending(command);
+        reconcile(command.itemId);
         return;
     }
-    case Message::Type::SyncFullState: {
-        m_shadow.clear();
-        for (const StateItem &i : message.items())
-            m_shadow.insert(i.id, i);
-        if (message.version() >= 0)
-            m_lastSeq = message.version();
-        replaceScene(message.items());
-        if (!m_synced) {
-            reapplyOfflineEdits();
-            m_synced = m_everSynced = true;
-            flushOffline();
-            emit synchronized();
-        }
+    case Message::Type::SyncFullState:
+        handleFullState(message);
         return;
-    }
     case Message::Type::SyncCaughtUp:
-        if (message.seq() >= 0)
-            m_lastSeq = message.seq();
-        if (!m_synced) {
-            m_synced = m_everSynced = true;
-            flushOffline();
-            emit synchronized();
+        if (m_awaiting == Awaiting::ShareAck) {
+            if (message.seq() >= 0)
+                m_lastSeq = message.seq(); // commands before our push were wiped by it
+            // The session is our scene now, including the edits made before the push.
+            const QList<Command> settled = m_unacked.values() + m_offline.mid(0, m_sharedOfflineCount);
+            m_unacked.clear();
+            m_offline.remove(0, m_sharedOfflineCount);
+            m_sharedOfflineCount = 0;
+            for (const Command &c : settled)
+                releasePending(c);
+        }
+        if (m_awaiting == Awaiting::ShareAck || m_awaiting == Awaiting::CaughtUp)
+            finishSync(); // replayed commands are applied from the buffer
+        return;
+    case Message::Type::Error:
+        if (m_awaiting == Awaiting::ShareAck
+            && message.json().value(QLatin1String("code")).toString() == QLatin1String("not_host")) {
+            // Someone else holds the session: take its scene instead of waiting forever.
+            qCInfo(lcSync) << "the session already has a host: taking its scene";
+            m_awaiting = Awaiting::FullState;
+            m_sharedOfflineCount = 0; // our edits go on top of its scene
+            m_client->send(MessageFactory::syncRequest());
         }
         return;
     default:
@@ -356,39 +401,185 @@ void SyncManager::onMessage(const Message &message)
     }
 }
 
+bool SyncManager::isOwnEcho(const Message &message) const
+{
+    // After a reconnect the server may have given us another id (the old
+    // connection was not gone yet), so any id we had counts, and the command
+    // must be the one we sent under that client_seq.
+    if (message.clientSeq() < 0 || !m_ownUserIds.contains(message.userId()))
+        return false;
+    const auto it = m_unacked.constFind(message.clientSeq());
+    if (it == m_unacked.constEnd())
+        return false;
+    const Command &mine = *it, &echo = message.command();
+    return mine.action == echo.action && mine.itemId == echo.itemId && mine.data == echo.data;
+}
+
+void SyncManager::handleCommand(const Message &message)
+{
+    const Command &command = message.command();
+    if (message.seq() >= 0)
+        m_lastSeq = std::max(m_lastSeq, message.seq());
+    if (!m_client->serverSequences()) {
+        // Original servers: no order, no acknowledgement; apply as it comes.
+        if (applyToScene(command)) {
+            ++m_remoteApplied;
+            emit remoteCommandApplied(message.userId(), command);
+        }
+        return;
+    }
+    applyToModel(m_shadow, command);
+    if (isOwnEcho(message)) {
+        // Our acknowledgement: the scene already shows it, unless a later
+        // server event overtook it.
+        releasePending(m_unacked.take(message.clientSeq()));
+        reconcile(command.itemId);
+        return;
+    }
+    reconcile(command.itemId);
+    ++m_remoteApplied;
+    emit remoteCommandApplied(message.userId(), command);
+}
+
+void SyncManager::handleFullState(const Message &message)
+{
+    m_shadow.clear();
+    for (const StateItem &i : message.items())
+        m_shadow.insert(i.id, i);
+    if (message.version() >= 0) {
+        m_lastSeq = message.version();
+        // Relayed commands up to the version are part of this state.
+        m_buffered.erase(m_buffered.begin(), m_buffered.upperBound(m_lastSeq));
+    }
+    // Without our server, local edits are not tracked against any order.
+    if (!m_client->serverSequences()) {
+        m_pendingKeys.clear();
+        m_pendingPresence.clear();
+    }
+    reconcileAll();
+    if (!m_synced)
+        finishSync();
+}
+
 // ---- applying remote state ------------------------------------------------
 
-QStringList SyncManager::protectedKeys(const QString &itemId) const
+void SyncManager::addPending(const Command &command)
 {
-    QStringList keys;
-    const auto it = m_pendingKeys.constFind(itemId);
-    if (it != m_pendingKeys.constEnd())
-        for (auto k = it->constBegin(); k != it->constEnd(); ++k)
-            if (k.value() > 0)
-                keys.append(k.key());
-    return keys;
-}
-
-void SyncManager::applyRemote(const Command &command, const QString &userId)
-{
-    if (command.action == Command::Action::Remove) {
-        // A removal beats concurrent edits: forget ours for this item.
+    auto &keys = m_pendingKeys[command.itemId];
+    for (const QString &k : keysWritten(command))
+        ++keys[k];
+    if (keys.isEmpty())
         m_pendingKeys.remove(command.itemId);
-    }
-    if (applyToScene(command, true)) {
-        ++m_remoteApplied;
-        emit remoteCommandApplied(userId, command);
-    }
+    if (command.action == Command::Action::Add || command.action == Command::Action::Remove)
+        ++m_pendingPresence[command.itemId];
 }
 
-bool SyncManager::applyToScene(const Command &command, bool respectPending)
+void SyncManager::releasePending(const Command &command)
+{
+    if (command.action == Command::Action::Add || command.action == Command::Action::Remove) {
+        auto p = m_pendingPresence.find(command.itemId);
+        if (p != m_pendingPresence.end() && --p.value() <= 0)
+            m_pendingPresence.erase(p);
+    }
+    auto it = m_pendingKeys.find(command.itemId);
+    if (it == m_pendingKeys.end())
+        return;
+    for (const QString &k : keysWritten(command)) {
+        auto k2 = it->find(k);
+        if (k2 != it->end() && --k2.value() <= 0)
+            it->erase(k2);
+    }
+    if (it->isEmpty())
+        m_pendingKeys.erase(it);
+}
+
+void SyncManager::reconcile(const QString &itemId)
+{
+    // The item as the session holds it, except what our own edits in flight
+    // still decide: their keys keep the local value, an add or remove in
+    // flight keeps the local presence.
+    const QUuid uuid = uuidOf(itemId);
+    if (uuid.isNull())
+        return;
+    const SceneItem current = m_scene->item(uuid);
+    const bool present = !current.uuid.isNull();
+    const auto server = m_shadow.constFind(itemId);
+    const bool presencePending = m_pendingPresence.contains(itemId);
+    QString error;
+    if (presencePending && (!present || server == m_shadow.constEnd()))
+        return;
+    if (server == m_shadow.constEnd()) {
+        if (present && !m_scene->removeItem(uuid, ChangeOrigin::Remote, &error))
+            qCWarning(lcSync) << "could not remove" << itemId << ":" << error;
+        return;
+    }
+    if (!present) {
+        if (!m_scene->addItem({uuid, server->type, server->data}, ChangeOrigin::Remote, &error))
+            qCWarning(lcSync) << "could not add" << itemId << ":" << error;
+        return;
+    }
+    const QHash<QString, int> pending = m_pendingKeys.value(itemId);
+    QJsonObject diff;
+    for (auto k = server->data.constBegin(); k != server->data.constEnd(); ++k)
+        if (!pending.contains(k.key()) && current.data.value(k.key()) != k.value())
+            diff.insert(k.key(), k.value());
+    // A key the session does not have, or another type, can only go with the
+    // item: re-create it (after the session's add won a race of the same id).
+    bool recreate = current.type != server->type;
+    for (auto k = current.data.constBegin(); !recreate && k != current.data.constEnd(); ++k)
+        recreate = !server->data.contains(k.key()) && !pending.contains(k.key());
+    if (recreate && !presencePending) {
+        QJsonObject data = server->data;
+        for (auto k = pending.constBegin(); k != pending.constEnd(); ++k)
+            if (current.data.contains(k.key()))
+                data.insert(k.key(), current.data.value(k.key()));
+        m_scene->beginBulkChange();
+        if (!m_scene->removeItem(uuid, ChangeOrigin::Remote, &error)
+            || !m_scene->addItem({uuid, server->type, data}, ChangeOrigin::Remote, &error))
+            qCWarning(lcSync) << "could not re-create" << itemId << ":" << error;
+        m_scene->endBulkChange();
+        return;
+    }
+    if (diff.isEmpty())
+        return;
+    const QStringList changed = diff.keys();
+    const bool poseOnly = std::all_of(changed.cbegin(), changed.cend(), [](const QString &k) { return poseKeys().contains(k); });
+    bool ok;
+    if (poseOnly) {
+        auto value = [&](const char *key) {
+            const QString k = QLatin1String(key);
+            return (diff.contains(k) ? diff : current.data).value(k).toDouble();
+        };
+        ok = m_scene->moveItem(uuid, value(kXmm), value(kYmm), value(kAngleDeg), ChangeOrigin::Remote, &error);
+    } else {
+        ok = m_scene->updateItem(uuid, diff, ChangeOrigin::Remote, &error);
+    }
+    if (!ok)
+        qCWarning(lcSync) << "could not update" << itemId << ":" << error;
+}
+
+void SyncManager::reconcileAll()
+{
+    m_scene->beginBulkChange();
+    QSet<QString> ids;
+    ids.reserve(m_shadow.size());
+    for (auto it = m_shadow.constBegin(); it != m_shadow.constEnd(); ++it)
+        ids.insert(it.key());
+    const QList<SceneItem> local = m_scene->items();
+    for (const SceneItem &i : local)
+        ids.insert(idOf(i.uuid));
+    for (const QString &id : std::as_const(ids))
+        reconcile(id);
+    m_scene->endBulkChange();
+}
+
+bool SyncManager::applyToScene(const Command &command)
 {
     const QUuid uuid = uuidOf(command.itemId);
     if (uuid.isNull()) {
         qCWarning(lcSync) << "ignored a command for a non-UUID item id" << command.itemId;
         return false;
     }
-    const QStringList held = respectPending ? protectedKeys(command.itemId) : QStringList();
     QString error;
     bool ok = true;
     const SceneItem current = m_scene->item(uuid);
@@ -402,7 +593,7 @@ bool SyncManager::applyToScene(const Command &command, bool respectPending)
             return false;
         auto value = [&](const char *key) {
             const QString k = QLatin1String(key);
-            return (held.contains(k) || !command.data.contains(k) ? current.data : command.data).value(k).toDouble();
+            return (command.data.contains(k) ? command.data : current.data).value(k).toDouble();
         };
         ok = m_scene->moveItem(uuid, value(kXmm), value(kYmm), value(kAngleDeg), ChangeOrigin::Remote, &error);
         break;
@@ -412,8 +603,7 @@ bool SyncManager::applyToScene(const Command &command, bool respectPending)
             return false;
         QJsonObject data;
         for (const QString &k : command.effectiveKeys())
-            if (!held.contains(k))
-                data.insert(k, command.data.value(k));
+            data.insert(k, command.data.value(k));
         if (!data.isEmpty())
             ok = m_scene->updateItem(uuid, data, ChangeOrigin::Remote, &error);
         break;
@@ -426,94 +616,6 @@ bool SyncManager::applyToScene(const Command &command, bool respectPending)
     if (!ok)
         qCWarning(lcSync) << "could not apply" << Command::actionName(command.action) << command.itemId << ":" << error;
     return ok;
-}
-
-void SyncManager::releasePending(const Command &command)
-{
-    auto it = m_pendingKeys.find(command.itemId);
-    if (it == m_pendingKeys.end())
-        return;
-    for (const QString &k : keysWritten(command)) {
-        auto k2 = it->find(k);
-        if (k2 != it->end() && --k2.value() <= 0)
-            it->erase(k2);
-    }
-    if (it->isEmpty())
-        m_pendingKeys.erase(it);
-}
-
-void SyncManager::restoreFromShadow(const QString &itemId)
-{
-    // The server refused our edit: show what the session really holds.
-    const QUuid uuid = uuidOf(itemId);
-    const auto it = m_shadow.constFind(itemId);
-    const SceneItem current = m_scene->item(uuid);
-    QString error;
-    if (it == m_shadow.constEnd()) {
-        if (!current.uuid.isNull())
-            m_scene->removeItem(uuid, ChangeOrigin::Remote, &error);
-        return;
-    }
-    if (current.uuid.isNull()) {
-        m_scene->addItem({uuid, it->type, it->data}, ChangeOrigin::Remote, &error);
-        return;
-    }
-    QJsonObject diff;
-    for (auto k = it->data.constBegin(); k != it->data.constEnd(); ++k)
-        if (current.data.value(k.key()) != k.value() && !protectedKeys(itemId).contains(k.key()))
-            diff.insert(k.key(), k.value());
-    if (!diff.isEmpty())
-        m_scene->updateItem(uuid, diff, ChangeOrigin::Remote, &error);
-}
-
-void SyncManager::replaceScene(const QList<StateItem> &items)
-{
-    m_scene->beginBulkChange();
-    QSet<QUuid> wanted;
-    wanted.reserve(items.size());
-    for (const StateItem &i : items)
-        wanted.insert(uuidOf(i.id));
-    QString error;
-    for (const SceneItem &local : m_scene->items())
-        if (!wanted.contains(local.uuid))
-            m_scene->removeItem(local.uuid, ChangeOrigin::Remote, &error);
-    for (const StateItem &i : items) {
-        const QUuid uuid = uuidOf(i.id);
-        if (uuid.isNull())
-            continue;
-        const SceneItem current = m_scene->item(uuid);
-        if (!current.uuid.isNull() && current.type != i.type) {
-            m_scene->removeItem(uuid, ChangeOrigin::Remote, &error);
-        } else if (!current.uuid.isNull()) {
-            QJsonObject diff;
-            for (auto k = i.data.constBegin(); k != i.data.constEnd(); ++k)
-                if (current.data.value(k.key()) != k.value())
-                    diff.insert(k.key(), k.value());
-            if (!diff.isEmpty() && !m_scene->updateItem(uuid, diff, ChangeOrigin::Remote, &error))
-                qCWarning(lcSync) << "could not update" << i.id << ":" << error;
-            continue;
-        }
-        if (!m_scene->addItem({uuid, i.type, i.data}, ChangeOrigin::Remote, &error))
-            qCWarning(lcSync) << "could not add" << i.id << ":" << error;
-    }
-    m_scene->endBulkChange();
-}
-
-void SyncManager::reapplyOfflineEdits()
-{
-    // The fresh state replaced the scene; put the user's offline edits back on
-    // top of it, as they will be once the server has them.
-    QList<Command> kept;
-    for (const Command &c : std::as_const(m_offline)) {
-        const bool exists = !m_scene->item(uuidOf(c.itemId)).uuid.isNull();
-        if (c.action != Command::Action::Add && !exists) {
-            emit editDropped(tr("An offline edit of %1 was dropped: another user removed the item").arg(c.itemId));
-            continue;
-        }
-        applyToScene(c, false);
-        kept.append(c);
-    }
-    m_offline = kept;
 }
 
 } // namespace Optiverse::Collab

@@ -2,11 +2,13 @@
 #pragma once
 
 #include "Command.h"
+#include "Message.h"
 #include "StateItem.h"
 
 #include <optiverse/isceneobserver.h>
 
 #include <QHash>
+#include <QMap>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -18,7 +20,6 @@ class IScene;
 namespace Optiverse::Collab {
 
 class CollabClient;
-class Message;
 
 /**
  * Keeps the host's scene and a session in step.
@@ -28,9 +29,13 @@ class Message;
  * - Remote commands are applied through the host's command API with
  *   ChangeOrigin::Remote, which is how we recognise, and never re-send, them.
  * - With our server (it sequences commands and echoes ours as
- *   acknowledgement) a property with an unacknowledged local write is not
- *   overwritten by remote values until the echo arrives: no flicker, and the
- *   scene still converges on the server's order.
+ *   acknowledgement) the manager keeps the server's state (the shadow) and
+ *   shows it, except where a local edit is still on its way: a property with
+ *   an unacknowledged write keeps the local value (no flicker), an item with
+ *   an unacknowledged add or remove keeps its local existence. Every server
+ *   event (command, echo, refusal, full state) re-derives the affected items
+ *   from that rule, so the scene converges on the server's order whatever
+ *   the interleaving of edits, refusals and reconnects.
  * - Interactive drags are throttled per item; the final pose is always sent.
  */
 class SyncManager : public QObject, public Optiverse::ISceneObserver
@@ -77,20 +82,25 @@ signals:
     void editDropped(const QString &reason);
 
 private:
+    /// What the manager waits for after a join before it is synchronized.
+    enum class Awaiting { Nothing, FullState, CaughtUp, ShareAck };
+
     void onJoined(bool resumed);
     void onDisconnected();
     void onMessage(const Message &message);
+    void handleCommand(const Message &message);
+    void handleFullState(const Message &message);
+    void finishSync();
+    bool isOwnEcho(const Message &message) const;
     void submit(Command command);
     void sendNow(const Command &command);
     void flushOffline();
-    void applyRemote(const Command &command, const QString &userId);
-    void replaceScene(const QList<StateItem> &items);
-    void reapplyOfflineEdits();
+    void addPending(const Command &command);
     void releasePending(const Command &command);
-    void restoreFromShadow(const QString &itemId);
-    bool applyToScene(const Command &command, bool respectPending);
+    void reconcile(const QString &itemId);
+    void reconcileAll();
+    bool applyToScene(const Command &command);
     void flushDrags();
-    QStringList protectedKeys(const QString &itemId) const;
 
     Optiverse::IScene *m_scene;
     CollabClient *m_client;
@@ -98,6 +108,13 @@ private:
 
     bool m_synced = false;
     bool m_everSynced = false;
+    Awaiting m_awaiting = Awaiting::Nothing;
+    int m_sharedOfflineCount = 0; // offline edits contained in the scene we pushed
+    // Commands received before the state they apply to is known, by seq:
+    // replays and live relays overlap during a resume.
+    QMap<qint64, Message> m_buffered;
+    // Every id the server gave us: echoes of a previous connection carry the old one.
+    QSet<QString> m_ownUserIds;
     qint64 m_lastSeq = -1;
     qint64 m_nextClientSeq = 1;
     quint64 m_commandsSent = 0;
@@ -105,9 +122,11 @@ private:
 
     // Server-confirmed state (our server only): what the scene converges to.
     QHash<QString, StateItem> m_shadow;
-    // Local writes the server has not acknowledged yet: item -> key -> count.
+    // Local edits (unacknowledged or offline) not yet settled by the server:
+    // item -> key -> count of writes, and item -> count of adds/removes.
     QHash<QString, QHash<QString, int>> m_pendingKeys;
-    QHash<qint64, Command> m_unacked;
+    QHash<QString, int> m_pendingPresence;
+    QMap<qint64, Command> m_unacked; // by client_seq, i.e. in sending order
     // Edits made while not joined, in order.
     QList<Command> m_offline;
     int m_offlineLimit = 10000;
@@ -115,6 +134,7 @@ private:
     // Drag throttling.
     QSet<QUuid> m_dragging;
     QHash<QUuid, Optiverse::SceneItem> m_dragLatest;
+    // Pose last sent for a dragged item; forgotten when anything else moves it.
     QHash<QString, QJsonObject> m_lastSentPose;
     QTimer m_dragTimer;
 };
