@@ -84,7 +84,8 @@ qint64 ClientConnection::pendingBytes() const
     if (!m_tcp)
         return m_socket->bytesToWrite();
     // A QSslSocket encrypts at once: what the peer does not read piles up
-    // as encrypted bytes, which bytesToWrite() does not count.
+    // as encrypted bytes, which bytesToWrite() does not count. (Do not
+    // flush() it after each send instead: in Qt 6.4 that corrupts frames.)
     if (auto *tls = qobject_cast<QSslSocket *>(m_tcp.data()))
         return tls->bytesToWrite() + tls->encryptedBytesToWrite();
     return m_tcp->bytesToWrite();

@@ -8,8 +8,11 @@
 #include "CollaborationSession.h"
 #include "MemoryScene.h"
 #include "StatusWidget.h"
+#include "TestSupport.h"
+#include "TlsCredentials.h"
 
 #include <QApplication>
+#include <QJsonDocument>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -19,6 +22,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <memory>
 
 using namespace Optiverse::Collab;
 
@@ -236,6 +240,107 @@ private slots:
                                                  "if it does not use TLS, use ws:// instead of wss://"),
                                   3000);
         QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+    }
+
+    void hostStubJoinsWithPasswordFileAndPin()
+    {
+#ifndef OPTIVERSE_HOST_STUB
+        QSKIP("optiverse-host-stub is not built");
+#else
+        // The plugin's own options, end to end: no password or pin on the command line but the digest.
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile,
+                              QStringLiteral("--password-file"), m_passwordFile}));
+        MemoryScene scene;
+        CollaborationSession watcher(&scene);
+        watcher.join(server.url(QStringLiteral("wss")), QStringLiteral("lab"), QStringLiteral("watcher"),
+                     SyncManager::JoinMode::ShareLocalScene, Secret, certificateDigest());
+        QTRY_COMPARE(watcher.client()->state(), CollabClient::State::Connected);
+
+        const QString id = QStringLiteral("5e0d1c1a-0000-4000-8000-000000000001");
+        const QString script = m_dir.filePath(QStringLiteral("stub.json"));
+        QFile f(script);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral("[{\"op\":\"add\",\"type\":\"lens\",\"id\":\"%1\","
+                               "\"data\":{\"x_mm\":7,\"y_mm\":0,\"angle_deg\":0}}]").arg(id).toUtf8());
+        f.close();
+        QProcess stub;
+        stub.setProcessChannelMode(QProcess::MergedChannels);
+        stub.start(QStringLiteral(OPTIVERSE_HOST_STUB),
+                   {QStringLiteral("--plugin-dir"), QStringLiteral(OPTIVERSE_PLUGIN_DIR), QStringLiteral("--enable-plugin"),
+                    QStringLiteral("Collaboration"), QStringLiteral("--collab-connect"),
+                    server.url(QStringLiteral("wss")).toString(), QStringLiteral("--collab-session"),
+                    QStringLiteral("lab"), QStringLiteral("--collab-name"), QStringLiteral("stub"),
+                    QStringLiteral("--collab-password-file"), m_passwordFile, QStringLiteral("--collab-pin"),
+                    CertificateFingerprint::format(certificateDigest()), QStringLiteral("--script"), script,
+                    QStringLiteral("--quit-after"), QStringLiteral("20000")});
+        QVERIFY(stub.waitForStarted(5000));
+        QTRY_COMPARE_WITH_TIMEOUT(scene.item(QUuid(id)).data.value(QLatin1String("x_mm")).toDouble(), 7.0, 10000);
+        stub.kill();
+        stub.waitForFinished(5000);
+        QVERIFY(!stub.readAll().contains(Secret.toUtf8()));
+#endif
+    }
+
+    void slowTlsReaderIsDropped()
+    {
+        // Over TLS what a peer does not read piles up as encrypted bytes, which
+        // QSslSocket::bytesToWrite() does not count: the cap must see them too.
+        ServerConfig config;
+        QString error;
+        QVERIFY2(TlsCredentials::load(CertFile, KeyFile, &config.tlsCertificateChain, &config.tlsKey, &error),
+                 qPrintable(error));
+        config.maxSendBufferBytes = 1024 * 1024; // above one burst of ten 60 kB messages
+        config.maxMessagesPerSecond = 100000;
+        config.burst = 100000;
+        CollabServer server(config);
+        QVERIFY2(server.listen(QHostAddress(QHostAddress::LocalHost), 0, &error), qPrintable(error));
+
+        struct Peer
+        {
+            QWebSocket socket;
+            QList<QJsonObject> messages;
+            int count(const QString &type) const
+            {
+                return int(std::count_if(messages.cbegin(), messages.cend(), [&](const QJsonObject &m) {
+                    return m.value(QLatin1String("type")).toString() == type;
+                }));
+            }
+        };
+        const auto open = [&server](const QString &user) {
+            auto peer = std::make_unique<Peer>();
+            Peer *p = peer.get();
+            QObject::connect(&p->socket, &QWebSocket::sslErrors, &p->socket, [p] { p->socket.ignoreSslErrors(); });
+            QObject::connect(&p->socket, &QWebSocket::textMessageReceived, &p->socket, [p](const QString &text) {
+                p->messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+            });
+            QNetworkRequest request(QUrl(QStringLiteral("wss://127.0.0.1:%1/ws/s/%2").arg(server.port()).arg(user)));
+            request.setRawHeader("X-Optiverse-Capabilities", "seq");
+            p->socket.open(request);
+            return peer;
+        };
+        auto writer = open(QStringLiteral("writer"));
+        auto watcher = open(QStringLiteral("watcher"));
+        auto slow = open(QStringLiteral("slow"));
+        QTRY_COMPARE(server.connectionCount(), 3);
+        QTRY_COMPARE(watcher->count(QStringLiteral("user:joined")), 1); // slow joined after watcher
+        auto *slowTls = slow->socket.findChild<QSslSocket *>();
+        QVERIFY(slowTls && slowTls->isEncrypted());
+        slowTls->setReadBufferSize(1024); // stops reading: the kernel buffers fill, then the server's
+
+        const QString blob(60000, QLatin1Char('b'));
+        int sent = 0;
+        while (watcher->count(QStringLiteral("user:left")) == 0 && sent < 600) {
+            for (int i = 0; i < 10; ++i, ++sent) {
+                writer->socket.sendTextMessage(QString::fromUtf8(QJsonDocument(TestSupport::command(
+                    QStringLiteral("add_item"), QStringLiteral("i%1").arg(sent), {{QLatin1String("blob"), blob}})).toJson(QJsonDocument::Compact)));
+            }
+            QTRY_VERIFY2_WITH_TIMEOUT(watcher->count(QStringLiteral("command")) >= sent,
+                                      qPrintable(QStringLiteral("writer: %1 %2 %3").arg(writer->socket.closeCode()).arg(writer->socket.closeReason(), writer->socket.errorString())), 10000);
+        }
+        QTRY_COMPARE(watcher->count(QStringLiteral("user:left")), 1);
+        QCOMPARE(server.connectionCount(), 2);
+        qInfo() << "TLS slow reader dropped after" << sent << "messages of 60 kB";
     }
 
     void badTlsAndPasswordArguments_data()
