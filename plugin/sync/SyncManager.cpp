@@ -108,7 +108,8 @@ SyncManager::~SyncManager()
 
 void SyncManager::itemAdded(const SceneItem &item, ChangeOrigin origin)
 {
-    m_lastSentPose.remove(idOf(item.uuid));
+    if (!m_lastSentPose.isEmpty()) // (a 10,000-item join passes here 10,000 times)
+        m_lastSentPose.remove(idOf(item.uuid));
     if (origin != ChangeOrigin::Local)
         return; // applied on behalf of someone else: never send it back
     Command c;
@@ -444,6 +445,7 @@ void SyncManager::handleCommand(const Message &message)
 void SyncManager::handleFullState(const Message &message)
 {
     m_shadow.clear();
+    m_shadow.reserve(message.items().size());
     for (const StateItem &i : message.items())
         m_shadow.insert(i.id, i);
     if (message.version() >= 0) {
@@ -561,15 +563,15 @@ void SyncManager::reconcile(const QString &itemId)
 void SyncManager::reconcileAll()
 {
     m_scene->beginBulkChange();
-    QSet<QString> ids;
-    ids.reserve(m_shadow.size());
-    for (auto it = m_shadow.constBegin(); it != m_shadow.constEnd(); ++it)
-        ids.insert(it.key());
+    // Local items the session lacks first (removals), then the session's.
     const QList<SceneItem> local = m_scene->items();
-    for (const SceneItem &i : local)
-        ids.insert(idOf(i.uuid));
-    for (const QString &id : std::as_const(ids))
-        reconcile(id);
+    for (const SceneItem &i : local) {
+        const QString id = idOf(i.uuid);
+        if (!m_shadow.contains(id))
+            reconcile(id);
+    }
+    for (auto it = m_shadow.constBegin(); it != m_shadow.constEnd(); ++it)
+        reconcile(it.key());
     m_scene->endBulkChange();
 }
 
