@@ -97,6 +97,8 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     });
     m_dragTimer.setInterval(33);
     connect(&m_dragTimer, &QTimer::timeout, this, &SyncManager::flushDrags);
+    m_sendTimer.setInterval(1000 / SendRatePerSecond + 1);
+    connect(&m_sendTimer, &QTimer::timeout, this, &SyncManager::drainOutbox);
 }
 
 SyncManager::~SyncManager()
@@ -241,8 +243,29 @@ void SyncManager::sendNow(const Command &command)
     } else {
         releasePending(command); // original servers never acknowledge
     }
-    if (m_client->send(MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq))))
-        ++m_commandsSent;
+    m_outbox.append(MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq)));
+    drainOutbox();
+}
+
+void SyncManager::drainOutbox()
+{
+    // A token bucket below the server's per-connection limit (200/s, burst
+    // 400): above it the server drops messages, and a replay of many offline
+    // edits would lose most of them. Ordinary editing never waits.
+    const qint64 now = m_sendClock.isValid() ? m_sendClock.elapsed() : 0;
+    if (!m_sendClock.isValid())
+        m_sendClock.start();
+    m_sendTokens = std::min<double>(SendBurst, m_sendTokens + double(now - m_sendRefilledMs) * SendRatePerSecond / 1000.0);
+    m_sendRefilledMs = now;
+    while (!m_outbox.isEmpty() && m_sendTokens >= 1.0) {
+        m_sendTokens -= 1.0;
+        if (m_client->send(m_outbox.takeFirst()))
+            ++m_commandsSent;
+    }
+    if (m_outbox.isEmpty())
+        m_sendTimer.stop();
+    else if (!m_sendTimer.isActive())
+        m_sendTimer.start();
 }
 
 void SyncManager::flushOffline()
@@ -329,6 +352,9 @@ void SyncManager::onDisconnected()
     m_synced = false;
     m_awaiting = Awaiting::Nothing;
     m_sharedOfflineCount = 0;
+    // Still in m_unacked: sent again, with new client_seqs, after the resync.
+    m_outbox.clear();
+    m_sendTimer.stop();
     // Not applied, so m_lastSeq did not move: the resume asks for them again.
     m_buffered.clear();
 }

@@ -7,6 +7,7 @@
 
 #include <optiverse/isceneobserver.h>
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QMap>
 #include <QObject>
@@ -101,6 +102,7 @@ private:
     void reconcileAll();
     bool applyToScene(const Command &command);
     void flushDrags();
+    void drainOutbox();
 
     Optiverse::IScene *m_scene;
     CollabClient *m_client;
@@ -137,6 +139,15 @@ private:
     // Pose last sent for a dragged item; forgotten when anything else moves it.
     QHash<QString, QJsonObject> m_lastSentPose;
     QTimer m_dragTimer;
+
+    // Outgoing commands, paced (see drainOutbox()).
+    static constexpr int SendRatePerSecond = 150;
+    static constexpr int SendBurst = 300;
+    QList<QByteArray> m_outbox;
+    double m_sendTokens = SendBurst;
+    qint64 m_sendRefilledMs = 0;
+    QElapsedTimer m_sendClock;
+    QTimer m_sendTimer;
 };
 
 } // namespace Optiverse::Collab

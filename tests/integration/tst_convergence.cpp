@@ -91,6 +91,7 @@ private slots:
     void cleanup();
     void allScenesEqualServerState_data();
     void allScenesEqualServerState();
+    void largeOfflineReplayStaysWithinServerRateLimit();
 
 private:
     QUrl url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_server->port())); }
@@ -378,6 +379,41 @@ void TestConvergence::allScenesEqualServerState()
         QVERIFY2(actual == expected,
                  failure(QStringLiteral("%1's scene differs from the server's:\n%2").arg(p->label, describeDifference(expected, actual))).constData());
     }
+}
+
+void TestConvergence::largeOfflineReplayStaysWithinServerRateLimit()
+{
+    // The server drops what a connection sends above 200 messages/s (burst
+    // 400); 600 edits made offline must all arrive anyway.
+    m_server = std::make_unique<CollabServer>();
+    QString error;
+    QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    Peer alice(QStringLiteral("alice")), bob(QStringLiteral("bob"));
+    alice.sync.setJoinMode(SyncManager::JoinMode::ShareLocalScene);
+    for (Peer *p : {&alice, &bob}) {
+        QSignalSpy synced(&p->sync, &SyncManager::synchronized);
+        p->client.connectToServer(url(), QStringLiteral("burst"), p->name);
+        QVERIFY(synced.wait(10000));
+    }
+    bob.client.disconnectFromServer();
+    constexpr int Edits = 600;
+    m_rng.seed(7);
+    for (int i = 0; i < Edits; ++i)
+        QVERIFY(bob.scene.addItem(randomItem(QUuid::createUuid()), ChangeOrigin::Local, nullptr));
+    int refusals = 0;
+    connect(&bob.client, &CollabClient::messageReceived, this, [&refusals](const Message &m) {
+        refusals += m.type() == Message::Type::Error;
+    });
+    QSignalSpy closed(&bob.client, &CollabClient::errorOccurred);
+    QSignalSpy synced(&bob.sync, &SyncManager::synchronized);
+    bob.client.connectToServer(url(), QStringLiteral("burst"), bob.name);
+    QVERIFY(synced.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(alice.scene.items().size(), Edits, 20000);
+    QTRY_COMPARE(bob.sync.unacknowledgedCount(), 0);
+    QCOMPARE(alice.scene.dump(), bob.scene.dump());
+    QCOMPARE(bob.sync.commandsSent(), quint64(Edits));
+    QCOMPARE(refusals, 0); // no "rate_limited"
+    QCOMPARE(closed.size(), 0);
 }
 
 QTEST_MAIN(TestConvergence)
