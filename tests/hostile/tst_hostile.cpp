@@ -108,6 +108,10 @@ void TestHostile::initTestCase()
     }
     QVERIFY(QTest::qWaitFor([this] { return m_peers.front()->usersJoined.size() == HonestPeers - 1; }, Wait));
 
+    // An item nobody removes: the cycles below empty the scene now and then,
+    // and any member may replace an empty scene (sync:full_state), which would
+    // make the "non-host" attack below a race instead of a refusal.
+    m_peers.front()->sendBulk(16);
     m_pacer.setInterval(10);
     connect(&m_pacer, &QTimer::timeout, this, [this] { m_peers[size_t(m_nextPeer++ % HonestPeers)]->sendNext(); });
     m_pacer.start();
