@@ -7,6 +7,9 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 ServerProcess::ServerProcess(QObject *parent) : QObject(parent)
 {
     m_process.setProcessChannelMode(QProcess::MergedChannels);
@@ -32,6 +35,8 @@ bool ServerProcess::start(const QStringList &args, int timeoutMs)
         asan += QLatin1Char(':');
     env.insert(QStringLiteral("ASAN_OPTIONS"), asan + QStringLiteral("quarantine_size_mb=8"));
     m_process.setProcessEnvironment(env);
+    // If the test itself crashes, the server must not outlive it.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
     m_process.start(QStringLiteral(OPTIVERSE_SERVER_EXE),
                     QStringList(args) << QStringLiteral("--host") << QStringLiteral("127.0.0.1") << QStringLiteral("--port")
                                       << QStringLiteral("0"));
