@@ -21,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "ServerProcess.h"
+
 #include <csignal>
 #include <memory>
 
@@ -28,7 +30,6 @@ using namespace Optiverse::Collab;
 
 namespace {
 
-const QString ServerExe = QStringLiteral(OPTIVERSE_SERVER_EXE);
 const QString DataDir = QStringLiteral(OPTIVERSE_TEST_DATA);
 const QString CertFile = DataDir + QStringLiteral("/server.crt");
 const QString KeyFile = DataDir + QStringLiteral("/server.key");
@@ -40,60 +41,7 @@ QByteArray certificateDigest()
     return certs.isEmpty() ? QByteArray() : certs.constFirst().digest(QCryptographicHash::Sha256);
 }
 
-/// optiverse-collab-server on 127.0.0.1, ephemeral port, until "Ready.".
-class ServerProcess
-{
-public:
-    bool start(QStringList args)
-    {
-        args << QStringLiteral("--host") << QStringLiteral("127.0.0.1") << QStringLiteral("--port") << QStringLiteral("0");
-        process.start(ServerExe, args);
-        if (!process.waitForStarted(5000))
-            return false;
-        const bool ready = QTest::qWaitFor([this] {
-            output += process.readAllStandardOutput();
-            return output.contains("Ready.") || process.state() == QProcess::NotRunning;
-        }, 10000);
-        const QRegularExpressionMatch m =
-            QRegularExpression(QStringLiteral("listening on 127\\.0\\.0\\.1:(\\d+)")).match(QString::fromUtf8(output));
-        if (!ready || !m.hasMatch()) {
-            qWarning() << "server did not start:" << output << process.readAllStandardError();
-            return false;
-        }
-        port = quint16(m.captured(1).toUInt());
-        return true;
-    }
-    /// SIGTERM, wait for the exit, return everything it printed.
-    QByteArray stop()
-    {
-        ::kill(pid_t(process.processId()), SIGTERM);
-        process.waitForFinished(5000);
-        output += process.readAllStandardOutput();
-        return output + process.readAllStandardError();
-    }
-    ~ServerProcess()
-    {
-        if (process.state() != QProcess::NotRunning) {
-            process.kill();
-            process.waitForFinished(5000);
-        }
-    }
-    QUrl url(const QString &scheme) const { return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(scheme).arg(port)); }
 
-    QProcess process;
-    QByteArray output;
-    quint16 port = 0;
-};
-
-int runToExit(const QStringList &args, QByteArray *out)
-{
-    QProcess p;
-    p.start(ServerExe, args);
-    if (!p.waitForFinished(10000))
-        return -1000;
-    *out = p.readAllStandardOutput() + p.readAllStandardError();
-    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-}
 
 Optiverse::SceneItem lens(double x)
 {
@@ -371,14 +319,14 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(QString, mentions);
         QByteArray out;
-        QCOMPARE(runToExit(args, &out), 1);
+        QCOMPARE(ServerProcess::runToExit(args, &out), 1);
         QVERIFY2(QString::fromUtf8(out).contains(mentions), out.constData());
     }
 
     void helpDocumentsEveryOptionWithItsDefault()
     {
         QByteArray out;
-        QCOMPARE(runToExit({QStringLiteral("--help")}, &out), 0);
+        QCOMPARE(ServerProcess::runToExit({QStringLiteral("--help")}, &out), 0);
         // One entry per option: "  --name <ARG>  text…" plus its continuation lines.
         QHash<QString, QString> entries;
         QString current;

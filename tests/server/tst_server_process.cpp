@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "ServerProcess.h"
+
 #include <csignal>
 #include <memory>
 
@@ -17,53 +19,7 @@ using namespace TestSupport;
 
 namespace {
 
-const QString ServerExe = QStringLiteral(OPTIVERSE_SERVER_EXE);
 
-/// Starts the server on 127.0.0.1 with an ephemeral port and waits for "Ready.".
-class ServerProcess
-{
-public:
-    bool start(QStringList args)
-    {
-        args << QStringLiteral("--host") << QStringLiteral("127.0.0.1") << QStringLiteral("--port") << QStringLiteral("0");
-        process.setProcessChannelMode(QProcess::SeparateChannels);
-        process.start(ServerExe, args);
-        if (!process.waitForStarted(5000))
-            return false;
-        const bool ready = QTest::qWaitFor([this] {
-            output += process.readAllStandardOutput();
-            return output.contains("Ready.") || process.state() == QProcess::NotRunning;
-        }, 10000);
-        const QRegularExpressionMatch m =
-            QRegularExpression(QStringLiteral("listening on 127\\.0\\.0\\.1:(\\d+)")).match(QString::fromUtf8(output));
-        if (!ready || !m.hasMatch()) {
-            qWarning() << "server did not start:" << output << process.readAllStandardError();
-            return false;
-        }
-        port = quint16(m.captured(1).toUInt());
-        return true;
-    }
-    ~ServerProcess()
-    {
-        if (process.state() != QProcess::NotRunning) {
-            process.kill();
-            process.waitForFinished(5000);
-        }
-    }
-    QProcess process;
-    QByteArray output;
-    quint16 port = 0;
-};
-
-int runToExit(const QStringList &args, QByteArray *stderrText)
-{
-    QProcess p;
-    p.start(ServerExe, args);
-    if (!p.waitForFinished(10000))
-        return -1000;
-    *stderrText = p.readAllStandardError();
-    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-}
 
 } // namespace
 
@@ -114,7 +70,7 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(QString, mentions);
         QByteArray err;
-        QCOMPARE(runToExit(args, &err), 1);
+        QCOMPARE(ServerProcess::runToExit(args, &err), 1);
         QVERIFY2(QString::fromUtf8(err).contains(mentions), err.constData());
     }
 
@@ -125,7 +81,7 @@ private slots:
         QByteArray err;
         const QStringList args{QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
                                QString::number(blocker.serverPort())};
-        QCOMPARE(runToExit(args, &err), 2);
+        QCOMPARE(ServerProcess::runToExit(args, &err), 2);
         QVERIFY2(err.contains("already in use"), err.constData());
     }
 
