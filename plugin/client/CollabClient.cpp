@@ -142,6 +142,10 @@ void CollabClient::open()
     m_socket = socket;
     socket->setMaxAllowedIncomingMessageSize(MaxIncomingMessageBytes);
     socket->setMaxAllowedIncomingFrameSize(MaxIncomingMessageBytes);
+    // One frame per message, as the server sends: Qt 6.4 peers refuse a UTF-8
+    // character split across frames (close 1007), which the server hit when
+    // Qt fragmented its messages over 512 KiB.
+    socket->setOutgoingFrameSize(QWebSocket::maxOutgoingFrameSize());
     connect(socket, &QWebSocket::connected, this, &CollabClient::onConnected);
     connect(socket, &QWebSocket::disconnected, this, &CollabClient::onDisconnected);
     connect(socket, &QWebSocket::textMessageReceived, this, &CollabClient::onTextMessage);

@@ -50,6 +50,7 @@ private slots:
     void offlineEditsSentOnceAfterReconnect();
     void resumesFromSequenceAfterDrop();
     void dragIsThrottledAndFinalPoseExact();
+    void largeNonAsciiCanvasIsShared();
 
 private:
     struct Pair
@@ -302,6 +303,29 @@ void TestSync::dragIsThrottledAndFinalPoseExact()
     QCOMPARE(b->scene.item(item.uuid).data.value(QLatin1String("y_mm")).toDouble(), 50.0);
     const quint64 sent = a->sync.commandsSent() - before;
     QVERIFY2(sent <= 3, qPrintable(QString::number(sent))); // first, (maybe one tick), final
+}
+
+void TestSync::largeNonAsciiCanvasIsShared()
+{
+    // A canvas shared as one ~800 KB message full of multi-byte characters,
+    // above the 512 KiB where Qt starts fragmenting messages.
+    auto a = std::make_unique<Peer>();
+    for (int i = 0; i < 2000; ++i) {
+        SceneItem label = lens(i);
+        label.type = QStringLiteral("text");
+        // Mostly 3-byte UTF-8 characters.
+        label.data.insert(QLatin1String("text"), QString(QString(100, QChar(0x2013)) + QString::number(i)));
+        QVERIFY(a->scene.addItem(label, ChangeOrigin::Local, nullptr));
+    }
+    QVERIFY(a->scene.dump().size() > 768 * 1024); // ~800 KB as compact JSON
+    a->sync.setJoinMode(SyncManager::JoinMode::ShareLocalScene);
+    QSignalSpy synced(&a->sync, &SyncManager::synchronized);
+    a->client.connectToServer(url(), QStringLiteral("lab"), QStringLiteral("alice"));
+    QVERIFY(synced.wait(10000));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(b);
+    QCOMPARE(b->scene.items().size(), 2000);
+    QCOMPARE(b->scene.dump(), a->scene.dump());
 }
 
 QTEST_MAIN(TestSync)
