@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "HostileSocket.h"
 
+#include "WsFrame.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -179,29 +181,11 @@ void HostileSocket::onReadyRead()
 
 void HostileSocket::parseFrames()
 {
-    for (;;) {
-        if (m_buffer.size() < 2)
-            return;
-        const auto *p = reinterpret_cast<const uchar *>(m_buffer.constData());
-        const bool fin = p[0] & 0x80;
-        const quint8 opcode = p[0] & 0x0F;
-        quint64 length = p[1] & 0x7F;
-        qsizetype header = 2;
-        if (length == 126) {
-            if (m_buffer.size() < 4)
-                return;
-            length = qFromBigEndian<quint16>(p + 2);
-            header = 4;
-        } else if (length == 127) {
-            if (m_buffer.size() < 10)
-                return;
-            length = qFromBigEndian<quint64>(p + 2);
-            header = 10;
-        }
-        if (quint64(m_buffer.size() - header) < length)
-            return;
-        const QByteArray payload = m_buffer.mid(header, qsizetype(length));
-        m_buffer.remove(0, header + qsizetype(length));
+    WsFrame frame;
+    while (WsFrame::take(m_buffer, &frame)) {
+        const bool fin = frame.fin;
+        const quint8 opcode = frame.opcode;
+        const QByteArray &payload = frame.payload;
         switch (opcode) {
         case Text:
         case Continuation:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "TestSupport.h"
 
+#include "WsFrame.h"
+
 #include <QJsonDocument>
 #include <QNetworkRequest>
 #include <QTest>
@@ -140,28 +142,10 @@ void RawClient::onReadyRead()
 
 void RawClient::parseFrames()
 {
-    for (;;) {
-        if (m_buffer.size() < 2)
-            return;
-        const auto *p = reinterpret_cast<const uchar *>(m_buffer.constData());
-        const quint8 opcode = p[0] & 0x0F;
-        quint64 length = p[1] & 0x7F;
-        qsizetype header = 2;
-        if (length == 126) {
-            if (m_buffer.size() < 4)
-                return;
-            length = qFromBigEndian<quint16>(p + 2);
-            header = 4;
-        } else if (length == 127) {
-            if (m_buffer.size() < 10)
-                return;
-            length = qFromBigEndian<quint64>(p + 2);
-            header = 10;
-        }
-        if (quint64(m_buffer.size()) < header + length)
-            return;
-        const QByteArray payload = m_buffer.mid(header, qsizetype(length));
-        m_buffer.remove(0, header + qsizetype(length));
+    WsFrame frame;
+    while (WsFrame::take(m_buffer, &frame)) {
+        const quint8 opcode = frame.opcode;
+        const QByteArray &payload = frame.payload;
         if (opcode == 0x1) {
             texts.append(payload);
         } else if (opcode == 0x8) {
