@@ -36,6 +36,21 @@ QString idOf(const QUuid &uuid)
     return uuid.toString(QUuid::WithoutBraces);
 }
 
+// The command announcing a local change of @p item: the whole data for add
+// and update (original peers expect it), the pose for a move, none for remove.
+Command commandFor(Command::Action action, const SceneItem &item)
+{
+    Command c;
+    c.action = action;
+    c.itemId = idOf(item.uuid);
+    c.itemType = item.type;
+    if (action == Command::Action::Move)
+        c.data = poseOf(item.data);
+    else if (action != Command::Action::Remove)
+        c.data = item.data;
+    return c;
+}
+
 QUuid uuidOf(const QString &id)
 {
     return QUuid::fromString(id);
@@ -114,12 +129,7 @@ void SyncManager::itemAdded(const SceneItem &item, ChangeOrigin origin)
         m_lastSentPose.remove(idOf(item.uuid));
     if (origin != ChangeOrigin::Local)
         return; // applied on behalf of someone else: never send it back
-    Command c;
-    c.action = Command::Action::Add;
-    c.itemId = idOf(item.uuid);
-    c.itemType = item.type;
-    c.data = item.data;
-    submit(std::move(c));
+    submit(commandFor(Command::Action::Add, item));
 }
 
 void SyncManager::itemMoved(const SceneItem &item, ChangeOrigin origin)
@@ -140,11 +150,7 @@ void SyncManager::itemMoved(const SceneItem &item, ChangeOrigin origin)
         return;
     }
     m_dragLatest.remove(item.uuid);
-    Command c;
-    c.action = Command::Action::Move;
-    c.itemId = id;
-    c.itemType = item.type;
-    c.data = poseOf(item.data);
+    Command c = commandFor(Command::Action::Move, item);
     // A host may report a drag's final pose once more after the drag ended.
     if (m_lastSentPose.take(id) == c.data)
         return;
@@ -156,13 +162,8 @@ void SyncManager::itemUpdated(const SceneItem &item, const QStringList &changedK
     m_lastSentPose.remove(idOf(item.uuid));
     if (origin != ChangeOrigin::Local)
         return;
-    Command c;
-    c.action = Command::Action::Update;
-    c.itemId = idOf(item.uuid);
-    c.itemType = item.type;
-    // Full data for original peers, changed_keys so ours merge per property.
-    c.data = item.data;
-    c.changedKeys = changedKeys;
+    Command c = commandFor(Command::Action::Update, item);
+    c.changedKeys = changedKeys; // so our peers and server merge per property
     submit(std::move(c));
 }
 
@@ -173,11 +174,7 @@ void SyncManager::itemRemoved(const SceneItem &item, ChangeOrigin origin)
     m_lastSentPose.remove(idOf(item.uuid));
     if (origin != ChangeOrigin::Local)
         return;
-    Command c;
-    c.action = Command::Action::Remove;
-    c.itemId = idOf(item.uuid);
-    c.itemType = item.type;
-    submit(std::move(c));
+    submit(commandFor(Command::Action::Remove, item));
 }
 
 void SyncManager::itemDragStateChanged(const QUuid &uuid, bool dragging)
@@ -196,11 +193,7 @@ void SyncManager::flushDrags()
 {
     const auto latest = std::exchange(m_dragLatest, {});
     for (const SceneItem &item : latest) {
-        Command c;
-        c.action = Command::Action::Move;
-        c.itemId = idOf(item.uuid);
-        c.itemType = item.type;
-        c.data = poseOf(item.data);
+        Command c = commandFor(Command::Action::Move, item);
         if (m_lastSentPose.value(c.itemId) == c.data)
             continue;
         m_lastSentPose.insert(c.itemId, c.data);
