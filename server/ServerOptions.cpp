@@ -53,6 +53,10 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     const QCommandLineOption maxBytes(QStringLiteral("max-message-bytes"),
                                       QStringLiteral("Largest accepted message (default: %1).").arg(defaults.maxMessageBytes),
                                       QStringLiteral("BYTES"));
+    const QCommandLineOption maxState(QStringLiteral("max-state-bytes"),
+                                      QStringLiteral("Largest sync:full_state the host may push (default: %1).")
+                                          .arg(defaults.maxStateBytes),
+                                      QStringLiteral("BYTES"));
     const QCommandLineOption maxRate(QStringLiteral("max-rate"),
                                      QStringLiteral("Messages per second per connection (default: %1; burst: twice that).")
                                          .arg(defaults.maxMessagesPerSecond),
@@ -92,7 +96,7 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                      QStringLiteral("FILE"));
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
                                     QStringLiteral("Unencrypted PEM private key of --tls-cert."), QStringLiteral("FILE"));
-    parser.addOptions({host, port, debug, dataDir, maxBytes, maxRate, maxUsers, handshake, keepalive, sendBuffer,
+    parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
                        history, origin, passwordFile, tlsCert, tlsKey});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
@@ -135,6 +139,10 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     if (!parseNumber(parser, maxBytes, 256, qint64(1) << 30, &n, error))
         return false;
     o.config.maxMessageBytes = n;
+    n = o.config.maxStateBytes;
+    if (!parseNumber(parser, maxState, 256, qint64(1) << 30, &n, error))
+        return false;
+    o.config.maxStateBytes = n;
     n = o.config.maxMessagesPerSecond;
     if (!parseNumber(parser, maxRate, 1, 1000000, &n, error))
         return false;

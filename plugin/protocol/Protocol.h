@@ -53,6 +53,10 @@ inline constexpr int CloseWrongPassword = 4003;    // reason "wrong password"
 
 // Limits shared by both ends (a server may be configured lower).
 inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
+// A sync:full_state push is the one message that grows with the table
+// (10,000 items ≈ 1.7 MB); the server accepts it up to this size, and only
+// from a member allowed to push one.
+inline constexpr qint64 DefaultMaxStateBytes = 16 * 1024 * 1024;
 inline constexpr int MaxIdLength = 128;
 inline constexpr int MaxNameLength = 64;
 inline constexpr int MaxTypeLength = 64;

@@ -33,9 +33,7 @@ ClientConnection::ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const Se
     if (m_tcp && m_tcp->parent() != m_socket)
         m_tcp->setParent(m_socket);
     m_activity.start();
-    const quint64 maxBytes = quint64(qMax<qint64>(1, config.maxMessageBytes));
-    m_socket->setMaxAllowedIncomingMessageSize(maxBytes);
-    m_socket->setMaxAllowedIncomingFrameSize(maxBytes);
+    setMessageLimit(config.maxMessageBytes);
     // One frame per message: Qt splits at 512 KiB byte offsets by default and
     // a Qt 6.4 peer refuses (1007) a UTF-8 character split across frames, so
     // a large non-ASCII sync:full_state would never reach a Qt client.
@@ -79,6 +77,17 @@ void ClientConnection::setIdentity(const QString &userId, const QString &display
     m_displayName = displayName;
 }
 
+void ClientConnection::setMessageLimit(qint64 bytes)
+{
+    bytes = qMax<qint64>(1, bytes);
+    if (bytes == m_messageLimit)
+        return;
+    m_messageLimit = bytes;
+    // Qt checks these as each frame header arrives, so nothing larger is ever buffered.
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(bytes));
+    m_socket->setMaxAllowedIncomingFrameSize(quint64(bytes));
+}
+
 qint64 ClientConnection::pendingBytes() const
 {
     if (!m_tcp)
@@ -95,13 +104,16 @@ bool ClientConnection::send(const QString &text)
 {
     if (m_closing || m_disconnected)
         return false;
-    m_socket->sendTextMessage(text);
+    // The backlog before this message counts, not the message itself: one
+    // state larger than the cap still reaches a reader that keeps up.
     if (pendingBytes() > m_maxSendBuffer) {
         qCWarning(lcServer).noquote() << "Disconnecting" << m_userId << "(" << m_socket->peerAddress().toString()
                                       << "): send buffer exceeded";
         closeWith(QWebSocketProtocol::CloseCodePolicyViolated,
                   QStringLiteral("send buffer exceeded: client too slow to read"));
+        return false;
     }
+    m_socket->sendTextMessage(text);
     return true;
 }
 

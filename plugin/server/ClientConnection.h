@@ -51,7 +51,12 @@ public:
     qint64 joinOrder() const { return m_joinOrder; }
     void setJoinOrder(qint64 order) { m_joinOrder = order; }
 
-    /// Queues a text message; enforces the send-buffer cap. False if the
+    /// Largest frame/message accepted from the peer from now on; beyond it
+    /// the connection is closed with 1009.
+    void setMessageLimit(qint64 bytes);
+
+    /// Queues a text message. A peer still holding more than the send-buffer
+    /// cap unread is disconnected instead of being sent more. False if the
     /// connection is closing (nothing was sent).
     bool send(const QString &text);
     bool sendBytes(const QByteArray &utf8) { return send(QString::fromUtf8(utf8)); }
@@ -80,6 +85,7 @@ private:
     QWebSocket *m_socket;
     QPointer<QTcpSocket> m_tcp;
     const qint64 m_maxSendBuffer;
+    qint64 m_messageLimit = -1;
     RateLimiter m_rate;
     QElapsedTimer m_activity;
     ServerSession *m_session = nullptr;

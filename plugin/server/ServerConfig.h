@@ -16,13 +16,18 @@ namespace Optiverse::Collab {
 struct ServerConfig
 {
     qint64 maxMessageBytes = Protocol::DefaultMaxMessageBytes; ///< larger frames/messages: close 1009
+    /// Largest sync:full_state push, accepted from the host, or from anyone
+    /// while the session is empty; everyone else stays at maxMessageBytes.
+    qint64 maxStateBytes = Protocol::DefaultMaxStateBytes;
     int maxMessagesPerSecond = 200;     ///< token bucket refill rate per connection
     int burst = 400;                    ///< token bucket size
     int maxUsersPerSession = 50;        ///< further joins: close 1013
     int handshakeTimeoutMs = 10000;     ///< WebSocket upgrade must complete within this
     int keepaliveIntervalMs = 15000;    ///< WebSocket ping frame period
     int keepaliveTimeoutMs = 45000;     ///< silent peers are aborted after this
-    qint64 maxSendBufferBytes = 8 * 1024 * 1024; ///< unread bytes queued for one client before it is dropped
+    /// Unread bytes queued for one client: a client still that far behind
+    /// when the next message is due is dropped (one larger message is fine).
+    qint64 maxSendBufferBytes = 8 * 1024 * 1024;
     int historyLength = 10000;          ///< relayed messages kept per session for resume
     QString dataDir;                    ///< SQLite persistence directory; empty = memory only
     int idleUnloadMs = 600000;          ///< with dataDir: unload sessions without users after this

@@ -104,6 +104,7 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())
         connection->send(fullStateText());
+    updateMessageLimits();
 
     broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost)), connection);
     qCInfo(lcServer).noquote() << "User" << userId << "joined session" << m_id << (isHost ? "as host" : "")
@@ -126,6 +127,7 @@ void ServerSession::leave(ClientConnection *connection)
             broadcast(QString::fromUtf8(MessageFactory::hostChanged(m_host->userId())), nullptr);
         }
     }
+    updateMessageLimits();
     if (m_members.isEmpty() && m_store)
         m_idleTimer.start();
 }
@@ -146,6 +148,16 @@ void ServerSession::broadcast(const QString &text, ClientConnection *except)
     }
 }
 
+void ServerSession::updateMessageLimits()
+{
+    // Only a state push may be large, and only those who may push one get
+    // the larger limit: the host, or anyone while there is nothing to replace.
+    const qint64 small = m_config.maxMessageBytes;
+    const qint64 large = qMax(small, m_config.maxStateBytes);
+    for (ClientConnection *c : std::as_const(m_members))
+        c->setMessageLimit(c == m_host || m_state.isEmpty() ? large : small);
+}
+
 void ServerSession::sendError(ClientConnection *to, const QString &code, const QString &message)
 {
     to->sendBytes(MessageFactory::error(code, message));
@@ -155,9 +167,16 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
 {
     Message message;
     QString error;
-    if (!Message::parse(text.toUtf8(), &message, &error)) {
+    const QByteArray utf8 = text.toUtf8();
+    if (!Message::parse(utf8, &message, &error)) {
         qCDebug(lcServer).noquote() << "Invalid message from" << from->userId() << ":" << error;
         sendError(from, QStringLiteral("invalid_message"), error);
+        return;
+    }
+    if (utf8.size() > m_config.maxMessageBytes && message.type() != Message::Type::SyncFullState) {
+        sendError(from, QStringLiteral("message_too_large"),
+                  QStringLiteral("%1 bytes; only a sync:full_state may exceed %2 bytes")
+                      .arg(utf8.size()).arg(m_config.maxMessageBytes));
         return;
     }
     switch (message.type()) {
@@ -219,8 +238,11 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
             return;
         }
     }
+    const bool wasEmpty = m_state.isEmpty();
     m_state.commit(change);
     m_seq = next;
+    if (wasEmpty != m_state.isEmpty())
+        updateMessageLimits();
 
     QJsonObject relayed = message.json();
     relayed.insert(QLatin1String("seq"), m_seq);
@@ -277,6 +299,7 @@ void ServerSession::handleFullState(ClientConnection *from, const Message &messa
     m_state = std::move(replacement);
     m_seq = next;
     m_history.clear();
+    updateMessageLimits();
     qCInfo(lcServer).noquote() << "Session" << m_id << "state replaced by" << from->userId() << "with"
                                << m_state.size() << "items (seq" << m_seq << ")";
     broadcast(fullStateText(), from);

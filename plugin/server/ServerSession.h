@@ -69,6 +69,7 @@ private:
     void handlePresence(ClientConnection *from, const Message &message);
     void sendError(ClientConnection *to, const QString &code, const QString &message);
     QString fullStateText() const;
+    void updateMessageLimits();
     void broadcast(const QString &text, ClientConnection *except);
 
     const QString m_id;

@@ -341,6 +341,7 @@ private slots:
         }
         const QStringList options{QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("debug"),
                                   QStringLiteral("data-dir"), QStringLiteral("max-message-bytes"),
+                                  QStringLiteral("max-state-bytes"),
                                   QStringLiteral("max-rate"), QStringLiteral("max-users"),
                                   QStringLiteral("handshake-timeout-ms"), QStringLiteral("keepalive-ms"),
                                   QStringLiteral("max-send-buffer"), QStringLiteral("history"),

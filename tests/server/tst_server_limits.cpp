@@ -3,6 +3,7 @@
 // Origin, slow readers, keepalive and handshake timeouts.
 #include "ServerFixture.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -29,13 +30,83 @@ private slots:
         Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
         Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
         QVERIFY(a && b);
-        a->send(command(QStringLiteral("add_item"), QStringLiteral("small"), {{QLatin1String("blob"), QString(3000, QLatin1Char('x'))}}));
-        QVERIFY(b->waitFor(QStringLiteral("command")));
-        a->send(command(QStringLiteral("add_item"), QStringLiteral("big"), {{QLatin1String("blob"), QString(10000, QLatin1Char('x'))}}));
-        QVERIFY(a->waitDisconnected());
-        QCOMPARE(a->closeCode, 1009);
-        QVERIFY(b->waitFor(QStringLiteral("user:left")));
-        QCOMPARE(b->count(QStringLiteral("command")), 1);
+        b->send(command(QStringLiteral("add_item"), QStringLiteral("small"), {{QLatin1String("blob"), QString(3000, QLatin1Char('x'))}}));
+        QVERIFY(a->waitFor(QStringLiteral("command")));
+        // b is not the host of a session with a state: 1 MiB (here 4 KiB) is its limit.
+        b->send(command(QStringLiteral("add_item"), QStringLiteral("big"), {{QLatin1String("blob"), QString(10000, QLatin1Char('x'))}}));
+        QVERIFY(b->waitDisconnected());
+        QCOMPARE(b->closeCode, 1009);
+        QVERIFY(a->waitFor(QStringLiteral("user:left")));
+        QCOMPARE(a->count(QStringLiteral("command")), 1);
+    }
+
+    void largeStateOnlyFromWhoMayPushIt()
+    {
+        // A 10,000-item table is ~1.7 MB, above the 1 MiB message limit: the
+        // host's state push has its own limit; nobody else gets more.
+        ServerConfig config;
+        config.maxMessageBytes = 4096;
+        config.maxStateBytes = 256 * 1024;
+        config.maxSendBufferBytes = 8192; // below one state: a reader that keeps up still gets it
+        QVERIFY(f.start(config));
+        Client *host = f.join(QStringLiteral("s"), QStringLiteral("host"));
+        Client *guest = f.join(QStringLiteral("s"), QStringLiteral("guest"));
+        QVERIFY(host && guest);
+        QVERIFY(host->ack().value(QLatin1String("is_host")).toBool());
+
+        const auto state = [](const QString &prefix, int count) {
+            QJsonArray items;
+            for (int i = 0; i < count; ++i) {
+                items.append(QJsonObject{{QLatin1String("item_id"), QStringLiteral("%1-%2").arg(prefix).arg(i)},
+                                         {QLatin1String("item_type"), QStringLiteral("lens")},
+                                         {QLatin1String("data"), QJsonObject{{QLatin1String("x_mm"), i},
+                                                                            {QLatin1String("label"), QString(200, QLatin1Char('l'))}}}});
+            }
+            return QJsonObject{{QLatin1String("type"), QStringLiteral("sync:full_state")},
+                               {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}, {QLatin1String("version"), 1}}}};
+        };
+        const QJsonObject big = state(QStringLiteral("h"), 200); // ~50 KB
+        QVERIFY(QJsonDocument(big).toJson(QJsonDocument::Compact).size() > 10 * config.maxMessageBytes);
+        host->send(big);
+        QVERIFY(guest->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(guest->last(QStringLiteral("sync:full_state")).value(QLatin1String("state")).toObject()
+                     .value(QLatin1String("items")).toArray().size(), 200);
+        QVERIFY(!guest->disconnected);
+
+        // A large message of any other type, even from the host: refused, not relayed, still connected.
+        host->send(command(QStringLiteral("add_item"), QStringLiteral("huge"),
+                           {{QLatin1String("blob"), QString(10000, QLatin1Char('x'))}}));
+        QVERIFY(host->waitFor(QStringLiteral("error")));
+        QCOMPARE(host->last(QStringLiteral("error")).value(QLatin1String("code")).toString(), QStringLiteral("message_too_large"));
+        host->send(command(QStringLiteral("add_item"), QStringLiteral("small"), {}));
+        QVERIFY(guest->waitFor(QStringLiteral("command")));
+        QCOMPARE(guest->last(QStringLiteral("command")).value(QLatin1String("command")).toObject()
+                     .value(QLatin1String("item_id")).toString(), QStringLiteral("small"));
+        QVERIFY(!host->disconnected);
+
+        // A guest of a session that has a state keeps the small limit.
+        guest->send(state(QStringLiteral("g"), 200));
+        QVERIFY(guest->waitDisconnected());
+        QCOMPARE(guest->closeCode, 1009);
+        QVERIFY(!host->disconnected);
+
+        // When the host leaves, the next host may push a large state.
+        Client *next = f.join(QStringLiteral("s"), QStringLiteral("next"));
+        Client *third = f.join(QStringLiteral("s"), QStringLiteral("third"));
+        QVERIFY(next && third);
+        host->socket.close();
+        QVERIFY(third->waitFor(QStringLiteral("host:changed")));
+        next->send(state(QStringLiteral("n"), 200));
+        QVERIFY(third->waitFor(QStringLiteral("sync:full_state"), third->count(QStringLiteral("sync:full_state")) + 1));
+        QVERIFY(!next->disconnected);
+
+        // In an empty session anyone may seed it, whatever its size.
+        Client *first = f.join(QStringLiteral("empty"), QStringLiteral("first"));
+        Client *seeder = f.join(QStringLiteral("empty"), QStringLiteral("seeder"));
+        QVERIFY(first && seeder);
+        seeder->send(state(QStringLiteral("e"), 200));
+        QVERIFY(first->waitFor(QStringLiteral("sync:full_state")));
+        QVERIFY(!seeder->disconnected);
     }
 
     void rateLimited()
