@@ -132,7 +132,10 @@ void TestHostile::cleanupTestCase()
     m_sampler.stop();
     qInfo().noquote() << QStringLiteral("Observed reactions:\n  ") + m_reactions.join(QLatin1String("\n  "));
     m_peers.clear();
-    QVERIFY(m_server.stop());
+    m_server.stop(); // a clean shutdown: exit code 0 after SIGTERM
+    QVERIFY(!m_server.isRunning());
+    QCOMPARE(m_server.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(m_server.exitCode(), 0);
     // The server's own account of every attack, for whoever reads a failure.
     QFile log(QStringLiteral("tst_hostile-server.log"));
     if (log.open(QIODevice::WriteOnly))

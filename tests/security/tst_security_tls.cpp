@@ -78,11 +78,11 @@ private slots:
     {
         ServerProcess server;
         QVERIFY(server.start({QStringLiteral("--tls-cert"), CertFile, QStringLiteral("--tls-key"), KeyFile}));
-        const QString printed = QString::fromUtf8(server.output);
+        const QString printed = QString::fromUtf8(server.output());
         QVERIFY2(printed.contains(QStringLiteral("TLS certificate SHA-256 fingerprint: ")
                                   + CertificateFingerprint::format(certificateDigest())),
                  qPrintable(printed));
-        QVERIFY(printed.contains(QStringLiteral("wss://127.0.0.1:%1").arg(server.port)));
+        QVERIFY(printed.contains(QStringLiteral("wss://127.0.0.1:%1").arg(server.port())));
         QVERIFY(!printed.contains(QStringLiteral("ws://127.0.0.1")));
     }
 

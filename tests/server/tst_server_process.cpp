@@ -12,16 +12,9 @@
 
 #include "ServerProcess.h"
 
-#include <csignal>
 #include <memory>
 
 using namespace TestSupport;
-
-namespace {
-
-
-
-} // namespace
 
 class TestServerProcess : public QObject
 {
@@ -32,8 +25,8 @@ private slots:
     {
         ServerProcess server;
         QVERIFY(server.start({}));
-        QVERIFY(server.output.contains("Optiverse collaboration server listening on 127.0.0.1:"));
-        QVERIFY(server.output.contains(QByteArray("ws://127.0.0.1:" + QByteArray::number(server.port))));
+        QVERIFY(server.output().contains("Optiverse collaboration server listening on 127.0.0.1:"));
+        QVERIFY(server.output().contains(QByteArray("ws://127.0.0.1:" + QByteArray::number(server.port()))));
     }
 
     void debugLoggingOnlyWithFlag()
@@ -42,13 +35,13 @@ private slots:
             ServerProcess server;
             QVERIFY(server.start(debug ? QStringList{QStringLiteral("--debug")} : QStringList{}));
             Client a;
-            a.open(server.port, QStringLiteral("s"), QStringLiteral("a"));
+            a.open(server.port(), QStringLiteral("s"), QStringLiteral("a"));
             QVERIFY(a.waitConnected());
             a.send(command(QStringLiteral("add_item"), QStringLiteral("logged"), {}));
             QVERIFY(a.waitFor(QStringLiteral("command")));
-            ::kill(pid_t(server.process.processId()), SIGTERM);
-            QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
-            const QByteArray err = server.process.readAllStandardError();
+            server.terminate();
+            QTRY_COMPARE_WITH_TIMEOUT(server.isRunning(), false, 5000);
+            const QByteArray err = server.log(); // stdout, the banner, never names a command
             QCOMPARE(err.contains("add_item logged"), debug);
         }
     }
@@ -90,21 +83,21 @@ private slots:
         ServerProcess server;
         QVERIFY(server.start({}));
         Client a, b;
-        a.open(server.port, QStringLiteral("s"), QStringLiteral("a"));
-        b.open(server.port, QStringLiteral("t"), QStringLiteral("b"), QByteArray());
+        a.open(server.port(), QStringLiteral("s"), QStringLiteral("a"));
+        b.open(server.port(), QStringLiteral("t"), QStringLiteral("b"), QByteArray());
         QVERIFY(a.waitConnected());
         QVERIFY(b.waitConnected());
         QElapsedTimer clock;
         clock.start();
-        ::kill(pid_t(server.process.processId()), SIGTERM);
+        server.terminate();
         QVERIFY(a.waitDisconnected());
         QVERIFY(b.waitDisconnected());
         QCOMPARE(a.closeCode, 1001);
         QCOMPARE(b.closeCode, 1001);
         // (waitForFinished() is false for a process that already finished)
-        QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
-        QCOMPARE(server.process.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(server.process.exitCode(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(server.isRunning(), false, 5000);
+        QCOMPARE(server.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(server.exitCode(), 0);
         QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
     }
 
@@ -119,10 +112,10 @@ private slots:
             ServerProcess server;
             QVERIFY(server.start(args));
             Client a;
-            a.open(server.port, QStringLiteral("durable"), QStringLiteral("a"));
+            a.open(server.port(), QStringLiteral("durable"), QStringLiteral("a"));
             QVERIFY(a.waitConnected());
             Client other; // another session must not leak into this one
-            other.open(server.port, QStringLiteral("elsewhere"), QStringLiteral("o"));
+            other.open(server.port(), QStringLiteral("elsewhere"), QStringLiteral("o"));
             QVERIFY(other.waitConnected());
             other.send(command(QStringLiteral("add_item"), QStringLiteral("foreign"), {}));
             int sent = 0;
@@ -147,14 +140,14 @@ private slots:
             lastAcked = a.commandSeqs().last();
             QCOMPARE(lastAcked, qint64(sent));
             // ...then the process dies without any chance to flush.
-            server.process.kill(); // SIGKILL
-            QTRY_COMPARE_WITH_TIMEOUT(server.process.state(), QProcess::NotRunning, 5000);
-            QCOMPARE(server.process.exitStatus(), QProcess::CrashExit);
+            server.kill(); // SIGKILL
+            QTRY_COMPARE_WITH_TIMEOUT(server.isRunning(), false, 5000);
+            QCOMPARE(server.exitStatus(), QProcess::CrashExit);
         }
         ServerProcess restarted;
         QVERIFY(restarted.start(args));
         Client b;
-        b.open(restarted.port, QStringLiteral("durable"), QStringLiteral("b"));
+        b.open(restarted.port(), QStringLiteral("durable"), QStringLiteral("b"));
         QVERIFY(b.waitConnected());
         QCOMPARE(b.ack().value(QLatin1String("seq")).toInteger(), lastAcked);
         b.send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 0}});
@@ -175,7 +168,7 @@ private slots:
         QCOMPARE(b.last(QStringLiteral("command")).value(QLatin1String("seq")).toInteger(), lastAcked + 1);
         // An original client joining gets the persisted state pushed.
         Client o;
-        o.open(restarted.port, QStringLiteral("durable"), QStringLiteral("o"), QByteArray());
+        o.open(restarted.port(), QStringLiteral("durable"), QStringLiteral("o"), QByteArray());
         QVERIFY(o.waitFor(QStringLiteral("sync:full_state")));
     }
 };
