@@ -63,12 +63,15 @@ private:
     };
 
     QString uniqueUserId(const QString &requestedName) const;
-    void handleCommand(ClientConnection *from, const Message &message);
+    void handleCommand(ClientConnection *from, const Message &message, const QByteArray &utf8);
     void handleSyncRequest(ClientConnection *from, qint64 since);
     void handleFullState(ClientConnection *from, const Message &message);
     void handlePresence(ClientConnection *from, const Message &message);
     void sendError(ClientConnection *to, const QString &code, const QString &message);
     QString fullStateText() const;
+    /// @p message (received as @p utf8) as relayed: stamped with the seq and
+    /// the sender's user id.
+    QString relayedText(const Message &message, const QByteArray &utf8, const QString &userId) const;
     void updateMessageLimits();
     void broadcast(const QString &text, ClientConnection *except);
 

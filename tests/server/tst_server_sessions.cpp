@@ -4,6 +4,7 @@
 #include "ServerFixture.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -121,6 +122,37 @@ private slots:
         Client *d = f.join(QStringLiteral("s"), QStringLiteral("bob"));
         QVERIFY(d);
         QCOMPARE(d->userId(), QStringLiteral("bob"));
+    }
+
+    void relayStampsSeqAndTrueSender()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("ann"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("ben"));
+        QVERIFY(a && b);
+        // As a client that names itself writes it (odd spacing, non-ASCII
+        // text, a field this server does not know): relayed with its
+        // content intact and the server's seq added.
+        const QString sent = QStringLiteral(
+            "{ \"type\": \"command\", \"user_id\": \"ann\", \"x_future\": [1, {\"k\": null}],\n"
+            "  \"command\": {\"action\": \"add_item\", \"item_type\": \"text\", \"item_id\": \"t1\",\n"
+            "  \"data\": {\"x_mm\": 1.5, \"y_mm\": -2, \"angle_deg\": 0, \"text\": \"λ/4 — Ø25 mm ✓\"}} }\n");
+        a->sendText(sent);
+        QVERIFY(b->waitFor(QStringLiteral("command")));
+        QJsonObject expected = QJsonDocument::fromJson(sent.toUtf8()).object();
+        const QJsonObject got = b->last(QStringLiteral("command"));
+        QVERIFY(got.value(QLatin1String("seq")).toInteger() > 0);
+        expected.insert(QLatin1String("seq"), got.value(QLatin1String("seq")));
+        QCOMPARE(got, expected);
+
+        // A sender claiming someone else's name or a seq of its own: both are the server's.
+        QJsonObject forged = command(QStringLiteral("add_item"), QStringLiteral("t2"), pose(0, 0));
+        forged.insert(QLatin1String("user_id"), QStringLiteral("ben"));
+        forged.insert(QLatin1String("seq"), 999999);
+        a->send(forged);
+        QVERIFY(b->waitFor(QStringLiteral("command"), 2));
+        const QJsonObject relayed = b->last(QStringLiteral("command"));
+        QCOMPARE(relayed.value(QLatin1String("user_id")).toString(), QStringLiteral("ann"));
+        QCOMPARE(relayed.value(QLatin1String("seq")).toInteger(), got.value(QLatin1String("seq")).toInteger() + 1);
     }
 
     void hostHandOver()
