@@ -303,8 +303,7 @@ int main(int argc, char **argv)
 
     // ---- (a) join a large session ------------------------------------------
     if (only.contains(QLatin1Char('a'))) {
-        ServerConfig config;
-        config.maxMessageBytes = 64 * 1024 * 1024; // the host's push of a large scene
+        ServerConfig config; // default limits: the host's push is within maxStateBytes
         ServerThread server(config);
         const QList<StateItem> items = makeItems(itemCount);
         if (!loadSession(server.url(), items)) {
