@@ -99,8 +99,18 @@ stop_server() {
     SERVER_PID=""
 }
 
+# CPU time the hypervisor gave to other guests ("steal"), in % of all CPU time
+# since the "cpu" line $1 of /proc/stat: on a shared VM it, not the server,
+# often decides p99.
+cpu_line() { head -n 1 /proc/stat; }
+steal_since() {
+    awk -v before="$1" 'BEGIN { split(before, b, " ") }
+        { t = 0; for (i = 2; i <= 9; i++) t += $i - b[i]; printf "%.0f", (t > 0 ? 100 * ($9 - b[9]) / t : 0); exit }' /proc/stat
+}
+
 ROWS=()
 SPREAD=()
+LAST_STEAL=0
 # run NAME LABEL SCENARIO-ARGS…   (appends the table row to ROWS)
 run() {
     local name=$1 label=$2
@@ -111,12 +121,15 @@ run() {
         ROWS+=("| $name | $label | server did not start | | | | | | | | |")
         return
     fi
-    local row
+    local row before
+    before=$(cpu_line)
     row=$(timeout 150 "$BENCH" --url "ws://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
               --warmup "$WARMUP" --duration "$DURATION" --markdown "$name | $label" "$@" \
               2>"$LOG_DIR/$tag.bench.log" | tail -n 1) || true
     [[ -n "$row" ]] || row="| $name | $label | bench failed, see $LOG_DIR/$tag.bench.log | | | | | | | | |"
+    LAST_STEAL=$(steal_since "$before")
     sed 's/^/    /' "$LOG_DIR/$tag.bench.log" >&2
+    log "    CPU steal during the run: ${LAST_STEAL}%"
     ROWS+=("$row")
     stop_server
 }
@@ -134,24 +147,26 @@ repeat() {
     for r in $(seq 1 "$REPEAT"); do
         for s in "${SERVERS[@]}"; do
             RUN_SUFFIX="-$r" run "$s" "$label" "$@"
-            runs[$s]+="${ROWS[-1]}"$'\n'
+            runs[$s]+="${ROWS[-1]}"$'\t'"${LAST_STEAL}"$'\n'
             unset 'ROWS[-1]'
         done
     done
     for s in "${SERVERS[@]}"; do
         # field 6 is p99 (fields are split on '|'; field 1 is empty)
         local sorted
+        # lines are "ROW<TAB>STEAL"; sorted by p99
         sorted=$(printf '%s' "${runs[$s]}" | awk -F'|' 'NF > 10 { v=$6; gsub(/ /,"",v); print (v ~ /^[0-9.]+$/ ? v : 1e9) "\t" $0 }' \
                      | sort -g | cut -f2-)
         local n
         n=$(printf '%s\n' "$sorted" | grep -c '^|' || true)
-        ROWS+=("$(printf '%s\n' "$sorted" | sed -n "$(( (n + 1) / 2 ))p")")
-        SPREAD+=("$s, $label: p99 $(printf '%s\n' "$sorted" | awk -F'|' '{gsub(/ /,"",$6); printf "%s ", $6}')ms; CPU $(printf '%s\n' "$sorted" | awk -F'|' '{gsub(/ /,"",$10); printf "%s ", $10}')µs/delivery")
+        ROWS+=("$(printf '%s\n' "$sorted" | sed -n "$(( (n + 1) / 2 ))p" | cut -f1)")
+        SPREAD+=("$s, $label: p99 $(printf '%s\n' "$sorted" | awk -F'|' '{gsub(/ /,"",$6); printf "%s ", $6}')ms; CPU $(printf '%s\n' "$sorted" | awk -F'|' '{gsub(/ /,"",$10); printf "%s ", $10}')µs/delivery; CPU steal $(printf '%s\n' "$sorted" | awk -F'\t' '{printf "%s%% ", $2}')")
     done
 }
 
 start=$(date +%s)
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+START_CPU=$(cpu_line)
 for s in "${SERVERS[@]}"; do run "$s" "1,000 idle connections" --sessions 0 --idle-connections 1000; done
 repeat "1×10 clients×100/s" --sessions 1 --clients 10 --rate 100
 repeat "10×10 clients×10/s" --sessions 10 --clients 10 --rate 10
@@ -159,9 +174,10 @@ if [[ $HAVE_SERVER == 1 ]]; then
     run ours "join 10,000 items" --sessions 0 --join-items 10000
 fi
 elapsed=$(( $(date +%s) - start ))
+TOTAL_STEAL=$(steal_since "$START_CPU")
 
 echo
-echo "Optiverse collaboration benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -sr), Qt $(pkg-config --modversion Qt6Core 2>/dev/null || echo '?'), warm-up ${WARMUP} s, measured ${DURATION} s, load average at start ${LOADAVG}"
+echo "Optiverse collaboration benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -sr), Qt $(pkg-config --modversion Qt6Core 2>/dev/null || echo '?'), warm-up ${WARMUP} s, measured ${DURATION} s, load average at start ${LOADAVG}, CPU steal ${TOTAL_STEAL}% (time the hypervisor gave to other guests)"
 echo
 echo "| Server | Scenario | Deliveries/s | p50 ms | p99 ms | max ms | Lost | Cross-session | Server CPU µs/delivery | KiB/idle conn | Join ms (connect→state / request→state) |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
