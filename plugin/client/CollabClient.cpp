@@ -236,10 +236,13 @@ void CollabClient::onTextMessage(const QString &text)
     }
     case Message::Type::Error: {
         const QString text = message.json().value(QLatin1String("message")).toString();
-        qCWarning(lcClient) << "server error:" << text;
+        const QString code = message.json().value(QLatin1String("code")).toString();
+        if (code == Protocol::ErrorRateLimited) // expected now and then: SyncManager re-sends what was dropped
+            qCInfo(lcClient) << "server dropped messages:" << text;
+        else
+            qCWarning(lcClient) << "server error:" << text;
         // Qt 6.4 clients cannot read close code 1013, so the server says it
         // first; password refusals come the same way (then 4001/4003).
-        const QString code = message.json().value(QLatin1String("code")).toString();
         if (code == QLatin1String("session_full")) {
             fail(text.isEmpty() ? QStringLiteral("the session is full") : text);
             return;
@@ -265,6 +268,10 @@ void CollabClient::handleAck(const Message &message)
     m_isHost = o.value(QLatin1String("is_host")).toBool();
     // Only our server stamps an order; original servers neither sequence nor echo.
     m_serverSequences = o.contains(QLatin1String("seq"));
+    // Absent (original servers) or not a positive whole number: 0, "unknown".
+    const QJsonObject limits = o.value(Protocol::AckLimits).toObject();
+    m_serverMaxRate = std::max(0, limits.value(Protocol::LimitMaxRate).toInt());
+    m_serverBurst = std::max(0, limits.value(Protocol::LimitBurst).toInt());
     m_users.clear();
     const QJsonArray users = o.value(QLatin1String("users")).toArray();
     for (const QJsonValue &v : users) {

@@ -59,6 +59,10 @@ public:
     const QList<User> &users() const { return m_users; }
     /// True when the server stamps commands with "seq" and echoes ours (our server).
     bool serverSequences() const { return m_serverSequences; }
+    /// The server's rate limit per connection (messages/s) and burst, as its
+    /// last connection:ack advertised them; 0 when it did not (original servers).
+    int serverMaxRate() const { return m_serverMaxRate; }
+    int serverBurst() const { return m_serverBurst; }
     /// Seconds until the next reconnect attempt while Reconnecting.
     int reconnectInSeconds() const;
     QString lastError() const { return m_lastError; }
@@ -113,6 +117,8 @@ private:
     QString m_userId;
     bool m_isHost = false;
     bool m_serverSequences = false;
+    int m_serverMaxRate = 0;
+    int m_serverBurst = 0;
     bool m_everJoined = false;
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;

@@ -51,6 +51,17 @@ inline constexpr QLatin1String ErrorAuthFailed("auth_failed");
 inline constexpr int ClosePasswordRequired = 4001; // reason "password required"
 inline constexpr int CloseWrongPassword = 4003;    // reason "wrong password"
 
+// The server's limits, advertised in connection:ack (extension) as
+// "limits": {max_rate, burst, max_message_bytes, max_state_bytes}, so clients
+// can stay below them. A message above the rate is dropped; the first drop of
+// a run is answered with an "error" of code ErrorRateLimited.
+inline constexpr QLatin1String AckLimits("limits");
+inline constexpr QLatin1String LimitMaxRate("max_rate");                  // messages per second per connection
+inline constexpr QLatin1String LimitBurst("burst");                       // token bucket size
+inline constexpr QLatin1String LimitMaxMessageBytes("max_message_bytes");
+inline constexpr QLatin1String LimitMaxStateBytes("max_state_bytes");
+inline constexpr QLatin1String ErrorRateLimited("rate_limited");
+
 // Limits shared by both ends (a server may be configured lower).
 inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
 // A sync:full_state push is the one message that grows with the table

@@ -99,7 +99,11 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
                     {QLatin1String("display_name"), requestedName},
                     {QLatin1String("seq"), m_seq},
                     {QLatin1String("capabilities"),
-                     QJsonArray{Protocol::CapSeq, Protocol::CapPresence, QLatin1String("resume")}}};
+                     QJsonArray{Protocol::CapSeq, Protocol::CapPresence, QLatin1String("resume")}},
+                    {Protocol::AckLimits, QJsonObject{{Protocol::LimitMaxRate, m_config.maxMessagesPerSecond},
+                                                      {Protocol::LimitBurst, m_config.burst},
+                                                      {Protocol::LimitMaxMessageBytes, m_config.maxMessageBytes},
+                                                      {Protocol::LimitMaxStateBytes, m_config.maxStateBytes}}}};
     connection->send(utf8Text(ack));
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())
