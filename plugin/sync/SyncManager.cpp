@@ -4,6 +4,7 @@
 #include "CollabClient.h"
 #include "Message.h"
 #include "MessageFactory.h"
+#include "Protocol.h"
 
 #include <optiverse/iscene.h>
 
@@ -112,8 +113,12 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     });
     m_dragTimer.setInterval(33);
     connect(&m_dragTimer, &QTimer::timeout, this, &SyncManager::flushDrags);
-    m_sendTimer.setInterval(1000 / SendRatePerSecond + 1);
+    m_sendClock.start();
+    configurePacing();
     connect(&m_sendTimer, &QTimer::timeout, this, &SyncManager::drainOutbox);
+    m_lossTimer.setSingleShot(true);
+    m_lossTimer.setInterval(LossTimeoutMs);
+    connect(&m_lossTimer, &QTimer::timeout, this, &SyncManager::onLossTimeout);
 }
 
 SyncManager::~SyncManager()
@@ -236,29 +241,169 @@ void SyncManager::sendNow(const Command &command)
     } else {
         releasePending(command); // original servers never acknowledge
     }
-    m_outbox.append(MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq)));
+    m_outbox.append({clientSeq, MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq))});
     drainOutbox();
 }
 
 void SyncManager::drainOutbox()
 {
-    // A token bucket below the server's per-connection limit (200/s, burst
-    // 400): above it the server drops messages, and a replay of many offline
-    // edits would lose most of them. Ordinary editing never waits.
-    const qint64 now = m_sendClock.isValid() ? m_sendClock.elapsed() : 0;
-    if (!m_sendClock.isValid())
-        m_sendClock.start();
-    m_sendTokens = std::min<double>(SendBurst, m_sendTokens + double(now - m_sendRefilledMs) * SendRatePerSecond / 1000.0);
+    // A token bucket below the server's per-connection limit: above it the
+    // server drops messages, and a replay of many offline edits would lose
+    // most of them. Ordinary editing never waits.
+    const qint64 now = m_sendClock.elapsed();
+    m_sendTokens = std::min<double>(m_sendBurst, m_sendTokens + double(now - m_sendRefilledMs) * m_sendRate / 1000.0);
     m_sendRefilledMs = now;
     while (!m_outbox.isEmpty() && m_sendTokens >= 1.0) {
         m_sendTokens -= 1.0;
-        if (m_client->send(m_outbox.takeFirst()))
+        const Outgoing out = m_outbox.takeFirst();
+        if (m_client->send(out.bytes)) {
             ++m_commandsSent;
+            m_lastHandedSeq = std::max(m_lastHandedSeq, out.clientSeq);
+        }
     }
     if (m_outbox.isEmpty())
         m_sendTimer.stop();
     else if (!m_sendTimer.isActive())
         m_sendTimer.start();
+}
+
+void SyncManager::setSendRate(int perSecond, int burst)
+{
+    m_rateOverride = std::max(0, perSecond);
+    m_burstOverride = std::max(1, burst);
+    configurePacing();
+    m_sendTokens = std::min<double>(m_sendTokens, m_sendBurst);
+}
+
+void SyncManager::configurePacing()
+{
+    // Below what the server advertises: presence and pings share its bucket
+    // (75 % of the rate), and the join's own messages its burst (half).
+    const qint64 rate = m_client->serverMaxRate(), burst = m_client->serverBurst();
+    if (m_rateOverride > 0) {
+        m_sendRate = m_rateOverride;
+        m_sendBurst = m_burstOverride;
+    } else if (rate > 0) {
+        m_sendRate = int(std::max<qint64>(1, rate * 3 / 4));
+        m_sendBurst = int(std::max<qint64>(1, burst / 2));
+    } else {
+        m_sendRate = DefaultSendRate;
+        m_sendBurst = DefaultSendBurst;
+    }
+    m_sendTimer.setInterval(1000 / m_sendRate + 1);
+}
+
+void SyncManager::onRateLimited()
+{
+    // Pause: the server refills its bucket while ours starts again from empty.
+    m_sendTokens = 0;
+    m_sendRefilledMs = m_sendClock.elapsed();
+    if (!m_outbox.isEmpty() && !m_sendTimer.isActive())
+        m_sendTimer.start();
+    if (!m_client->serverSequences())
+        return;
+    // Only the first drop of a run is announced, and its answers may still be
+    // on their way: what was handed to the socket so far and is still
+    // unanswered when the timer fires was dropped.
+    m_lossWatermark = std::max(m_lossWatermark, m_lastHandedSeq);
+    m_lossTimer.start();
+    qCInfo(lcSync).nospace() << "the server dropped messages above its rate limit (we send at most " << m_sendRate
+                             << "/s): pausing; commands up to client_seq " << m_lossWatermark
+                             << " still unanswered in " << LossTimeoutMs << " ms will be re-sent";
+}
+
+void SyncManager::onLossTimeout()
+{
+    QList<Command> lost;
+    for (auto it = m_unacked.lowerBound(m_connectionFirstSeq); it != m_unacked.end() && it.key() <= m_lossWatermark;) {
+        m_presumedLost.insert(it.key());
+        lost.append(*it);
+        it = m_unacked.erase(it);
+    }
+    if (!lost.isEmpty()) {
+        m_lostByTimeout += quint64(lost.size());
+        recoverLost(lost, "no answer after a rate_limited error");
+    }
+    // Drops after the announced one (same run) are not announced again:
+    // whatever has been sent meanwhile and is still unanswered is checked once
+    // more, until everything handed to the socket has an answer.
+    const auto next = m_unacked.lowerBound(m_connectionFirstSeq);
+    if (next != m_unacked.end() && next.key() <= m_lastHandedSeq) {
+        m_lossWatermark = m_lastHandedSeq;
+        m_lossTimer.start();
+    }
+}
+
+void SyncManager::detectGap(qint64 clientSeq)
+{
+    if (clientSeq < m_connectionFirstSeq) // an answer to an earlier connection (replay)
+        return;
+    QList<Command> lost;
+    for (auto it = m_unacked.lowerBound(m_connectionFirstSeq); it != m_unacked.end() && it.key() < clientSeq;) {
+        lost.append(*it);
+        it = m_unacked.erase(it);
+    }
+    if (lost.isEmpty())
+        return;
+    m_lostByGap += quint64(lost.size());
+    recoverLost(lost, "a later command was answered");
+}
+
+void SyncManager::recoverLost(const QList<Command> &lost, const char *how)
+{
+    // Released, then re-sent, with no reconcile in between: the items' keys
+    // stay pending throughout and the scene keeps showing the local values.
+    QStringList items;
+    QSet<QString> seen;
+    for (const Command &c : lost) {
+        releasePending(c);
+        if (!seen.contains(c.itemId)) {
+            seen.insert(c.itemId);
+            items.append(c.itemId);
+        }
+    }
+    int resent = 0;
+    for (const QString &id : std::as_const(items)) {
+        if (resendAsShown(id))
+            ++resent;
+        else
+            reconcile(id); // scene and server agree on what the lost commands wrote
+    }
+    qCInfo(lcSync).nospace() << lost.size() << " command(s) never reached the server (" << how << "): re-sent "
+                             << resent << " of " << items.size() << " item(s) as the scene shows them";
+}
+
+bool SyncManager::resendAsShown(const QString &itemId)
+{
+    // The item's state now, not the lost commands: later edits of it may
+    // already be acknowledged, and an old value would overwrite them.
+    const SceneItem shown = m_scene->item(uuidOf(itemId));
+    const auto server = m_shadow.constFind(itemId);
+    const bool inScene = !shown.uuid.isNull(), onServer = server != m_shadow.constEnd();
+    if (inScene && !onServer) {
+        submit(commandFor(Command::Action::Add, shown));
+        return true;
+    }
+    if (!inScene && onServer) {
+        Command c;
+        c.action = Command::Action::Remove;
+        c.itemId = itemId;
+        c.itemType = server->type;
+        submit(std::move(c));
+        return true;
+    }
+    if (!inScene)
+        return false;
+    QStringList changed;
+    for (auto k = shown.data.constBegin(); k != shown.data.constEnd(); ++k)
+        if (server->data.value(k.key()) != k.value())
+            changed.append(k.key());
+    if (changed.isEmpty())
+        return false;
+    Command c = commandFor(Command::Action::Update, shown);
+    c.changedKeys = changed;
+    submit(std::move(c));
+    return true;
 }
 
 void SyncManager::flushOffline()
@@ -306,6 +451,12 @@ void SyncManager::onJoined(bool resumed)
     m_buffered.clear();
     m_ownUserIds.insert(m_client->userId());
     const bool sequenced = m_client->serverSequences();
+    // A new connection: the server's bucket is full again, maybe with other limits.
+    configurePacing();
+    m_sendTokens = m_sendBurst;
+    m_sendRefilledMs = m_sendClock.elapsed();
+    m_connectionFirstSeq = m_nextClientSeq;
+    m_lastHandedSeq = m_lossWatermark = 0;
     if (resumed && m_everSynced) {
         // Ask only for what we missed; the server answers with the full state
         // when it no longer holds that much history.
@@ -348,6 +499,7 @@ void SyncManager::onDisconnected()
     // Still in m_unacked: sent again, with new client_seqs, after the resync.
     m_outbox.clear();
     m_sendTimer.stop();
+    m_lossTimer.stop();
     // Not applied, so m_lastSeq did not move: the resume asks for them again.
     m_buffered.clear();
 }
@@ -361,6 +513,7 @@ void SyncManager::finishSync()
     for (const Message &m : buffered)
         if (m.seq() > m_lastSeq)
             handleCommand(m);
+    m_presumedLost.clear(); // the replay held any late echo of them
     flushOffline();
     emit synchronized();
 }
@@ -376,6 +529,9 @@ void SyncManager::onMessage(const Message &message)
         handleCommand(message);
         return;
     case Message::Type::CommandRejected: {
+        detectGap(message.clientSeq());
+        if (m_presumedLost.remove(message.clientSeq()))
+            return; // already re-sent as the scene shows it
         const auto it = m_unacked.find(message.clientSeq());
         if (it == m_unacked.end())
             return;
@@ -407,6 +563,10 @@ void SyncManager::onMessage(const Message &message)
             finishSync(); // replayed commands are applied from the buffer
         return;
     case Message::Type::Error:
+        if (message.json().value(QLatin1String("code")).toString() == Protocol::ErrorRateLimited) {
+            onRateLimited();
+            return;
+        }
         if (m_awaiting == Awaiting::ShareAck
             && message.json().value(QLatin1String("code")).toString() == QLatin1String("not_host")) {
             // Someone else holds the session: take its scene instead of waiting forever.
@@ -451,8 +611,18 @@ void SyncManager::handleCommand(const Message &message)
     applyToModel(m_shadow, command);
     if (isOwnEcho(message)) {
         // Our acknowledgement: the scene already shows it, unless a later
-        // server event overtook it.
+        // server event overtook it. Unanswered commands before it were lost.
+        detectGap(message.clientSeq());
         releasePending(m_unacked.take(message.clientSeq()));
+        reconcile(command.itemId);
+        return;
+    }
+    if (m_ownUserIds.contains(message.userId()) && m_presumedLost.remove(message.clientSeq())) {
+        // It arrived after all, after its item was re-sent: the re-sent state
+        // is pending, so the scene keeps it and converges on its echo.
+        qCInfo(lcSync) << "late acknowledgement of" << Command::actionName(command.action) << command.itemId
+                       << "(client_seq" << message.clientSeq() << "), already re-sent";
+        detectGap(message.clientSeq());
         reconcile(command.itemId);
         return;
     }

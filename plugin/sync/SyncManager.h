@@ -38,6 +38,18 @@ class CollabClient;
  *   from that rule, so the scene converges on the server's order whatever
  *   the interleaving of edits, refusals and reconnects.
  * - Interactive drags are throttled per item; the final pose is always sent.
+ * - Sends are paced below the server's per-connection rate limit (75 % of
+ *   the rate and half the burst its connection:ack advertises; 150/s, burst
+ *   300 when it advertises none), since it drops what comes above it.
+ * - A command the server dropped anyway (our server only) is found and made
+ *   good: the server answers each command of a connection in order (echo or
+ *   command:rejected), so an answer for client_seq N means every unanswered
+ *   one before N was lost; after a rate_limited error, what was handed to the
+ *   socket and is still unanswered a second later was lost too. Each affected
+ *   item is then re-sent as the scene shows it now (add, remove, or the keys
+ *   that differ from the server's), never as the old command, and its pending
+ *   keys are carried over so the scene does not flicker. A late echo of a
+ *   command presumed lost is harmless: the re-sent state is absolute.
  */
 class SyncManager : public QObject, public Optiverse::ISceneObserver
 {
@@ -57,6 +69,11 @@ public:
     void setDragInterval(int ms) { m_dragTimer.setInterval(ms); }
     /// How many edits are kept while offline before the oldest are refused.
     void setOfflineLimit(int limit) { m_offlineLimit = limit; }
+    /// Overrides the pace derived from the server's advertised limit (e.g. to
+    /// see what happens above it); @p perSecond 0 goes back to the advertised pace.
+    void setSendRate(int perSecond, int burst);
+    int sendRate() const { return m_sendRate; }
+    int sendBurst() const { return m_sendBurst; }
 
     bool isSynchronized() const { return m_synced; }
     qint64 lastSeq() const { return m_lastSeq; }
@@ -65,6 +82,10 @@ public:
     int unacknowledgedCount() const { return int(m_unacked.size()); }
     quint64 commandsSent() const { return m_commandsSent; }
     quint64 remoteCommandsApplied() const { return m_remoteApplied; }
+    /// Sent commands the server never received (our server only), found by a
+    /// later acknowledgement or by the timeout after a rate_limited error.
+    quint64 lostCommandsFoundByGap() const { return m_lostByGap; }
+    quint64 lostCommandsFoundAfterTimeout() const { return m_lostByTimeout; }
 
     // ISceneObserver
     void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
@@ -103,6 +124,13 @@ private:
     bool applyToScene(const Command &command);
     void flushDrags();
     void drainOutbox();
+    void configurePacing();
+    void onRateLimited();
+    void onLossTimeout();
+    /// The server answered our command @p clientSeq: earlier unanswered ones were dropped.
+    void detectGap(qint64 clientSeq);
+    void recoverLost(const QList<Command> &lost, const char *how);
+    bool resendAsShown(const QString &itemId);
 
     Optiverse::IScene *m_scene;
     CollabClient *m_client;
@@ -141,13 +169,32 @@ private:
     QTimer m_dragTimer;
 
     // Outgoing commands, paced (see drainOutbox()).
-    static constexpr int SendRatePerSecond = 150;
-    static constexpr int SendBurst = 300;
-    QList<QByteArray> m_outbox;
-    double m_sendTokens = SendBurst;
+    static constexpr int DefaultSendRate = 150; // servers that advertise no limit
+    static constexpr int DefaultSendBurst = 300;
+    struct Outgoing
+    {
+        qint64 clientSeq; // -1 for original servers
+        QByteArray bytes;
+    };
+    QList<Outgoing> m_outbox;
+    int m_sendRate = DefaultSendRate;
+    int m_sendBurst = DefaultSendBurst;
+    int m_rateOverride = 0; // setSendRate()
+    int m_burstOverride = 0;
+    double m_sendTokens = DefaultSendBurst;
     qint64 m_sendRefilledMs = 0;
     QElapsedTimer m_sendClock;
     QTimer m_sendTimer;
+
+    // Lost-command recovery (our server only).
+    static constexpr int LossTimeoutMs = 1000;
+    qint64 m_connectionFirstSeq = 1; // client_seqs below belong to earlier connections
+    qint64 m_lastHandedSeq = 0;      // highest client_seq handed to the socket on this connection
+    qint64 m_lossWatermark = 0;      // unanswered up to here when the loss timer fires: lost
+    QTimer m_lossTimer;
+    QSet<qint64> m_presumedLost; // re-sent after the timeout; their echo may still come
+    quint64 m_lostByGap = 0;
+    quint64 m_lostByTimeout = 0;
 };
 
 } // namespace Optiverse::Collab

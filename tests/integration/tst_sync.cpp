@@ -4,11 +4,16 @@
 #include "CollabClient.h"
 #include "CollabServer.h"
 #include "MemoryScene.h"
+#include "MessageFactory.h"
 #include "SyncManager.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 #include <QWebSocket>
+#include <QWebSocketServer>
 #include <memory>
 
 using namespace Optiverse;
@@ -51,6 +56,10 @@ private slots:
     void resumesFromSequenceAfterDrop();
     void dragIsThrottledAndFinalPoseExact();
     void largeNonAsciiCanvasIsShared();
+    void pacesBelowTheLimitTheServerAdvertises();
+    void commandsDroppedBeforeAnAcknowledgedOneAreResent();
+    void lastCommandsDroppedAreResentAfterTimeout();
+    void lateAcknowledgementOfAResentCommandIsHarmless();
 
 private:
     struct Pair
@@ -62,8 +71,14 @@ private:
     /// one lens alice added that bob has received.
     bool startPairSharingAnItem(Pair *pair);
     std::unique_ptr<Peer> join(SyncManager::JoinMode mode = SyncManager::JoinMode::ReplaceLocalScene,
-                               const QString &name = QStringLiteral("user"));
+                               const QString &name = QStringLiteral("user"), int sendRate = 0, int sendBurst = 0);
     QUrl url() const;
+    void restartServer(const ServerConfig &config);
+    /// The session's state as a fresh participant receives it.
+    QByteArray serverState();
+    /// A burst of local edits by @p peer: three adds, moves and updates of
+    /// them, a removal, a last add; @p edits commands in all.
+    void editBurst(Peer &peer, int edits);
     std::unique_ptr<CollabServer> m_server;
 };
 
@@ -84,10 +99,41 @@ QUrl TestSync::url() const
     return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_server->port()));
 }
 
-std::unique_ptr<Peer> TestSync::join(SyncManager::JoinMode mode, const QString &name)
+void TestSync::restartServer(const ServerConfig &config)
+{
+    m_server = std::make_unique<CollabServer>(config);
+    QString error;
+    QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+}
+
+QByteArray TestSync::serverState()
+{
+    auto observer = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("observer"));
+    return observer ? observer->scene.dump() : QByteArray();
+}
+
+void TestSync::editBurst(Peer &peer, int edits)
+{
+    QList<SceneItem> items{lens(1), lens(2), lens(3)};
+    for (const SceneItem &i : std::as_const(items))
+        QVERIFY(peer.scene.addItem(i, ChangeOrigin::Local, nullptr));
+    for (int e = 0; e < edits - 5; ++e) {
+        const QUuid uuid = items.at(e % 3).uuid;
+        if (e % 2)
+            QVERIFY(peer.scene.moveItem(uuid, e, -e, e % 360, ChangeOrigin::Local, nullptr));
+        else
+            QVERIFY(peer.scene.updateItem(uuid, {{QLatin1String("focal_length_mm"), 10.0 + e}}, ChangeOrigin::Local, nullptr));
+    }
+    QVERIFY(peer.scene.removeItem(items.at(2).uuid, ChangeOrigin::Local, nullptr));
+    QVERIFY(peer.scene.addItem(lens(4), ChangeOrigin::Local, nullptr));
+}
+
+std::unique_ptr<Peer> TestSync::join(SyncManager::JoinMode mode, const QString &name, int sendRate, int sendBurst)
 {
     auto peer = std::make_unique<Peer>();
     peer->sync.setJoinMode(mode);
+    if (sendRate > 0)
+        peer->sync.setSendRate(sendRate, sendBurst);
     QSignalSpy synced(&peer->sync, &SyncManager::synchronized);
     peer->client.connectToServer(url(), QStringLiteral("lab"), name);
     if (!synced.wait(5000))
@@ -326,6 +372,177 @@ void TestSync::largeNonAsciiCanvasIsShared()
     QVERIFY(b);
     QCOMPARE(b->scene.items().size(), 2000);
     QCOMPARE(b->scene.dump(), a->scene.dump());
+}
+
+namespace {
+// Counts the server's "rate_limited" errors one client receives.
+int *countRateLimited(CollabClient &client, QObject *context)
+{
+    auto *count = new int(0);
+    QObject::connect(&client, &CollabClient::messageReceived, context, [count](const Message &m) {
+        *count += m.type() == Message::Type::Error
+            && m.json().value(QLatin1String("code")).toString() == QLatin1String("rate_limited");
+    });
+    QObject::connect(context, &QObject::destroyed, [count] { delete count; });
+    return count;
+}
+} // namespace
+
+void TestSync::pacesBelowTheLimitTheServerAdvertises()
+{
+    ServerConfig config;
+    config.maxMessagesPerSecond = 20;
+    config.burst = 10;
+    restartServer(config);
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    QCOMPARE(a->client.serverMaxRate(), 20);
+    QCOMPARE(a->client.serverBurst(), 10);
+    QCOMPARE(a->sync.sendRate(), 15); // 75 % of the rate
+    QCOMPARE(a->sync.sendBurst(), 5); // half the burst
+    QObject context;
+    const int *rateLimited = countRateLimited(a->client, &context);
+    QSignalSpy state(&a->client, &CollabClient::stateChanged);
+
+    constexpr int Edits = 60; // four seconds at 15/s
+    editBurst(*a, Edits);
+    QTRY_COMPARE_WITH_TIMEOUT(a->sync.unacknowledgedCount(), 0, 9000);
+    QTRY_COMPARE(b->scene.dump(), a->scene.dump());
+    QCOMPARE(serverState(), a->scene.dump());
+    QCOMPARE(a->scene.items().size(), 3);
+    QCOMPARE(*rateLimited, 0); // it paced itself: nothing was dropped
+    QCOMPARE(a->sync.commandsSent(), quint64(Edits)); // nothing had to be sent twice
+    QCOMPARE(a->sync.lostCommandsFoundByGap() + a->sync.lostCommandsFoundAfterTimeout(), quint64(0));
+    QCOMPARE(state.size(), 0);
+}
+
+void TestSync::commandsDroppedBeforeAnAcknowledgedOneAreResent()
+{
+    ServerConfig config;
+    config.maxMessagesPerSecond = 20;
+    config.burst = 10;
+    restartServer(config);
+    // alice sends at twice what the server takes: after its burst, about
+    // every other command is dropped, each run of drops followed by one the
+    // server accepts and echoes.
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"), 40, 10);
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    QObject context;
+    const int *rateLimited = countRateLimited(a->client, &context);
+    QSignalSpy state(&a->client, &CollabClient::stateChanged);
+
+    editBurst(*a, 40);
+    QTRY_VERIFY(*rateLimited > 0); // drops did happen
+    QTRY_COMPARE_WITH_TIMEOUT(a->sync.unacknowledgedCount(), 0, 8000);
+    QTRY_COMPARE(b->scene.dump(), a->scene.dump());
+    QCOMPARE(serverState(), a->scene.dump());
+    QCOMPARE(a->scene.items().size(), 3);
+    QVERIFY(a->sync.lostCommandsFoundByGap() > 0);
+    QCOMPARE(a->scene.remoteChanges, 0); // alice's scene never went back to an older value
+    QCOMPARE(state.size(), 0); // no reconnect
+    QCOMPARE(a->client.state(), CollabClient::State::Connected);
+}
+
+void TestSync::lastCommandsDroppedAreResentAfterTimeout()
+{
+    ServerConfig config;
+    config.maxMessagesPerSecond = 5;
+    config.burst = 10;
+    restartServer(config);
+    // alice sends everything at once: the server takes what its burst
+    // allows and drops the rest, the last edits included; nothing it accepts
+    // comes after them, so only the timeout can find them.
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"), 1000, 1000);
+    auto b = join(SyncManager::JoinMode::ReplaceLocalScene, QStringLiteral("bob"));
+    QVERIFY(a && b);
+    QObject context;
+    const int *rateLimited = countRateLimited(a->client, &context);
+    QSignalSpy state(&a->client, &CollabClient::stateChanged);
+
+    editBurst(*a, 60);
+    QTRY_VERIFY(*rateLimited > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(a->sync.unacknowledgedCount(), 0, 8000);
+    QTRY_COMPARE(b->scene.dump(), a->scene.dump());
+    QCOMPARE(serverState(), a->scene.dump());
+    QCOMPARE(a->scene.items().size(), 3);
+    QVERIFY(a->sync.lostCommandsFoundAfterTimeout() > 0);
+    QCOMPARE(a->scene.remoteChanges, 0);
+    QCOMPARE(state.size(), 0);
+    QCOMPARE(a->client.state(), CollabClient::State::Connected);
+}
+
+void TestSync::lateAcknowledgementOfAResentCommandIsHarmless()
+{
+    // Our server answers in well under the timeout; a scripted one holds the
+    // echo back until the command has been re-sent.
+    QWebSocketServer fake(QStringLiteral("fake"), QWebSocketServer::NonSecureMode);
+    QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+    QList<QJsonObject> received;
+    QWebSocket *link = nullptr;
+    const SceneItem item = lens(5);
+    const auto sendJson = [&link](const QJsonObject &o) {
+        link->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    };
+    connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+        link = fake.nextPendingConnection();
+        connect(link, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+            received.append(QJsonDocument::fromJson(text.toUtf8()).object());
+        });
+        sendJson({{QLatin1String("type"), QLatin1String("connection:ack")},
+                  {QLatin1String("session_id"), QLatin1String("lab")},
+                  {QLatin1String("user_id"), QLatin1String("alice")},
+                  {QLatin1String("is_host"), true},
+                  {QLatin1String("seq"), 0},
+                  {QLatin1String("limits"), QJsonObject{{QLatin1String("max_rate"), 200}, {QLatin1String("burst"), 400}}}});
+    });
+    const auto lastOfType = [&received](const QString &type) {
+        for (qsizetype i = received.size() - 1; i >= 0; --i)
+            if (received.at(i).value(QLatin1String("type")).toString() == type)
+                return received.at(i);
+        return QJsonObject();
+    };
+
+    Peer a;
+    QSignalSpy synced(&a.sync, &SyncManager::synchronized);
+    a.client.connectToServer(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(fake.serverPort())), QStringLiteral("lab"),
+                             QStringLiteral("alice"));
+    QTRY_VERIFY(!lastOfType(QStringLiteral("sync:request")).isEmpty());
+    link->sendTextMessage(QString::fromUtf8(
+        MessageFactory::fullState({{item.uuid.toString(QUuid::WithoutBraces), item.type, item.data}}, 0)));
+    QVERIFY(synced.wait(5000));
+    QCOMPARE(a.client.serverMaxRate(), 200);
+    QCOMPARE(a.sync.sendRate(), 150);
+
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
+    const int joinChanges = a.scene.remoteChanges; // the item arriving with the state
+    QVERIFY(a.scene.moveItem(item.uuid, 40, 0, 0, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(lastOfType(QStringLiteral("command")).value(QLatin1String("client_seq")).toInt(), 1);
+    const QJsonObject first = lastOfType(QStringLiteral("command"));
+    link->sendTextMessage(QString::fromUtf8(MessageFactory::error(QStringLiteral("rate_limited"), QStringLiteral("dropped"))));
+    // No answer for a second: presumed lost, the item re-sent as shown.
+    QTRY_COMPARE_WITH_TIMEOUT(lastOfType(QStringLiteral("command")).value(QLatin1String("client_seq")).toInt(), 2, 3000);
+    QCOMPARE(a.sync.lostCommandsFoundAfterTimeout(), quint64(1));
+    const QJsonObject resent = lastOfType(QStringLiteral("command"));
+    QCOMPARE(resent.value(QLatin1String("command")).toObject().value(QLatin1String("action")).toString(),
+             QStringLiteral("update_item"));
+    QCOMPARE(resent.value(QLatin1String("command")).toObject().value(QLatin1String("data")).toObject().value(QLatin1String("x_mm")).toDouble(), 40.0);
+
+    // Then both echoes arrive: the late one first.
+    QJsonObject echo = first;
+    echo.insert(QLatin1String("seq"), 1);
+    sendJson(echo);
+    echo = resent;
+    echo.insert(QLatin1String("seq"), 2);
+    sendJson(echo);
+    QTRY_COMPARE(a.sync.lastSeq(), qint64(2));
+    QCOMPARE(a.sync.unacknowledgedCount(), 0);
+    QCOMPARE(a.sync.remoteCommandsApplied(), quint64(0)); // both recognised as ours
+    QCOMPARE(a.scene.remoteChanges, joinChanges);         // and nothing flickered
+    QCOMPARE(a.scene.item(item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 40.0);
+    QCOMPARE(a.sync.commandsSent(), quint64(2));
+    a.client.disconnectFromServer();
 }
 
 QTEST_MAIN(TestSync)
