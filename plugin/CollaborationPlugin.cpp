@@ -60,6 +60,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
 
     m_status = new StatusWidget(client);
     m_host->addStatusWidget(m_status);
+    // An edit that will not reach the others must not go unnoticed.
+    connect(m_session->sync(), &SyncManager::editDropped, m_status, &StatusWidget::showNotice);
 
     if (auto *presenceHost = queryInterface<IPresenceHost>(host))
         m_presence = std::make_unique<PresenceManager>(presenceHost, client);

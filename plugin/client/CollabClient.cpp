@@ -272,6 +272,7 @@ void CollabClient::handleAck(const Message &message)
     const QJsonObject limits = o.value(Protocol::AckLimits).toObject();
     m_serverMaxRate = std::max(0, limits.value(Protocol::LimitMaxRate).toInt());
     m_serverBurst = std::max(0, limits.value(Protocol::LimitBurst).toInt());
+    m_serverMaxMessageBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxMessageBytes).toInteger());
     m_users.clear();
     const QJsonArray users = o.value(QLatin1String("users")).toArray();
     for (const QJsonValue &v : users) {

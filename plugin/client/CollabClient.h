@@ -63,6 +63,9 @@ public:
     /// last connection:ack advertised them; 0 when it did not (original servers).
     int serverMaxRate() const { return m_serverMaxRate; }
     int serverBurst() const { return m_serverBurst; }
+    /// The largest message the server accepts from us (its max_message_bytes);
+    /// 0 when it did not say.
+    qint64 serverMaxMessageBytes() const { return m_serverMaxMessageBytes; }
     /// Seconds until the next reconnect attempt while Reconnecting.
     int reconnectInSeconds() const;
     QString lastError() const { return m_lastError; }
@@ -119,6 +122,7 @@ private:
     bool m_serverSequences = false;
     int m_serverMaxRate = 0;
     int m_serverBurst = 0;
+    qint64 m_serverMaxMessageBytes = 0;
     bool m_everJoined = false;
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;

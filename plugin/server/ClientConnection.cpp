@@ -157,7 +157,7 @@ void ClientConnection::onText(const QString &text)
         } else if (drops == 1) {
             // One reply per run of dropped messages, so a flood does not
             // turn into a flood of replies.
-            sendBytes(MessageFactory::error(QStringLiteral("rate_limited"),
+            sendBytes(MessageFactory::error(Protocol::ErrorRateLimited,
                                             QStringLiteral("too many messages; this one and further ones are "
                                                            "dropped until the rate falls")));
         }

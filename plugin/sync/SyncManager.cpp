@@ -234,14 +234,25 @@ void SyncManager::submit(Command command)
 void SyncManager::sendNow(const Command &command)
 {
     // The command's writes are already counted as pending (addPending).
-    qint64 clientSeq = -1;
-    if (m_client->serverSequences()) {
-        clientSeq = m_nextClientSeq++;
+    const bool sequenced = m_client->serverSequences();
+    const qint64 clientSeq = sequenced ? m_nextClientSeq : -1;
+    QByteArray bytes = MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq));
+    const qint64 limit = m_client->serverMaxMessageBytes();
+    if (limit > 0 && bytes.size() > limit) {
+        // The server would close the connection (1009), and the re-send after
+        // the reconnect would too: keep the local value, say it is not shared.
+        releasePending(command);
+        emit editDropped(tr("The change of %1 is too large to share (%2 KiB; the server accepts %3 KiB)")
+                             .arg(command.itemId).arg((bytes.size() + 1023) / 1024).arg(limit / 1024));
+        return;
+    }
+    if (sequenced) {
+        ++m_nextClientSeq;
         m_unacked.insert(clientSeq, command);
     } else {
         releasePending(command); // original servers never acknowledge
     }
-    m_outbox.append({clientSeq, MessageFactory::toBytes(MessageFactory::command(m_client->userId(), command, clientSeq))});
+    m_outbox.append({clientSeq, std::move(bytes)});
     drainOutbox();
 }
 

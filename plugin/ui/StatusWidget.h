@@ -12,7 +12,7 @@ namespace Optiverse::Collab {
 
 /**
  * The status-bar indicator (bottom-right): "Not connected", "Connecting...",
- * "Connected (N users)", "<name> joined" / "<name> left" for a few seconds,
+ * "Connected (N users)", notices such as "<name> joined" / "<name> left" for a few seconds,
  * "Reconnecting in N s…" and "Error: <reason>". Its tooltip names the server
  * and session; clicking it lists the users in their colours.
  */
@@ -22,14 +22,16 @@ class StatusWidget : public QToolButton
 public:
     explicit StatusWidget(CollabClient *client, QWidget *parent = nullptr);
 
-    /// How long a joined/left notice stays (default 4 s).
+    /// How long a notice stays (default 4 s).
     void setNoticeDuration(int ms) { m_noticeTimer.setInterval(ms); }
+    /// Shows @p text instead of "Connected (N users)" for the notice
+    /// duration (joins and leaves, an edit that could not be shared).
+    void showNotice(const QString &text);
     /// The list of users shown on click (a popup, so the GUI never blocks).
     QMenu *usersMenu() const { return m_usersMenu; }
 
 private:
     void refresh();
-    void showNotice(const QString &text);
     void showUsers();
     void fillUsersMenu();
 

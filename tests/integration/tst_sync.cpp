@@ -60,6 +60,7 @@ private slots:
     void commandsDroppedBeforeAnAcknowledgedOneAreResent();
     void lastCommandsDroppedAreResentAfterTimeout();
     void lateAcknowledgementOfAResentCommandIsHarmless();
+    void changeTooLargeForTheServerIsNotSent();
 
 private:
     struct Pair
@@ -543,6 +544,37 @@ void TestSync::lateAcknowledgementOfAResentCommandIsHarmless()
     QCOMPARE(a.scene.item(item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 40.0);
     QCOMPARE(a.sync.commandsSent(), quint64(2));
     a.client.disconnectFromServer();
+}
+
+void TestSync::changeTooLargeForTheServerIsNotSent()
+{
+    // Sent, it would get the connection closed (1009) and, re-sent after
+    // each reconnect, closed again: the user is told instead.
+    ServerConfig config;
+    config.maxMessageBytes = 4096;
+    restartServer(config);
+    Pair p;
+    QVERIFY(startPairSharingAnItem(&p));
+    QCOMPARE(p.a->client.serverMaxMessageBytes(), qint64(4096));
+    QSignalSpy dropped(&p.a->sync, &SyncManager::editDropped);
+    QSignalSpy state(&p.a->client, &CollabClient::stateChanged);
+    const quint64 sentBefore = p.a->sync.commandsSent();
+
+    const QString label(5000, QLatin1Char('x'));
+    QVERIFY(p.a->scene.updateItem(p.item.uuid, {{QLatin1String("label"), label}}, ChangeOrigin::Local, nullptr));
+    QCOMPARE(dropped.size(), 1);
+    QVERIFY2(dropped.at(0).at(0).toString().contains(QLatin1String("too large to share")),
+             qPrintable(dropped.at(0).at(0).toString()));
+    QCOMPARE(p.a->sync.commandsSent(), sentBefore);
+    QCOMPARE(p.a->scene.item(p.item.uuid).data.value(QLatin1String("label")).toString(), label); // kept locally
+
+    // Later edits still flow, and the large one is not re-sent with them.
+    QVERIFY(p.a->scene.moveItem(p.item.uuid, 7, 8, 9, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(p.b->scene.item(p.item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 7.0);
+    QTRY_COMPARE(p.a->sync.unacknowledgedCount(), 0);
+    QCOMPARE(p.a->sync.commandsSent(), sentBefore + 1);
+    QVERIFY(!p.b->scene.item(p.item.uuid).data.contains(QLatin1String("label")));
+    QCOMPARE(state.size(), 0); // never disconnected
 }
 
 QTEST_MAIN(TestSync)

@@ -58,6 +58,7 @@ private slots:
     void tabOrderFollowsTheLayout();
     void sizesToTheVisiblePage();
     void errorBannerReadableInLightAndDark();
+    void unsharedEditIsShownInTheStatusBar();
 
 private:
     template<typename T> static T *child(QWidget *w, const char *name)
@@ -630,6 +631,39 @@ void TestUi::errorBannerReadableInLightAndDark()
         QVERIFY(back != palette.color(QPalette::Window)); // and still stands out as an error
         QVERIFY(back.redF() > back.blueF());
     }
+}
+
+void TestUi::unsharedEditIsShownInTheStatusBar()
+{
+    // An edit larger than the server accepts stays local: the user must see that.
+    ServerConfig config;
+    config.maxMessageBytes = 4096;
+    CollabServer server(config);
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    MinimalHost host;
+    QPluginLoader loader(QStringLiteral(PLUGIN_PATH));
+    auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
+    QVERIFY2(plugin, qPrintable(loader.errorString()));
+    const QStringList args{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
+                           QStringLiteral("--collab-name"), QStringLiteral("alice")};
+    QVERIFY2(plugin->initialize(&host, args, &error), qPrintable(error));
+    const auto unload = qScopeGuard([&] {
+        plugin->shutdown();
+        loader.unload();
+    });
+    auto *status = host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
+    QVERIFY(status);
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+
+    const Optiverse::SceneItem item = lens(1);
+    QVERIFY(host.memoryScene().addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
+    QVERIFY(host.memoryScene().updateItem(item.uuid, {{QLatin1String("label"), QString(5000, QLatin1Char('x'))}},
+                                          Optiverse::ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY2(status->text().contains(QLatin1String("too large to share")), qPrintable(status->text()));
+    QVERIFY(status->text().contains(item.uuid.toString(QUuid::WithoutBraces)));
+    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 users)"), 10000); // a notice, not a state
+    QCOMPARE(server.connectionCount(), 1); // still connected
 }
 
 QTEST_MAIN(TestUi)
