@@ -111,7 +111,7 @@ void PresenceManager::onMessage(const Message &message)
     for (const CollabClient::User &u : m_client->users())
         if (u.id == id)
             name = u.displayName;
-    const QColor color = UserColor::forUser(id);
+    const QColor color = UserColor::forUser(id, m_client->colorIndexOf(id));
     m_shown.insert(id);
     const QJsonValue pointer = message.json().value(QLatin1String("pointer"));
     if (pointer.isObject()) {

@@ -207,7 +207,8 @@ void CollabClient::onTextMessage(const QString &text)
     case Message::Type::UserJoined: {
         const QString id = message.userId();
         const QString name = message.json().value(QLatin1String("display_name")).toString(id);
-        m_users.append({id, name, message.json().value(QLatin1String("is_host")).toBool()});
+        m_users.append({id, name, message.json().value(QLatin1String("is_host")).toBool(),
+                        message.json().value(Protocol::FieldColorIndex).toInt(-1)});
         emit userJoined(id, name);
         emit usersChanged();
         return;
@@ -260,6 +261,14 @@ void CollabClient::onTextMessage(const QString &text)
         emit messageReceived(message);
 }
 
+int CollabClient::colorIndexOf(const QString &userId) const
+{
+    for (const User &u : m_users)
+        if (u.id == userId)
+            return u.colorIndex;
+    return -1;
+}
+
 void CollabClient::handleAck(const Message &message)
 {
     m_handshakeTimer.stop();
@@ -280,10 +289,10 @@ void CollabClient::handleAck(const Message &message)
         const QString id = u.value(QLatin1String("user_id")).toString();
         if (!id.isEmpty())
             m_users.append({id, u.value(QLatin1String("display_name")).toString(id),
-                            u.value(QLatin1String("is_host")).toBool()});
+                            u.value(QLatin1String("is_host")).toBool(), u.value(Protocol::FieldColorIndex).toInt(-1)});
     }
     if (std::none_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId; }))
-        m_users.prepend({m_userId, m_name, m_isHost});
+        m_users.prepend({m_userId, m_name, m_isHost, o.value(Protocol::FieldColorIndex).toInt(-1)});
     const bool resumed = m_everJoined;
     m_everJoined = true;
     m_attempt = 0;

@@ -35,6 +35,7 @@ public:
         QString id;
         QString displayName;
         bool isHost = false;
+        int colorIndex = -1; ///< the server's colour slot; -1 if it gave none
     };
 
     explicit CollabClient(QObject *parent = nullptr);
@@ -57,6 +58,8 @@ public:
     QString userId() const { return m_userId; }
     bool isHost() const { return m_isHost; }
     const QList<User> &users() const { return m_users; }
+    /// The colour slot of @p userId in this session, -1 when unknown.
+    int colorIndexOf(const QString &userId) const;
     /// True when the server stamps commands with "seq" and echoes ours (our server).
     bool serverSequences() const { return m_serverSequences; }
     /// The server's rate limit per connection (messages/s) and burst, as its

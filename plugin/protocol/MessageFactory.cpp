@@ -69,12 +69,14 @@ QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 versi
     return toBytes(o);
 }
 
-QByteArray MessageFactory::userJoined(const QString &userId, const QString &displayName, bool isHost)
+QByteArray MessageFactory::userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex)
 {
     QJsonObject o = typed(Protocol::TypeUserJoined);
     o.insert(QLatin1String("user_id"), userId);
     o.insert(QLatin1String("display_name"), displayName);
     o.insert(QLatin1String("is_host"), isHost);
+    if (colorIndex >= 0)
+        o.insert(Protocol::FieldColorIndex, colorIndex);
     return toBytes(o);
 }
 

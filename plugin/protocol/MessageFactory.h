@@ -26,7 +26,7 @@ public:
     /// @p since >= 0 asks for the commands after that sequence number (extension).
     static QByteArray syncRequest(qint64 since = -1);
     static QByteArray fullState(const QList<StateItem> &items, qint64 version);
-    static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost);
+    static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex = -1);
     static QByteArray userLeft(const QString &userId);
     static QByteArray hostChanged(const QString &userId);
     static QByteArray error(const QString &code, const QString &message);

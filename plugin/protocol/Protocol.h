@@ -62,6 +62,11 @@ inline constexpr QLatin1String LimitMaxMessageBytes("max_message_bytes");
 inline constexpr QLatin1String LimitMaxStateBytes("max_state_bytes");
 inline constexpr QLatin1String ErrorRateLimited("rate_limited");
 
+// Extension field of connection:ack (its users) and user:joined: the user's
+// colour slot, the smallest free in the session, so everyone in it sees
+// distinct colours, the same for each user everywhere.
+inline constexpr QLatin1String FieldColorIndex("color_index");
+
 // Limits shared by both ends (a server may be configured lower).
 inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
 // A sync:full_state push is the one message that grows with the table

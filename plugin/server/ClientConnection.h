@@ -50,6 +50,9 @@ public:
     void setIdentity(const QString &userId, const QString &displayName);
     qint64 joinOrder() const { return m_joinOrder; }
     void setJoinOrder(qint64 order) { m_joinOrder = order; }
+    /// The colour slot the session gave this user (Protocol::FieldColorIndex).
+    int colorIndex() const { return m_colorIndex; }
+    void setColorIndex(int index) { m_colorIndex = index; }
 
     /// Largest frame/message accepted from the peer from now on; beyond it
     /// the connection is closed with 1009.
@@ -92,6 +95,7 @@ private:
     QString m_userId;
     QString m_displayName;
     qint64 m_joinOrder = 0;
+    int m_colorIndex = -1;
     bool m_seq = false;
     bool m_presence = false;
     bool m_closing = false;

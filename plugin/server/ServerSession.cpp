@@ -54,6 +54,20 @@ bool ServerSession::isFull() const
     return m_members.size() >= qMax(1, m_config.maxUsersPerSession);
 }
 
+int ServerSession::freeColorIndex() const
+{
+    // The smallest slot no member holds: a user keeps theirs while present,
+    // and the first dozen users of a session get the dozen palette colours.
+    QList<int> taken;
+    taken.reserve(m_members.size());
+    for (const ClientConnection *c : m_members)
+        taken.append(c->colorIndex());
+    int index = 0;
+    while (taken.contains(index))
+        ++index;
+    return index;
+}
+
 QString ServerSession::uniqueUserId(const QString &requestedName) const
 {
     auto taken = [this](const QString &id) {
@@ -79,6 +93,7 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     connection->setIdentity(userId, requestedName);
     connection->setSession(this);
     connection->setJoinOrder(++m_joinCounter);
+    connection->setColorIndex(freeColorIndex());
     m_members.append(connection);
     if (!m_host)
         m_host = connection;
@@ -88,7 +103,8 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     for (const ClientConnection *c : std::as_const(m_members)) {
         users.append(QJsonObject{{QLatin1String("user_id"), c->userId()},
                                  {QLatin1String("display_name"), c->displayName()},
-                                 {QLatin1String("is_host"), c == m_host}});
+                                 {QLatin1String("is_host"), c == m_host},
+                                 {Protocol::FieldColorIndex, c->colorIndex()}});
     }
     QJsonObject ack{{QLatin1String("type"), Protocol::TypeConnectionAck},
                     {QLatin1String("session_id"), m_id},
@@ -110,7 +126,7 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
         connection->send(fullStateText());
     updateMessageLimits();
 
-    broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost)), connection);
+    broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost, connection->colorIndex())), connection);
     qCInfo(lcServer).noquote() << "User" << userId << "joined session" << m_id << (isHost ? "as host" : "")
                                << (connection->isOriginal() ? "(original client)" : "") << "-"
                                << m_members.size() << "user(s)";

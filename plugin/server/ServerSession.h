@@ -63,6 +63,7 @@ private:
     };
 
     QString uniqueUserId(const QString &requestedName) const;
+    int freeColorIndex() const;
     void handleCommand(ClientConnection *from, const Message &message, const QByteArray &utf8);
     void handleSyncRequest(ClientConnection *from, qint64 since);
     void handleFullState(ClientConnection *from, const Message &message);

@@ -103,7 +103,7 @@ void StatusWidget::fillUsersMenu()
             label = tr("%1 (you)").arg(label);
         if (user.isHost)
             label = tr("%1 — host").arg(label);
-        QAction *action = m_usersMenu->addAction(swatch(UserColor::forUser(user.id)), label);
+        QAction *action = m_usersMenu->addAction(swatch(UserColor::forUser(user.id, user.colorIndex)), label);
         action->setData(user.id);
         // Informational rows, but enabled: disabled rows would grey the names out.
         connect(action, &QAction::triggered, m_usersMenu, &QMenu::close);

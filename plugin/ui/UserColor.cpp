@@ -3,10 +3,24 @@
 
 #include <QCryptographicHash>
 
+#include <array>
+
 namespace Optiverse::Collab {
 
-QColor UserColor::forUser(const QString &userId)
+namespace {
+// Hues ordered so that each next one is far from those before it: the first
+// users of a session are the easiest to tell apart.
+constexpr std::array<int, 12> PaletteHues{210, 25, 125, 300, 0, 175, 50, 265, 90, 335, 150, 235};
+} // namespace
+
+QColor UserColor::forUser(const QString &userId, int colorIndex)
 {
+    if (colorIndex >= 0) {
+        const int hue = PaletteHues[size_t(colorIndex) % PaletteHues.size()];
+        // Past a dozen users the hues repeat, darker each round.
+        const int round = int(size_t(colorIndex) / PaletteHues.size()) % 3;
+        return QColor::fromHsv(hue, 200, 225 - 45 * round);
+    }
     // qHash is seeded per process; a real hash keeps colours equal everywhere.
     const QByteArray digest = QCryptographicHash::hash(userId.toUtf8(), QCryptographicHash::Sha1);
     const int hue = ((quint8(digest.at(0)) << 8) | quint8(digest.at(1))) % 360;

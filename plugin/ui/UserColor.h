@@ -6,12 +6,16 @@
 
 namespace Optiverse::Collab {
 
-/// A stable colour per user: derived from the user id alone, so every
-/// participant sees the same person in the same colour without coordination.
+/// The colour of a user in the session, the same on every participant's screen.
 class UserColor
 {
 public:
-    static QColor forUser(const QString &userId);
+    /// @p colorIndex is the slot our server gives each member (the smallest
+    /// free one), so up to a dozen users present at once get clearly
+    /// different colours. Without one (original servers: -1) the colour is
+    /// derived from @p userId alone, which needs no coordination but may
+    /// make two users look alike.
+    static QColor forUser(const QString &userId, int colorIndex = -1);
 };
 
 } // namespace Optiverse::Collab

@@ -156,7 +156,10 @@ void TestPresence::pointerShownWithNameAndColour()
     RemotePointerItem *pointer = b->overlay.remotePointer(a->id());
     QTRY_VERIFY(near(pointer->pos(), first));
     QCOMPARE(pointer->name(), QStringLiteral("alice"));
-    QCOMPARE(pointer->color(), UserColor::forUser(a->id()));
+    // alice's colour slot, as the server gave it and bob learnt it.
+    QVERIFY(b->client()->colorIndexOf(a->id()) >= 0);
+    QCOMPARE(b->client()->colorIndexOf(a->id()), a->client()->colorIndexOf(a->id()));
+    QCOMPARE(pointer->color(), UserColor::forUser(a->id(), a->client()->colorIndexOf(a->id())));
     QVERIFY(!a->overlay.remotePointer(a->id())); // nobody sees their own pointer drawn
 
     const QPointF second = a->movePointer(QPoint(300, 200));
@@ -169,8 +172,9 @@ void TestPresence::pointerShownWithNameAndColour()
     b->movePointer(QPoint(10, 10));
     QTRY_VERIFY(a->overlay.remotePointer(b->id()));
     QCOMPARE(a->overlay.remotePointer(b->id())->name(), QStringLiteral("bob"));
-    QCOMPARE(a->overlay.remotePointer(b->id())->color(), UserColor::forUser(b->id()));
-    QVERIFY(UserColor::forUser(a->id()) != UserColor::forUser(b->id()));
+    const QColor bobColor = UserColor::forUser(b->id(), b->client()->colorIndexOf(b->id()));
+    QCOMPARE(a->overlay.remotePointer(b->id())->color(), bobColor);
+    QVERIFY(UserColor::forUser(a->id(), a->client()->colorIndexOf(a->id())) != bobColor);
 }
 
 void TestPresence::selectionOutlinedInUserColour()
@@ -186,7 +190,7 @@ void TestPresence::selectionOutlinedInUserColour()
     a->select({one.uuid, two.uuid});
     QTRY_VERIFY(b->overlay.remoteSelectionOutline(a->id()));
     QGraphicsPathItem *outline = b->overlay.remoteSelectionOutline(a->id());
-    QCOMPARE(outline->pen().color(), UserColor::forUser(a->id()));
+    QCOMPARE(outline->pen().color(), UserColor::forUser(a->id(), a->client()->colorIndexOf(a->id())));
     QTRY_VERIFY(outline->path().boundingRect().contains(b->scene.findItem(one.uuid)->sceneBoundingRect()));
     QVERIFY(outline->path().boundingRect().contains(b->scene.findItem(two.uuid)->sceneBoundingRect()));
     QVERIFY(!outline->path().intersects(b->scene.findItem(three.uuid)->sceneBoundingRect()));

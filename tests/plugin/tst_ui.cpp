@@ -59,6 +59,7 @@ private slots:
     void sizesToTheVisiblePage();
     void errorBannerReadableInLightAndDark();
     void unsharedEditIsShownInTheStatusBar();
+    void firstDozenUsersLookDifferent();
 
 private:
     template<typename T> static T *child(QWidget *w, const char *name)
@@ -308,7 +309,9 @@ void TestUi::usersListShowsNamesAndColours()
         const QString id = row->data().toString();
         // The swatch is the user's colour, the one their pointer and outlines use.
         const QImage swatch = row->icon().pixmap(16, 16).toImage();
-        QCOMPARE(swatch.pixelColor(swatch.width() / 2, swatch.height() / 2).rgb(), UserColor::forUser(id).rgb());
+        QVERIFY(a.client()->colorIndexOf(id) >= 0);
+        QCOMPARE(swatch.pixelColor(swatch.width() / 2, swatch.height() / 2).rgb(),
+                 UserColor::forUser(id, a.client()->colorIndexOf(id)).rgb());
         QVERIFY(row->isEnabled()); // names readable, not greyed out
     }
     QCOMPARE(names, (QStringList{QStringLiteral("alice (you) — host"), QStringLiteral("bob")}));
@@ -664,6 +667,28 @@ void TestUi::unsharedEditIsShownInTheStatusBar()
     QVERIFY(status->text().contains(item.uuid.toString(QUuid::WithoutBraces)));
     QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 users)"), 10000); // a notice, not a state
     QCOMPARE(server.connectionCount(), 1); // still connected
+}
+
+void TestUi::firstDozenUsersLookDifferent()
+{
+    // Colour slots 0…11 are what the first twelve users present at once get:
+    // their hues must be told apart at a glance, whatever the names.
+    constexpr int Slots = 12;
+    for (int i = 0; i < Slots; ++i) {
+        const QColor a = UserColor::forUser(QStringLiteral("same"), i);
+        for (int j = i + 1; j < Slots; ++j) {
+            const QColor b = UserColor::forUser(QStringLiteral("same"), j);
+            const int distance = std::abs(a.hsvHue() - b.hsvHue());
+            QVERIFY2(std::min(distance, 360 - distance) >= 20,
+                     qPrintable(QStringLiteral("slots %1 and %2: hues %3 and %4").arg(i).arg(j).arg(a.hsvHue()).arg(b.hsvHue())));
+        }
+        // The first users get the most distinct hues: 0 and 1 are far apart.
+        QVERIFY(contrast(a, Qt::white) > 1.5); // visible on a light canvas
+    }
+    const int h0 = UserColor::forUser({}, 0).hsvHue(), h1 = UserColor::forUser({}, 1).hsvHue();
+    QVERIFY(std::min(std::abs(h0 - h1), 360 - std::abs(h0 - h1)) >= 120);
+    // Past a dozen the hues repeat in another shade, still not equal.
+    QVERIFY(UserColor::forUser({}, Slots) != UserColor::forUser({}, 0));
 }
 
 QTEST_MAIN(TestUi)

@@ -155,6 +155,38 @@ private slots:
         QCOMPARE(relayed.value(QLatin1String("seq")).toInteger(), got.value(QLatin1String("seq")).toInteger() + 1);
     }
 
+    void colourSlotsAreDistinctAndReused()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("ann"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("ben"));
+        Client *c = f.join(QStringLiteral("s"), QStringLiteral("cat"));
+        QVERIFY(a && b && c);
+        const auto slotOf = [](const QJsonObject &ack, const QString &user) {
+            for (const QJsonValue &u : ack.value(QLatin1String("users")).toArray())
+                if (u.toObject().value(QLatin1String("user_id")).toString() == user)
+                    return u.toObject().value(QLatin1String("color_index")).toInt(-1);
+            return -2;
+        };
+        QCOMPARE(slotOf(c->ack(), QStringLiteral("ann")), 0);
+        QCOMPARE(slotOf(c->ack(), QStringLiteral("ben")), 1);
+        QCOMPARE(slotOf(c->ack(), QStringLiteral("cat")), 2);
+        QVERIFY(a->waitFor(QStringLiteral("user:joined"), 2));
+        QCOMPARE(a->ofType(QStringLiteral("user:joined")).at(1).value(QLatin1String("color_index")).toInt(-1), 2);
+
+        // A slot is free again when its user leaves; the others keep theirs.
+        b->socket.close();
+        QVERIFY(a->waitFor(QStringLiteral("user:left")));
+        Client *d = f.join(QStringLiteral("s"), QStringLiteral("dan"));
+        QVERIFY(d);
+        QCOMPARE(slotOf(d->ack(), QStringLiteral("dan")), 1);
+        QCOMPARE(slotOf(d->ack(), QStringLiteral("ann")), 0);
+        QCOMPARE(slotOf(d->ack(), QStringLiteral("cat")), 2);
+        // Slots are per session.
+        Client *e = f.join(QStringLiteral("other"), QStringLiteral("eve"));
+        QVERIFY(e);
+        QCOMPARE(slotOf(e->ack(), QStringLiteral("eve")), 0);
+    }
+
     void hostHandOver()
     {
         Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
