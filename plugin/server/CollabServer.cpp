@@ -94,6 +94,7 @@ bool CollabServer::listen(const QHostAddress &address, quint16 port, QString *er
     }
     if (!m_config.dataDir.isEmpty() && !m_store) {
         auto store = std::make_unique<SessionStore>();
+        store->setHistoryLength(m_config.historyLength);
         if (!store->open(m_config.dataDir, &error))
             return false;
         m_store = std::move(store);

@@ -41,9 +41,14 @@ bool ServerSession::load(QString *error)
     if (!m_store)
         return true;
     QList<StateItem> items;
-    if (!m_store->load(m_id, &items, &m_seq, error))
+    QList<SessionStore::HistoryEntry> history;
+    if (!m_store->load(m_id, &items, &m_seq, &history, error))
         return false;
     m_state.replace(items);
+    for (SessionStore::HistoryEntry &entry : history)
+        m_history.push_back({entry.seq, std::move(entry.message)});
+    while (m_history.size() > size_t(qMax(0, m_config.historyLength)))
+        m_history.pop_front();
     if (!items.isEmpty() || m_seq > 0)
         qCInfo(lcServer).noquote() << "Loaded session" << m_id << "with" << items.size() << "items at seq" << m_seq;
     return true;
@@ -249,10 +254,11 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         return;
     }
     const qint64 next = m_seq + 1;
+    const QString text = relayedText(message, utf8, from->userId(), next);
     if (m_store) {
         QString error;
-        const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, &error)
-                                          : m_store->putItem(m_id, change.item, next, &error);
+        const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error)
+                                          : m_store->putItem(m_id, change.item, next, text, &error);
         if (!stored) {
             sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the change"));
             return;
@@ -264,7 +270,6 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
     if (wasEmpty != m_state.isEmpty())
         updateMessageLimits();
 
-    const QString text = relayedText(message, utf8, from->userId());
     if (m_config.historyLength > 0) {
         m_history.push_back({m_seq, text});
         while (m_history.size() > size_t(m_config.historyLength))
@@ -279,7 +284,8 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
     }
 }
 
-QString ServerSession::relayedText(const Message &message, const QByteArray &utf8, const QString &userId) const
+QString ServerSession::relayedText(const Message &message, const QByteArray &utf8, const QString &userId,
+                                   qint64 seq) const
 {
     // Usually the sender already names itself correctly: then the relayed
     // message is its own bytes plus the seq, which saves a JSON
@@ -293,12 +299,12 @@ QString ServerSession::relayedText(const Message &message, const QByteArray &utf
         if (end > 0 && utf8.at(end - 1) == '}') { // a valid command is a non-empty object
             QByteArray spliced;
             spliced.reserve(end + 32);
-            spliced.append(utf8.constData(), end - 1).append(",\"seq\":").append(QByteArray::number(m_seq)).append('}');
+            spliced.append(utf8.constData(), end - 1).append(",\"seq\":").append(QByteArray::number(seq)).append('}');
             return QString::fromUtf8(spliced);
         }
     }
     QJsonObject relayed = json;
-    relayed.insert(QLatin1String("seq"), m_seq);
+    relayed.insert(QLatin1String("seq"), seq);
     relayed.insert(QLatin1String("user_id"), userId);
     return utf8Text(relayed);
 }

@@ -70,9 +70,9 @@ private:
     void handlePresence(ClientConnection *from, const Message &message);
     void sendError(ClientConnection *to, const QString &code, const QString &message);
     QString fullStateText() const;
-    /// @p message (received as @p utf8) as relayed: stamped with the seq and
+    /// @p message (received as @p utf8) as relayed: stamped with @p seq and
     /// the sender's user id.
-    QString relayedText(const Message &message, const QByteArray &utf8, const QString &userId) const;
+    QString relayedText(const Message &message, const QByteArray &utf8, const QString &userId, qint64 seq) const;
     void updateMessageLimits();
     void broadcast(const QString &text, ClientConnection *except);
 

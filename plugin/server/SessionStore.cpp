@@ -29,6 +29,10 @@ struct SessionStore::Private
     std::optional<QSqlQuery> putSeq;
     std::optional<QSqlQuery> loadItems;
     std::optional<QSqlQuery> loadSeq;
+    std::optional<QSqlQuery> putHistory;
+    std::optional<QSqlQuery> pruneHistory;
+    std::optional<QSqlQuery> clearHistory;
+    std::optional<QSqlQuery> loadHistory;
 
     QSqlDatabase db() const { return QSqlDatabase::database(connectionName, false); }
 
@@ -73,6 +77,20 @@ struct SessionStore::Private
         putSeq->bindValue(1, seq);
         return exec(*putSeq, QStringLiteral("store seq"), error);
     }
+
+    bool storeHistory(const QString &session, qint64 seq, const QString &relayed, int length, QString *error)
+    {
+        if (length <= 0)
+            return true;
+        putHistory->bindValue(0, session);
+        putHistory->bindValue(1, seq);
+        putHistory->bindValue(2, relayed);
+        if (!exec(*putHistory, QStringLiteral("store history"), error))
+            return false;
+        pruneHistory->bindValue(0, session);
+        pruneHistory->bindValue(1, seq - length);
+        return exec(*pruneHistory, QStringLiteral("prune history"), error);
+    }
 };
 
 SessionStore::SessionStore() : d(std::make_unique<Private>()) {}
@@ -108,6 +126,8 @@ bool SessionStore::open(const QString &dir, QString *error)
             "CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS items (session_id TEXT NOT NULL, item_id TEXT NOT NULL, "
             "item_type TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS history (session_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "message TEXT NOT NULL, PRIMARY KEY (session_id, seq)) WITHOUT ROWID",
         };
         for (const char *sql : setup) {
             if (!q.exec(QString::fromLatin1(sql))) {
@@ -130,6 +150,10 @@ bool SessionStore::open(const QString &dir, QString *error)
         d->putSeq = prepare("INSERT OR REPLACE INTO sessions (session_id, seq) VALUES (?, ?)");
         d->loadItems = prepare("SELECT item_id, item_type, data FROM items WHERE session_id = ? ORDER BY item_id");
         d->loadSeq = prepare("SELECT seq FROM sessions WHERE session_id = ?");
+        d->putHistory = prepare("INSERT OR REPLACE INTO history (session_id, seq, message) VALUES (?, ?, ?)");
+        d->pruneHistory = prepare("DELETE FROM history WHERE session_id = ? AND seq <= ?");
+        d->clearHistory = prepare("DELETE FROM history WHERE session_id = ?");
+        d->loadHistory = prepare("SELECT seq, message FROM history WHERE session_id = ? ORDER BY seq");
     }
     d->connectionName = name;
     d->path = path;
@@ -147,6 +171,10 @@ void SessionStore::close()
     d->putSeq.reset();
     d->loadItems.reset();
     d->loadSeq.reset();
+    d->putHistory.reset();
+    d->pruneHistory.reset();
+    d->clearHistory.reset();
+    d->loadHistory.reset();
     {
         QSqlDatabase db = d->db();
         db.close();
@@ -155,9 +183,11 @@ void SessionStore::close()
     d->connectionName.clear();
 }
 
-bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 *seq, QString *error)
+bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 *seq, QList<HistoryEntry> *history,
+                        QString *error)
 {
     items->clear();
+    history->clear();
     *seq = 0;
     if (!isOpen())
         return true;
@@ -175,10 +205,26 @@ bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 
         items->append({d->loadItems->value(0).toString(), d->loadItems->value(1).toString(), data});
     }
     d->loadItems->finish();
+    d->loadHistory->bindValue(0, session);
+    if (!d->exec(*d->loadHistory, QStringLiteral("load history"), error))
+        return false;
+    while (d->loadHistory->next())
+        history->append({d->loadHistory->value(0).toLongLong(), d->loadHistory->value(1).toString()});
+    d->loadHistory->finish();
+    // Replay needs every command from the first kept one up to seq.
+    for (qsizetype i = 0; i < history->size(); ++i) {
+        if (history->at(i).seq != (history->constLast().seq - (history->size() - 1 - i))) {
+            history->clear();
+            break;
+        }
+    }
+    if (!history->isEmpty() && history->constLast().seq != *seq)
+        history->clear();
     return true;
 }
 
-bool SessionStore::putItem(const QString &session, const StateItem &item, qint64 seq, QString *error)
+bool SessionStore::putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed,
+                           QString *error)
 {
     if (!isOpen())
         return true;
@@ -187,18 +233,21 @@ bool SessionStore::putItem(const QString &session, const StateItem &item, qint64
         d->putItem->bindValue(1, item.id);
         d->putItem->bindValue(2, item.type);
         d->putItem->bindValue(3, QString::fromUtf8(QJsonDocument(item.data).toJson(QJsonDocument::Compact)));
-        return d->exec(*d->putItem, QStringLiteral("store item"), error) && d->storeSeq(session, seq, error);
+        return d->exec(*d->putItem, QStringLiteral("store item"), error) && d->storeSeq(session, seq, error)
+            && d->storeHistory(session, seq, relayed, m_historyLength, error);
     }, error);
 }
 
-bool SessionStore::removeItem(const QString &session, const QString &itemId, qint64 seq, QString *error)
+bool SessionStore::removeItem(const QString &session, const QString &itemId, qint64 seq, const QString &relayed,
+                              QString *error)
 {
     if (!isOpen())
         return true;
     return d->transaction([&] {
         d->removeItem->bindValue(0, session);
         d->removeItem->bindValue(1, itemId);
-        return d->exec(*d->removeItem, QStringLiteral("remove item"), error) && d->storeSeq(session, seq, error);
+        return d->exec(*d->removeItem, QStringLiteral("remove item"), error) && d->storeSeq(session, seq, error)
+            && d->storeHistory(session, seq, relayed, m_historyLength, error);
     }, error);
 }
 
@@ -209,6 +258,9 @@ bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &it
     return d->transaction([&] {
         d->clearItems->bindValue(0, session);
         if (!d->exec(*d->clearItems, QStringLiteral("clear items"), error))
+            return false;
+        d->clearHistory->bindValue(0, session);
+        if (!d->exec(*d->clearHistory, QStringLiteral("clear history"), error))
             return false;
         for (const StateItem &item : items) {
             d->putItem->bindValue(0, session);

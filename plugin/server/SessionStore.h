@@ -10,8 +10,9 @@
 namespace Optiverse::Collab {
 
 /**
- * Durable storage of every session's scene and sequence number in one SQLite
- * file (Qt Sql, QSQLITE) inside a data directory.
+ * Durable storage of every session's scene, sequence number and recent
+ * relayed commands (for resume) in one SQLite file (Qt Sql, QSQLITE) inside
+ * a data directory.
  *
  * Journal mode WAL with synchronous=NORMAL: a commit appends to the WAL file
  * with write(2) before it returns, so a killed process (kill -9) loses
@@ -33,18 +34,36 @@ public:
     bool isOpen() const;
     QString databasePath() const;
 
-    /// Reads a session; an unknown session is empty with seq 0.
-    bool load(const QString &session, QList<StateItem> *items, qint64 *seq, QString *error);
-    /// Stores one item (insert or replace) and the session's new seq.
-    bool putItem(const QString &session, const StateItem &item, qint64 seq, QString *error);
-    /// Removes one item and stores the session's new seq.
-    bool removeItem(const QString &session, const QString &itemId, qint64 seq, QString *error);
-    /// Replaces every item of the session and stores its new seq.
+    /// A relayed command as stored for resume.
+    struct HistoryEntry
+    {
+        qint64 seq;
+        QString message;
+    };
+
+    /// Relayed commands kept per session (older ones are deleted as new ones
+    /// come); 0 keeps none. Default 10,000.
+    void setHistoryLength(int length) { m_historyLength = length; }
+
+    /// Reads a session; an unknown session is empty with seq 0. @p history
+    /// gets the kept commands in seq order, only if they run without a gap
+    /// up to @p seq (otherwise it is empty: resuming clients get the state).
+    bool load(const QString &session, QList<StateItem> *items, qint64 *seq, QList<HistoryEntry> *history,
+              QString *error);
+    /// Stores one item (insert or replace), the session's new seq and the
+    /// command @p relayed for it, in one transaction.
+    bool putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed, QString *error);
+    /// Removes one item, stores the session's new seq and @p relayed.
+    bool removeItem(const QString &session, const QString &itemId, qint64 seq, const QString &relayed,
+                    QString *error);
+    /// Replaces every item of the session, stores its new seq and forgets
+    /// its history (commands before a replaced state cannot be replayed).
     bool replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error);
 
 private:
     struct Private;
     std::unique_ptr<Private> d;
+    int m_historyLength = 10000;
 };
 
 } // namespace Optiverse::Collab

@@ -150,7 +150,12 @@ private slots:
         b.open(restarted.port(), QStringLiteral("durable"), QStringLiteral("b"));
         QVERIFY(b.waitConnected());
         QCOMPARE(b.ack().value(QLatin1String("seq")).toInteger(), lastAcked);
-        b.send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 0}});
+        // The commands kept for resume survived too: the last ten are replayed.
+        b.send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), lastAcked - 10}});
+        QVERIFY(b.waitFor(QStringLiteral("sync:caught_up")));
+        QCOMPARE(b.commandSeqs().size(), 10);
+        QCOMPARE(b.commandSeqs().constLast(), lastAcked);
+        b.send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
         QVERIFY(b.waitFor(QStringLiteral("sync:full_state")));
         const QJsonObject state = b.last(QStringLiteral("sync:full_state"));
         QCOMPARE(state.value(QLatin1String("seq")).toInteger(), lastAcked);
@@ -164,7 +169,7 @@ private slots:
         QCOMPARE(actualX, expectedX);
         // Continues the sequence where it stopped.
         b.send(command(QStringLiteral("add_item"), QStringLiteral("new"), {}));
-        QVERIFY(b.waitFor(QStringLiteral("command")));
+        QVERIFY(b.waitFor(QStringLiteral("command"), 11));
         QCOMPARE(b.last(QStringLiteral("command")).value(QLatin1String("seq")).toInteger(), lastAcked + 1);
         // An original client joining gets the persisted state pushed.
         Client o;

@@ -505,6 +505,54 @@ private slots:
         QVERIFY2(second.listen(QHostAddress(QHostAddress::LocalHost), 0, &error), qPrintable(error));
     }
 
+    void resumeAfterRestartReplaysFromDisk()
+    {
+        // With --data-dir the commands kept for resume survive a restart: a
+        // client that was away gets what it missed, not the whole state.
+        f.stop();
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        ServerConfig config;
+        config.dataDir = dir.path();
+        config.historyLength = 5;
+        QVERIFY(f.start(config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        for (int i = 0; i < 8; ++i)
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("i%1").arg(i), pose(i, i)));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 8));
+        const QList<QJsonObject> sent = a->ofType(QStringLiteral("command"));
+        f.stop();
+
+        QVERIFY(f.start(config));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(b);
+        QCOMPARE(b->ack().value(QLatin1String("seq")).toInteger(), 8);
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 5}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:caught_up")));
+        QCOMPARE(b->commandSeqs(), (QList<qint64>{6, 7, 8}));
+        QCOMPARE(b->ofType(QStringLiteral("command")), sent.mid(5)); // the very messages relayed before
+        QCOMPARE(b->count(QStringLiteral("sync:full_state")), 0);
+        // Older than the five kept: the full state.
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 2}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemIds(b->last(QStringLiteral("sync:full_state"))).size(), 8);
+
+        // Commands before a replaced state are never replayed onto it, after a restart either.
+        b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:full_state")},
+                            {QLatin1String("state"), QJsonObject{{QLatin1String("items"), QJsonArray()}}}});
+        QVERIFY(b->waitFor(QStringLiteral("sync:caught_up"), 2));
+        f.stop();
+        QVERIFY(f.start(config));
+        Client *c = f.join(QStringLiteral("s"), QStringLiteral("c"));
+        QVERIFY(c);
+        QCOMPARE(c->ack().value(QLatin1String("seq")).toInteger(), 9);
+        c->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 7}});
+        QVERIFY(c->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemIds(c->last(QStringLiteral("sync:full_state"))).size(), 0);
+        QCOMPARE(c->count(QStringLiteral("command")), 0);
+    }
+
     void dataDirErrors()
     {
         QTemporaryDir dir;
