@@ -71,10 +71,14 @@ QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 versi
 
 QByteArray MessageFactory::userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex)
 {
+    // Sent to every member on each join: defaults (display name = user id,
+    // not the host) are left out, readers assume them.
     QJsonObject o = typed(Protocol::TypeUserJoined);
     o.insert(QLatin1String("user_id"), userId);
-    o.insert(QLatin1String("display_name"), displayName);
-    o.insert(QLatin1String("is_host"), isHost);
+    if (displayName != userId)
+        o.insert(QLatin1String("display_name"), displayName);
+    if (isHost)
+        o.insert(QLatin1String("is_host"), true);
     if (colorIndex >= 0)
         o.insert(Protocol::FieldColorIndex, colorIndex);
     return toBytes(o);

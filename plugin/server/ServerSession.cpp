@@ -104,12 +104,16 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
         m_host = connection;
     const bool isHost = m_host == connection;
 
+    // Defaults left out (display name = user id, not the host): every member
+    // gets this list, and its size shows in each idle connection's memory.
     QJsonArray users;
     for (const ClientConnection *c : std::as_const(m_members)) {
-        users.append(QJsonObject{{QLatin1String("user_id"), c->userId()},
-                                 {QLatin1String("display_name"), c->displayName()},
-                                 {QLatin1String("is_host"), c == m_host},
-                                 {Protocol::FieldColorIndex, c->colorIndex()}});
+        QJsonObject u{{QLatin1String("user_id"), c->userId()}, {Protocol::FieldColorIndex, c->colorIndex()}};
+        if (c->displayName() != c->userId())
+            u.insert(QLatin1String("display_name"), c->displayName());
+        if (c == m_host)
+            u.insert(QLatin1String("is_host"), true);
+        users.append(u);
     }
     QJsonObject ack{{QLatin1String("type"), Protocol::TypeConnectionAck},
                     {QLatin1String("session_id"), m_id},

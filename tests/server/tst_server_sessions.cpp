@@ -109,6 +109,14 @@ private slots:
         QCOMPARE(b->userId(), QStringLiteral("bob-2"));
         QCOMPARE(c->userId(), QStringLiteral("bob-3"));
         QCOMPARE(b->ack().value(QLatin1String("display_name")).toString(), QStringLiteral("bob"));
+        // In the user list a display name is given where it differs from the id.
+        const QJsonArray users = c->ack().value(QLatin1String("users")).toArray();
+        QCOMPARE(users.size(), 3);
+        QCOMPARE(users.at(0).toObject().value(QLatin1String("display_name")).toString(QStringLiteral("bob")), QStringLiteral("bob"));
+        QCOMPARE(users.at(1).toObject().value(QLatin1String("user_id")).toString(), QStringLiteral("bob-2"));
+        QCOMPARE(users.at(1).toObject().value(QLatin1String("display_name")).toString(), QStringLiteral("bob"));
+        QVERIFY(users.at(0).toObject().value(QLatin1String("is_host")).toBool());
+        QVERIFY(!users.at(1).toObject().value(QLatin1String("is_host")).toBool());
         QVERIFY(a->waitFor(QStringLiteral("user:joined"), 2));
         QCOMPARE(a->ofType(QStringLiteral("user:joined")).at(0).value(QLatin1String("user_id")).toString(),
                  QStringLiteral("bob-2"));
