@@ -81,6 +81,10 @@ start_server() {
         relay) "$RELAY" --host 127.0.0.1 --port "$PORT" >"$logfile" 2>&1 & ;;
         # Default limits: the host's 10,000-item push (~1.7 MB) is within --max-state-bytes.
         ours) "$SERVER" --host 127.0.0.1 --port "$PORT" >"$logfile" 2>&1 & ;;
+        # The cost of durability: every command committed to SQLite (WAL) first.
+        ours-durable)
+            rm -rf "$LOG_DIR/data"
+            "$SERVER" --host 127.0.0.1 --port "$PORT" --data-dir "$LOG_DIR/data" >"$logfile" 2>&1 & ;;
     esac
     SERVER_PID=$!
     for _ in $(seq 1 100); do
@@ -172,6 +176,7 @@ repeat "1×10 clients×100/s" --sessions 1 --clients 10 --rate 100
 repeat "10×10 clients×10/s" --sessions 10 --clients 10 --rate 10
 if [[ $HAVE_SERVER == 1 ]]; then
     run ours "join 10,000 items" --sessions 0 --join-items 10000
+    run ours-durable "10×10 clients×10/s" --sessions 10 --clients 10 --rate 10
 fi
 elapsed=$(( $(date +%s) - start ))
 TOTAL_STEAL=$(steal_since "$START_CPU")
