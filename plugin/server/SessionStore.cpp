@@ -2,6 +2,7 @@
 #include "SessionStore.h"
 
 #include "ServerLog.h"
+#include "WalCheckpointer.h"
 
 #include <QAtomicInteger>
 #include <QDir>
@@ -23,6 +24,7 @@ struct SessionStore::Private
 {
     QString connectionName;
     QString path;
+    std::unique_ptr<WalCheckpointer> checkpointer;
     std::optional<QSqlQuery> putItem;
     std::optional<QSqlQuery> removeItem;
     std::optional<QSqlQuery> clearItems;
@@ -157,6 +159,17 @@ bool SessionStore::open(const QString &dir, QString *error)
     }
     d->connectionName = name;
     d->path = path;
+    // Checkpoints off the event loop (see WalCheckpointer); if that thread
+    // cannot start, SQLite's own checkpoints in the commits remain.
+    auto checkpointer = std::make_unique<WalCheckpointer>(path);
+    QString why;
+    if (checkpointer->startChecked(&why)) {
+        QSqlQuery q(d->db());
+        if (q.exec(QStringLiteral("PRAGMA wal_autocheckpoint=0")))
+            d->checkpointer = std::move(checkpointer);
+    } else {
+        qCWarning(lcServer).noquote() << "storage: checkpoints stay in the commits:" << why;
+    }
     qCInfo(lcServer).noquote() << "Storing sessions in" << path;
     return true;
 }
@@ -165,6 +178,7 @@ void SessionStore::close()
 {
     if (d->connectionName.isEmpty())
         return;
+    d->checkpointer.reset(); // its thread ends before the database goes
     d->putItem.reset();
     d->removeItem.reset();
     d->clearItems.reset();

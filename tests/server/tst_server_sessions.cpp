@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -559,6 +560,30 @@ private slots:
         QVERIFY(c->waitFor(QStringLiteral("sync:full_state")));
         QCOMPARE(itemIds(c->last(QStringLiteral("sync:full_state"))).size(), 0);
         QCOMPARE(c->count(QStringLiteral("command")), 0);
+    }
+
+    void databaseCatchesUpWhileServing()
+    {
+        // Checkpoints run beside the event loop: the database file takes in
+        // the WAL while the server runs, long before SQLite's own checkpoint
+        // (1,000 WAL pages, inside a commit) would have.
+        f.stop();
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        ServerConfig config;
+        config.dataDir = dir.path();
+        QVERIFY(f.start(config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        const QFileInfo database(dir.filePath(QStringLiteral("optiverse-collab.sqlite")));
+        const qint64 before = database.size();
+        for (int i = 0; i < 40; ++i)
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("i%1").arg(i),
+                            {{QLatin1String("label"), QString(3000, QLatin1Char('a' + i % 26))}}));
+        QVERIFY(a->waitFor(QStringLiteral("command"), 40));
+        const QFileInfo wal(database.filePath() + QStringLiteral("-wal"));
+        QVERIFY(wal.exists());
+        QTRY_VERIFY_WITH_TIMEOUT((QFileInfo(database.filePath()).size() > before + 100 * 1024), 5000);
     }
 
     void dataDirErrors()
