@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using namespace TestSupport;
 using Optiverse::Collab::ServerConfig;
 
@@ -40,6 +42,17 @@ class TestServerSessions : public QObject
 {
     Q_OBJECT
     ServerFixture f;
+    std::unique_ptr<QTemporaryDir> m_dataDir;
+
+    /// Restarts the server with @p config storing sessions in a fresh data
+    /// dir; @p config keeps it for later restarts.
+    bool startDurable(ServerConfig *config)
+    {
+        f.stop();
+        m_dataDir = std::make_unique<QTemporaryDir>();
+        config->dataDir = m_dataDir->path();
+        return m_dataDir->isValid() && f.start(*config);
+    }
 
 private slots:
     void init() { QVERIFY(f.start()); }
@@ -487,13 +500,9 @@ private slots:
 
     void idleSessionUnloadedAndReloaded()
     {
-        f.stop();
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
         ServerConfig config;
-        config.dataDir = dir.path();
         config.idleUnloadMs = 100;
-        QVERIFY(f.start(config));
+        QVERIFY(startDurable(&config));
         Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
         QVERIFY(a);
         a->send(command(QStringLiteral("add_item"), QStringLiteral("kept"), pose(7, 8)));
@@ -518,13 +527,9 @@ private slots:
     {
         // With --data-dir the commands kept for resume survive a restart: a
         // client that was away gets what it missed, not the whole state.
-        f.stop();
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
         ServerConfig config;
-        config.dataDir = dir.path();
         config.historyLength = 5;
-        QVERIFY(f.start(config));
+        QVERIFY(startDurable(&config));
         Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
         QVERIFY(a);
         for (int i = 0; i < 8; ++i)
@@ -567,15 +572,11 @@ private slots:
         // Checkpoints run beside the event loop: the database file takes in
         // the WAL while the server runs, long before SQLite's own checkpoint
         // (1,000 WAL pages, inside a commit) would have.
-        f.stop();
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
         ServerConfig config;
-        config.dataDir = dir.path();
-        QVERIFY(f.start(config));
+        QVERIFY(startDurable(&config));
         Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
         QVERIFY(a);
-        const QFileInfo database(dir.filePath(QStringLiteral("optiverse-collab.sqlite")));
+        const QFileInfo database(m_dataDir->filePath(QStringLiteral("optiverse-collab.sqlite")));
         const qint64 before = database.size();
         for (int i = 0; i < 40; ++i)
             a->send(command(QStringLiteral("add_item"), QStringLiteral("i%1").arg(i),
