@@ -41,8 +41,8 @@ public:
         QString message;
     };
 
-    /// Relayed commands kept per session (older ones are deleted as new ones
-    /// come); 0 keeps none. Default 10,000.
+    /// Relayed commands kept per session (older ones are deleted every 64
+    /// commands, so up to 63 more may be on disk); 0 keeps none. Default 10,000.
     void setHistoryLength(int length) { m_historyLength = length; }
 
     /// Reads a session; an unknown session is empty with seq 0. @p history

@@ -8,6 +8,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -585,6 +588,43 @@ private slots:
         const QFileInfo wal(database.filePath() + QStringLiteral("-wal"));
         QVERIFY(wal.exists());
         QTRY_VERIFY_WITH_TIMEOUT((QFileInfo(database.filePath()).size() > before + 100 * 1024), 5000);
+    }
+
+    void storageFailureIsNeverAcknowledged()
+    {
+        // Another process holds the database's write lock: the command cannot
+        // be stored, so nobody may be told of it; the next one goes through.
+        ServerConfig config;
+        QVERIFY(startDurable(&config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(a && b);
+        const QString name = QStringLiteral("intruder");
+        {
+            QSqlDatabase other = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            other.setDatabaseName(m_dataDir->filePath(QStringLiteral("optiverse-collab.sqlite")));
+            QVERIFY(other.open());
+            QSqlQuery lock(other);
+            QVERIFY2(lock.exec(QStringLiteral("BEGIN EXCLUSIVE")), qPrintable(lock.lastError().text()));
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("lost"), pose(1, 1)));
+            QVERIFY(a->waitFor(QStringLiteral("error"), 1, 10000));
+            QCOMPARE(a->last(QStringLiteral("error")).value(QLatin1String("code")).toString(), QStringLiteral("storage_failed"));
+            QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+        }
+        QSqlDatabase::removeDatabase(name);
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("kept"), pose(2, 2)));
+        QVERIFY(b->waitFor(QStringLiteral("command")));
+        QCOMPARE(b->count(QStringLiteral("command")), 1); // never the failed one
+        QCOMPARE(b->last(QStringLiteral("command")).value(QLatin1String("command")).toObject()
+                     .value(QLatin1String("item_id")).toString(), QStringLiteral("kept"));
+        QCOMPARE(b->last(QStringLiteral("command")).value(QLatin1String("seq")).toInteger(), 1);
+        f.stop(); // and after a restart the session holds exactly what was acknowledged
+        QVERIFY(f.start(config));
+        Client *c = f.join(QStringLiteral("s"), QStringLiteral("c"));
+        QVERIFY(c);
+        c->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
+        QVERIFY(c->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemIds(c->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("kept")});
     }
 
     void dataDirErrors()
