@@ -282,6 +282,7 @@ void CollabClient::handleAck(const Message &message)
     m_serverMaxRate = std::max(0, limits.value(Protocol::LimitMaxRate).toInt());
     m_serverBurst = std::max(0, limits.value(Protocol::LimitBurst).toInt());
     m_serverMaxMessageBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxMessageBytes).toInteger());
+    m_serverMaxStateBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxStateBytes).toInteger());
     m_users.clear();
     const QJsonArray users = o.value(QLatin1String("users")).toArray();
     for (const QJsonValue &v : users) {
@@ -402,6 +403,16 @@ void CollabClient::onSslErrors(const QList<QSslError> &errors)
                            .arg(why.join(QLatin1String("; ")), fingerprint);
     }
     qCWarning(lcClient).noquote() << m_tlsFailure;
+}
+
+void CollabClient::abandon(const QString &reason)
+{
+    qCWarning(lcClient).noquote() << reason;
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->disconnect(this); // our own close is not an error to report
+        m_socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("leaving"));
+    }
+    fail(reason);
 }
 
 void CollabClient::fail(const QString &message)

@@ -46,6 +46,9 @@ public:
     void connectToServer(const QUrl &server, const QString &session, const QString &name);
     /// Closes the connection (1000) and stops reconnecting.
     void disconnectFromServer();
+    /// Leaves the session for good and shows @p reason as the error: for
+    /// problems a reconnect cannot fix (e.g. a canvas too large to share).
+    void abandon(const QString &reason);
 
     /// Sends a text frame if connected; returns false (and drops it) otherwise.
     bool send(const QByteArray &message);
@@ -69,6 +72,9 @@ public:
     /// The largest message the server accepts from us (its max_message_bytes);
     /// 0 when it did not say.
     qint64 serverMaxMessageBytes() const { return m_serverMaxMessageBytes; }
+    /// The largest sync:full_state the server accepts from a host
+    /// (its max_state_bytes); 0 when it did not say.
+    qint64 serverMaxStateBytes() const { return m_serverMaxStateBytes; }
     /// Seconds until the next reconnect attempt while Reconnecting.
     int reconnectInSeconds() const;
     QString lastError() const { return m_lastError; }
@@ -126,6 +132,7 @@ private:
     int m_serverMaxRate = 0;
     int m_serverBurst = 0;
     qint64 m_serverMaxMessageBytes = 0;
+    qint64 m_serverMaxStateBytes = 0;
     bool m_everJoined = false;
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;

@@ -128,7 +128,7 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
                     {Protocol::AckLimits, QJsonObject{{Protocol::LimitMaxRate, m_config.maxMessagesPerSecond},
                                                       {Protocol::LimitBurst, m_config.burst},
                                                       {Protocol::LimitMaxMessageBytes, m_config.maxMessageBytes},
-                                                      {Protocol::LimitMaxStateBytes, m_config.maxStateBytes}}}};
+                                                      {Protocol::LimitMaxStateBytes, qMax(m_config.maxMessageBytes, m_config.maxStateBytes)}}}};
     connection->send(utf8Text(ack));
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())

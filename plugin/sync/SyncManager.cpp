@@ -6,6 +6,8 @@
 #include "MessageFactory.h"
 #include "Protocol.h"
 
+#include <QLocale>
+
 #include <optiverse/iscene.h>
 
 #include <QLoggingCategory>
@@ -242,8 +244,9 @@ void SyncManager::sendNow(const Command &command)
         // The server would close the connection (1009), and the re-send after
         // the reconnect would too: keep the local value, say it is not shared.
         releasePending(command);
-        emit editDropped(tr("The change of %1 is too large to share (%2 KiB; the server accepts %3 KiB)")
-                             .arg(command.itemId).arg((bytes.size() + 1023) / 1024).arg(limit / 1024));
+        const QLocale locale;
+        emit editDropped(tr("The change of %1 is too large to share (%2; the server accepts %3)")
+                             .arg(command.itemId, locale.formattedDataSize(bytes.size()), locale.formattedDataSize(limit)));
         return;
     }
     if (sequenced) {
@@ -489,9 +492,19 @@ void SyncManager::onJoined(bool resumed)
         }
         // Edits made so far are part of the scene we push; they are settled
         // once the server takes it (they still count if it refuses).
+        QByteArray push = MessageFactory::fullState(items, -1);
+        const qint64 limit = m_client->serverMaxStateBytes();
+        if (limit > 0 && push.size() > limit) {
+            // The server would close the connection (1009) and the push
+            // would repeat at every reconnect: leave, keep the canvas as it is.
+            const QLocale locale;
+            m_client->abandon(tr("your canvas is too large to share (%1; the server accepts %2)")
+                                  .arg(locale.formattedDataSize(push.size()), locale.formattedDataSize(limit)));
+            return;
+        }
         m_sharedOfflineCount = int(m_offline.size());
         m_awaiting = Awaiting::ShareAck;
-        m_client->send(MessageFactory::fullState(items, -1));
+        m_client->send(push);
         if (!sequenced)
             finishSync();
         return; // our server answers with sync:caught_up

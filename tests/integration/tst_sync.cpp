@@ -61,6 +61,7 @@ private slots:
     void lastCommandsDroppedAreResentAfterTimeout();
     void lateAcknowledgementOfAResentCommandIsHarmless();
     void changeTooLargeForTheServerIsNotSent();
+    void canvasTooLargeToShareIsKeptAndExplained();
 
 private:
     struct Pair
@@ -574,6 +575,32 @@ void TestSync::changeTooLargeForTheServerIsNotSent()
     QCOMPARE(p.a->sync.commandsSent(), sentBefore + 1);
     QVERIFY(!p.b->scene.item(p.item.uuid).data.contains(QLatin1String("label")));
     QCOMPARE(state.size(), 0); // never disconnected
+}
+
+void TestSync::canvasTooLargeToShareIsKeptAndExplained()
+{
+    // Pushed, it would be refused with 1009 at every reconnect: the client
+    // leaves with a readable reason and the user's canvas stays as it is.
+    ServerConfig config;
+    config.maxMessageBytes = 4096;
+    config.maxStateBytes = 8192;
+    restartServer(config);
+    Peer alice;
+    for (int i = 0; i < 100; ++i)
+        QVERIFY(alice.scene.addItem(lens(i), ChangeOrigin::Local, nullptr));
+    const QByteArray before = alice.scene.dump();
+    alice.sync.setJoinMode(SyncManager::JoinMode::ShareLocalScene);
+    QSignalSpy errors(&alice.client, &CollabClient::errorOccurred);
+    alice.client.connectToServer(url(), QStringLiteral("lab"), QStringLiteral("alice"));
+    QTRY_COMPARE(alice.client.state(), CollabClient::State::Disconnected);
+    QCOMPARE(errors.size(), 1);
+    QVERIFY2(alice.client.lastError().contains(QLatin1String("too large to share")), qPrintable(alice.client.lastError()));
+    QCOMPARE(alice.scene.dump(), before);
+    QTRY_COMPARE(m_server->connectionCount(), 0);
+    // It does not come back on its own (the tests' reconnect backoff is 50–200 ms).
+    QSignalSpy states(&alice.client, &CollabClient::stateChanged);
+    QVERIFY(!states.wait(600));
+    QCOMPARE(m_server->connectionCount(), 0);
 }
 
 QTEST_MAIN(TestSync)
