@@ -21,7 +21,6 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPluginLoader>
-#include <QScopeGuard>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSignalSpy>
@@ -93,6 +92,39 @@ QList<QUuid> uuids(const MemoryScene &scene)
     std::sort(list.begin(), list.end());
     return list;
 }
+
+/// The real plugin loaded into a MinimalHost; shut down (unless the test did)
+/// and unloaded when it goes, so no plugin object outlives its library.
+struct LoadedPlugin
+{
+    MinimalHost host;
+    QPluginLoader loader{QStringLiteral(PLUGIN_PATH)};
+    Optiverse::IPlugin *plugin = nullptr;
+    bool running = false;
+
+    /// Loads and initialises it with @p args; false and @p error if either fails.
+    bool start(const QStringList &args, QString *error)
+    {
+        plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
+        if (!plugin) {
+            *error = loader.errorString();
+            return false;
+        }
+        running = plugin->initialize(&host, args, error);
+        return running;
+    }
+    void shutdown()
+    {
+        if (running)
+            plugin->shutdown();
+        running = false;
+    }
+    ~LoadedPlugin()
+    {
+        shutdown();
+        loader.unload();
+    }
+};
 
 /// WCAG contrast ratio of two colours (1 … 21).
 double contrast(const QColor &a, const QColor &b)
@@ -354,18 +386,9 @@ void TestUi::menuFollowsTheState()
     CollabServer server;
     QString error;
     QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    MinimalHost host;
-    QPluginLoader loader(QStringLiteral(PLUGIN_PATH));
-    auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
-    QVERIFY2(plugin, qPrintable(loader.errorString()));
-    QVERIFY2(plugin->initialize(&host, {}, &error), qPrintable(error));
-    bool shutDown = false;
-    const auto unload = qScopeGuard([&] {
-        if (!shutDown)
-            plugin->shutdown(); // never leave the plugin's objects for the library's unload
-        loader.unload();
-    });
-    QMainWindow *window = host.mainWindow();
+    LoadedPlugin loaded;
+    QVERIFY2(loaded.start({}, &error), qPrintable(error));
+    QMainWindow *window = loaded.host.mainWindow();
     QMenu *menu = nullptr;
     for (QAction *a : window->menuBar()->actions())
         if (a->menu() && a->menu()->objectName() == QLatin1String("CollaborationMenu"))
@@ -423,8 +446,7 @@ void TestUi::menuFollowsTheState()
     // Quitting the host (shutdown) while hosting: the server goes with it.
     child<QPushButton>(dialog, "startStop")->click();
     QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-    plugin->shutdown();
-    shutDown = true;
+    loaded.shutdown();
     QTcpSocket after;
     after.connectToHost(QHostAddress::LocalHost, port);
     QVERIFY(!after.waitForConnected(2000));
@@ -644,24 +666,17 @@ void TestUi::unsharedEditIsShownInTheStatusBar()
     CollabServer server(config);
     QString error;
     QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    MinimalHost host;
-    QPluginLoader loader(QStringLiteral(PLUGIN_PATH));
-    auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
-    QVERIFY2(plugin, qPrintable(loader.errorString()));
+    LoadedPlugin loaded;
     const QStringList args{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
                            QStringLiteral("--collab-name"), QStringLiteral("alice")};
-    QVERIFY2(plugin->initialize(&host, args, &error), qPrintable(error));
-    const auto unload = qScopeGuard([&] {
-        plugin->shutdown();
-        loader.unload();
-    });
-    auto *status = host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
+    QVERIFY2(loaded.start(args, &error), qPrintable(error));
+    auto *status = loaded.host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
     QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
 
     const Optiverse::SceneItem item = lens(1);
-    QVERIFY(host.memoryScene().addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
-    QVERIFY(host.memoryScene().updateItem(item.uuid, {{QLatin1String("label"), QString(5000, QLatin1Char('x'))}},
+    QVERIFY(loaded.host.memoryScene().addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
+    QVERIFY(loaded.host.memoryScene().updateItem(item.uuid, {{QLatin1String("label"), QString(5000, QLatin1Char('x'))}},
                                           Optiverse::ChangeOrigin::Local, nullptr));
     QTRY_VERIFY2(status->text().contains(QLatin1String("too large to share")), qPrintable(status->text()));
     QVERIFY(status->text().contains(item.uuid.toString(QUuid::WithoutBraces)));
