@@ -296,14 +296,11 @@ QString ServerSession::relayedText(const Message &message, const QByteArray &utf
     // serialisation (half of the server's work per command).
     const QJsonObject &json = message.json();
     if (!json.contains(QLatin1String("seq")) && json.value(QLatin1String("user_id")).toString() == userId) {
-        qsizetype end = utf8.size();
-        while (end > 0 && (utf8.at(end - 1) == ' ' || utf8.at(end - 1) == '\n' || utf8.at(end - 1) == '\r'
-                           || utf8.at(end - 1) == '\t'))
-            --end;
-        if (end > 0 && utf8.at(end - 1) == '}') { // a valid command is a non-empty object
+        const QByteArrayView body = QByteArrayView(utf8).trimmed();
+        if (body.endsWith('}')) { // a valid command is a non-empty object
             QByteArray spliced;
-            spliced.reserve(end + 32);
-            spliced.append(utf8.constData(), end - 1).append(",\"seq\":").append(QByteArray::number(seq)).append('}');
+            spliced.reserve(body.size() + 32);
+            spliced.append(body.chopped(1)).append(",\"seq\":").append(QByteArray::number(seq)).append('}');
             return QString::fromUtf8(spliced);
         }
     }
