@@ -2,6 +2,7 @@
 #include "Command.h"
 
 #include "Protocol.h"
+#include "StateItem.h"
 
 #include <QJsonArray>
 #include <cmath>
@@ -20,6 +21,12 @@ bool checkPoseField(const QJsonObject &data, QLatin1String key, QString *error)
         return false;
     }
     return true;
+}
+
+bool isIdentityKey(const QString &key)
+{
+    return key == Protocol::FieldUuid || key == Protocol::FieldItemUuid || key == Protocol::FieldItemId
+        || key == Protocol::FieldItemType;
 }
 
 } // namespace
@@ -86,6 +93,13 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
         *error = QStringLiteral("command.data must be an object");
         return false;
     }
+    // Identity travels in data for original peers; here it is item_id alone.
+    bool conflict = false;
+    const QString dataId = StateItem::takeIdentity(&c.data, &conflict);
+    if (conflict || (!dataId.isEmpty() && dataId != c.itemId)) {
+        *error = QStringLiteral("command.data names another item than item_id");
+        return false;
+    }
     for (QLatin1String key : {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")}) {
         if (!checkPoseField(c.data, key, error))
             return false;
@@ -93,6 +107,8 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
     const QJsonValue changed = object.value(QLatin1String("changed_keys"));
     if (changed.isArray()) {
         for (const QJsonValue &k : changed.toArray()) {
+            if (k.isString() && isIdentityKey(k.toString()))
+                continue; // identity is not a property
             if (!k.isString() || !c.data.contains(k.toString())) {
                 *error = QStringLiteral("command.changed_keys must name keys of data");
                 return false;
@@ -109,10 +125,15 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
 
 QJsonObject Command::toJson() const
 {
+    // Original peers take a new item's identity from data.item_uuid only, and
+    // rebuild an updated item from data: both carry it.
+    QJsonObject wireData = data;
+    if (action == Action::Add || action == Action::Update)
+        wireData.insert(Protocol::FieldItemUuid, itemId);
     QJsonObject o{{QLatin1String("action"), actionName(action)},
                   {QLatin1String("item_type"), itemType},
                   {QLatin1String("item_id"), itemId},
-                  {QLatin1String("data"), data}};
+                  {QLatin1String("data"), wireData}};
     if (!changedKeys.isEmpty())
         o.insert(QLatin1String("changed_keys"), QJsonArray::fromStringList(changedKeys));
     return o;

@@ -12,6 +12,10 @@ namespace Optiverse::Collab {
  * {action, item_type, item_id, data}. Our extension "changed_keys" lists,
  * for update_item, which keys of data the sender changed, so receivers and the
  * server merge per property; original peers ignore it and use data whole.
+ *
+ * data holds properties only: identity keys that original peers put in it
+ * (item_uuid, uuid) are checked against item_id and taken out by fromJson(),
+ * and toJson() writes item_uuid back into the data of add and update.
  */
 class Command
 {

@@ -91,17 +91,13 @@ bool parseItems(const QJsonObject &o, QList<StateItem> *items, qint64 *version, 
     const QJsonArray array = list.toArray();
     items->reserve(array.size());
     for (qsizetype i = 0; i < array.size(); ++i) {
-        const QJsonObject item = array.at(i).toObject();
-        const QJsonValue id = item.value(QLatin1String("item_id"));
-        const QJsonValue type = item.value(QLatin1String("item_type"));
-        const QJsonValue data = item.value(QLatin1String("data"));
-        if (!array.at(i).isObject() || !id.isString() || id.toString().isEmpty()
-            || id.toString().size() > Protocol::MaxIdLength || !type.isString()
-            || type.toString().size() > Protocol::MaxTypeLength || !(data.isObject() || data.isUndefined())) {
-            *error = QStringLiteral("state.items[%1] must be {item_id, item_type, data}").arg(i);
+        StateItem item;
+        QString why = QStringLiteral("must be an object");
+        if (!array.at(i).isObject() || !StateItem::fromJson(array.at(i).toObject(), &item, &why)) {
+            *error = QStringLiteral("state.items[%1] %2").arg(i).arg(why);
             return false;
         }
-        items->append({id.toString(), type.toString(), data.toObject()});
+        items->append(std::move(item));
     }
     return true;
 }

@@ -54,7 +54,7 @@ QByteArray MessageFactory::syncRequest(qint64 since)
     return toBytes(o);
 }
 
-QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 version)
+QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser)
 {
     QJsonArray array;
     for (const StateItem &item : items)
@@ -66,6 +66,8 @@ QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 versi
         o.insert(QLatin1String("seq"), version);
     }
     o.insert(QLatin1String("state"), state);
+    if (!targetUser.isEmpty())
+        o.insert(QLatin1String("target_user"), targetUser);
     return toBytes(o);
 }
 

@@ -25,7 +25,10 @@ public:
     static QByteArray pong();
     /// @p since >= 0 asks for the commands after that sequence number (extension).
     static QByteArray syncRequest(qint64 since = -1);
-    static QByteArray fullState(const QList<StateItem> &items, qint64 version);
+    /// sync:full_state with flat items; @p version < 0 leaves version and seq
+    /// out; @p targetUser (as an original host sends it to a joiner) is
+    /// informative: servers relay the state to every other member.
+    static QByteArray fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser = {});
     static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex = -1);
     static QByteArray userLeft(const QString &userId);
     static QByteArray hostChanged(const QString &userId);

@@ -35,6 +35,20 @@ inline constexpr QLatin1String ActionMove("move_item");
 inline constexpr QLatin1String ActionRemove("remove_item");
 inline constexpr QLatin1String ActionUpdate("update_item");
 
+// Identity keys of an item. The original Optiverse carries an item's
+// identity inside its data: a flat state item is the item's properties plus
+// "uuid" and "item_type"; an add_item takes the new item's id from
+// data.uuid or data.item_uuid only. We accept every spelling, store the
+// identity apart from the properties (data never holds these keys), and write
+// "uuid" + "item_type" into flat state items and "item_uuid" into the data of
+// add_item and update_item.
+inline constexpr QLatin1String FieldItemId("item_id");
+inline constexpr QLatin1String FieldItemType("item_type");
+inline constexpr QLatin1String FieldUuid("uuid");
+inline constexpr QLatin1String FieldItemUuid("item_uuid");
+// Stacking order (the original's key; larger draws on top). An ordinary property.
+inline constexpr QLatin1String FieldZValue("z_value");
+
 // Client capabilities, declared in the WebSocket handshake with this header.
 // A client that sends no header is an original client and gets the original
 // behaviour exactly.

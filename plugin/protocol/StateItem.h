@@ -6,15 +6,31 @@
 
 namespace Optiverse::Collab {
 
-/// One item of a session's scene as carried in sync:full_state:
-/// {"item_id", "item_type", "data"}.
+/**
+ * One item of a session's scene: its id, its type and its properties.
+ *
+ * On the wire (sync:full_state) an item is *flat*, as the original Optiverse
+ * writes and reads it: the properties at top level plus "uuid" and
+ * "item_type". fromJson() also takes the nested {item_id, item_type, data}
+ * form. Either way the identity keys never end up in data (see
+ * Protocol::FieldUuid).
+ */
 struct StateItem
 {
     QString id;
     QString type;
     QJsonObject data;
 
+    /// The flat wire form: data + "uuid" + "item_type".
     QJsonObject toJson() const;
+    /// Reads a flat or a nested item. On error returns false and sets @p error
+    /// (a phrase naming what is wrong, without echoing the input).
+    static bool fromJson(const QJsonObject &object, StateItem *out, QString *error);
+    /// Removes the identity keys (uuid, item_uuid, item_id, item_type) from
+    /// @p data; returns the id they named ("" when none did, or they disagree
+    /// and @p conflict is set).
+    static QString takeIdentity(QJsonObject *data, bool *conflict = nullptr);
+
     bool operator==(const StateItem &o) const { return id == o.id && type == o.type && data == o.data; }
 };
 

@@ -42,9 +42,10 @@ bool ServerSession::load(QString *error)
         return true;
     QList<StateItem> items;
     QList<SessionStore::HistoryEntry> history;
-    if (!m_store->load(m_id, &items, &m_seq, &history, error))
+    QStringList removed;
+    if (!m_store->load(m_id, &items, &m_seq, &history, &removed, error))
         return false;
-    m_state.replace(items);
+    m_state.load(items, removed);
     for (SessionStore::HistoryEntry &entry : history)
         m_history.push_back({entry.seq, std::move(entry.message)});
     while (m_history.size() > size_t(qMax(0, m_config.historyLength)))
@@ -250,19 +251,41 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
                                     << from->userId() << ":" << reason;
         if (from->hasSeq()) {
             from->sendBytes(MessageFactory::commandRejected(message.clientSeq(), command.itemId, reason));
-        } else {
-            sendError(from, QStringLiteral("command_rejected"),
-                      QStringLiteral("%1 of item %2 rejected: %3")
-                          .arg(Command::actionName(command.action), command.itemId, reason));
+            return;
+        }
+        sendError(from, QStringLiteral("command_rejected"),
+                  QStringLiteral("%1 of item %2 rejected: %3")
+                      .arg(Command::actionName(command.action), command.itemId, reason));
+        if (reason == QLatin1String("item_removed")) {
+            // Original clients ignore errors: take the item off its canvas as
+            // the removal did everywhere else.
+            Command removal;
+            removal.action = Command::Action::Remove;
+            removal.itemId = command.itemId;
+            removal.itemType = command.itemType;
+            from->sendBytes(MessageFactory::toBytes(MessageFactory::command(from->userId(), removal)));
         }
         return;
     }
     const qint64 next = m_seq + 1;
-    const QString text = relayedText(message, utf8, from->userId(), next);
+    // An edit taken as the item's creation is relayed as the add it is, so
+    // that every peer, original or ours, creates the item.
+    const bool becameAdd = change.created && command.action != Command::Action::Add;
+    QString text;
+    if (becameAdd) {
+        Command add = command;
+        add.action = Command::Action::Add;
+        add.changedKeys.clear();
+        QJsonObject relayed = MessageFactory::command(from->userId(), add, message.clientSeq());
+        relayed.insert(QLatin1String("seq"), next);
+        text = utf8Text(relayed);
+    } else {
+        text = relayedText(message, utf8, from->userId(), next);
+    }
     if (m_store) {
         QString error;
         const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error)
-                                          : m_store->putItem(m_id, change.item, next, text, &error);
+                                          : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved);
         if (!stored) {
             sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the change"));
             return;
@@ -280,7 +303,7 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
             m_history.pop_front();
     }
     qCDebug(lcServer).noquote() << "seq" << m_seq << Command::actionName(command.action) << command.itemId << "from"
-                                << from->userId();
+                                << from->userId() << (becameAdd ? "(added: the session did not have it)" : "");
     const auto members = m_members;
     for (ClientConnection *c : members) {
         if (c != from || c->hasSeq())
@@ -312,6 +335,13 @@ QString ServerSession::relayedText(const Message &message, const QByteArray &utf
 
 void ServerSession::handleSyncRequest(ClientConnection *from, qint64 since)
 {
+    if (!from->hasSeq() && m_state.neverHadItems()) {
+        // An original client clears its canvas on any sync:full_state, even
+        // an empty one, and asks for one after every connect: an original
+        // host sharing its canvas would wipe it. Nothing to send anyway.
+        qCDebug(lcServer).noquote() << "Not answering" << from->userId() << "'s sync:request: the session never had items";
+        return;
+    }
     if (since >= 0 && since <= m_seq) {
         const bool covered = since == m_seq || (!m_history.empty() && m_history.front().seq <= since + 1);
         if (covered) {
@@ -330,27 +360,32 @@ void ServerSession::handleSyncRequest(ClientConnection *from, qint64 since)
 
 void ServerSession::handleFullState(ClientConnection *from, const Message &message)
 {
-    if (from != m_host && !m_state.isEmpty()) {
-        sendError(from, QStringLiteral("not_host"), QStringLiteral("only the host can replace the session state"));
-        return;
-    }
-    const qint64 next = m_seq + 1;
-    SessionState replacement;
-    replacement.replace(message.items());
-    if (m_store) {
-        QString error;
-        if (!m_store->replaceAll(m_id, replacement.items(), next, &error)) {
-            sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the state"));
-            return;
+    // Merged, never replaced (SessionState::merge): a push is a snapshot of
+    // unknown age, and original hosts push on every join.
+    SessionState merged = m_state;
+    const SessionState::MergeResult result = merged.merge(message.items());
+    if (!result.changed.isEmpty()) {
+        const qint64 next = m_seq + 1;
+        if (m_store) {
+            QString error;
+            if (!m_store->replaceAll(m_id, merged.items(), next, &error)) {
+                sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the state"));
+                return;
+            }
         }
+        m_state = std::move(merged);
+        m_seq = next;
+        m_history.clear(); // commands before a pushed state are not replayed
+        updateMessageLimits();
+        qCInfo(lcServer).noquote() << "Session" << m_id << "took" << result.changed.size() << "item(s) from"
+                                   << from->userId() << "'s state:" << m_state.size() << "items (seq" << m_seq << ")";
+        broadcast(fullStateText(), from);
     }
-    m_state = std::move(replacement);
-    m_seq = next;
-    m_history.clear();
-    updateMessageLimits();
-    qCInfo(lcServer).noquote() << "Session" << m_id << "state replaced by" << from->userId() << "with"
-                               << m_state.size() << "items (seq" << m_seq << ")";
-    broadcast(fullStateText(), from);
+    if (result.differsFromPush) {
+        // The pusher shows what the session no longer has, or lacks what it
+        // has: it gets the session's scene.
+        from->send(fullStateText());
+    }
     if (from->hasSeq())
         from->sendBytes(MessageFactory::caughtUp(m_seq));
 }

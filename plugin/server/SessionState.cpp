@@ -1,7 +1,22 @@
 // SPDX-License-Identifier: MIT
 #include "SessionState.h"
 
+#include "Protocol.h"
+
 namespace Optiverse::Collab {
+
+namespace {
+
+const QLatin1String PoseKeys[] = {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")};
+
+// An edit that carries the whole item, as original clients send every edit.
+bool carriesWholeItem(const Command &command)
+{
+    return !command.itemType.isEmpty() && command.data.value(PoseKeys[0]).isDouble()
+        && command.data.value(PoseKeys[1]).isDouble();
+}
+
+} // namespace
 
 bool SessionState::prepare(const Command &command, Change *change, QString *reason) const
 {
@@ -9,36 +24,44 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
     const bool exists = it != m_items.constEnd();
     Change c;
     c.item.id = command.itemId;
-    switch (command.action) {
-    case Command::Action::Add:
+    if (command.action == Command::Action::Add
+        || (!exists && command.action != Command::Action::Remove && carriesWholeItem(command)
+            && !m_removed.contains(command.itemId))) {
         if (exists) {
             *reason = QStringLiteral("item_exists");
             return false;
         }
+        c.created = true;
+        c.wasRemoved = m_removed.contains(command.itemId);
         c.item.type = command.itemType;
         c.item.data = command.data;
+        *change = std::move(c);
+        return true;
+    }
+    if (!exists) {
+        *reason = m_removed.contains(command.itemId) ? QStringLiteral("item_removed") : QStringLiteral("item_not_found");
+        return false;
+    }
+    c.item.type = it->type;
+    c.item.data = it->data;
+    switch (command.action) {
+    case Command::Action::Remove:
+        c.remove = true;
         break;
     case Command::Action::Move:
+        for (QLatin1String key : PoseKeys) {
+            const auto v = command.data.constFind(key);
+            if (v != command.data.constEnd())
+                c.item.data.insert(key, *v);
+        }
+        break;
     case Command::Action::Update:
-    case Command::Action::Remove:
-        if (!exists) {
-            *reason = QStringLiteral("item_not_found");
-            return false;
-        }
-        c.item.type = it->type;
-        c.item.data = it->data;
-        if (command.action == Command::Action::Remove) {
-            c.remove = true;
-        } else if (command.action == Command::Action::Move) {
-            for (QLatin1String key : {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")}) {
-                const auto v = command.data.constFind(key);
-                if (v != command.data.constEnd())
-                    c.item.data.insert(key, *v);
-            }
-        } else {
-            for (const QString &key : command.effectiveKeys())
-                c.item.data.insert(key, command.data.value(key));
-        }
+        // Without changed_keys every key of data is written; those equal to
+        // the session's value change nothing, so the result is the same.
+        for (const QString &key : command.effectiveKeys())
+            c.item.data.insert(key, command.data.value(key));
+        break;
+    case Command::Action::Add:
         break;
     }
     *change = std::move(c);
@@ -47,17 +70,85 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
 
 void SessionState::commit(const Change &change)
 {
-    if (change.remove)
+    if (change.remove) {
         m_items.remove(change.item.id);
-    else
-        m_items.insert(change.item.id, {change.item.type, change.item.data});
+        rememberRemoved(change.item.id);
+        return;
+    }
+    if (change.wasRemoved)
+        m_removed.remove(change.item.id);
+    m_items.insert(change.item.id, {change.item.type, change.item.data});
 }
 
-void SessionState::replace(const QList<StateItem> &items)
+void SessionState::rememberRemoved(const QString &itemId)
+{
+    if (m_removed.contains(itemId))
+        return;
+    m_removed.insert(itemId);
+    m_removedOrder.push_back(itemId);
+    while (m_removed.size() > MaxRemembered && !m_removedOrder.empty()) {
+        m_removed.remove(m_removedOrder.front());
+        m_removedOrder.pop_front();
+    }
+    // Ids re-added meanwhile linger in the order list: compact it when it
+    // holds far more than the set.
+    if (m_removedOrder.size() > size_t(2 * m_removed.size() + 1024)) {
+        std::deque<QString> kept;
+        for (QString &id : m_removedOrder)
+            if (m_removed.contains(id))
+                kept.push_back(std::move(id));
+        m_removedOrder.swap(kept);
+    }
+}
+
+SessionState::MergeResult SessionState::merge(const QList<StateItem> &pushed)
+{
+    MergeResult result;
+    QMap<QString, const StateItem *> byId; // later duplicates win
+    for (const StateItem &item : pushed)
+        byId.insert(item.id, &item);
+    qsizetype matching = 0;
+    for (const StateItem *p : std::as_const(byId)) {
+        if (m_removed.contains(p->id)) {
+            result.differsFromPush = true; // the pusher still shows a removed item
+            continue;
+        }
+        auto it = m_items.find(p->id);
+        if (it == m_items.end()) {
+            m_items.insert(p->id, {p->type, p->data});
+            result.changed.append(*p);
+            ++matching;
+            continue;
+        }
+        bool gained = false;
+        for (auto k = p->data.constBegin(); k != p->data.constEnd(); ++k) {
+            if (!it->data.contains(k.key())) {
+                it->data.insert(k.key(), k.value());
+                gained = true;
+            }
+        }
+        if (gained)
+            result.changed.append({p->id, it->type, it->data});
+        if (it->type == p->type && it->data == p->data)
+            ++matching;
+        else
+            result.differsFromPush = true;
+    }
+    if (matching != m_items.size())
+        result.differsFromPush = true; // the session has items the pusher lacks
+    return result;
+}
+
+void SessionState::load(const QList<StateItem> &items, const QStringList &removed)
 {
     m_items.clear();
+    m_removed.clear();
+    m_removedOrder.clear();
     for (const StateItem &item : items)
         m_items.insert(item.id, {item.type, item.data});
+    for (const QString &id : removed)
+        if (!m_items.contains(id))
+            rememberRemoved(id);
 }
 
 QList<StateItem> SessionState::items() const
@@ -66,6 +157,19 @@ QList<StateItem> SessionState::items() const
     out.reserve(m_items.size());
     for (auto it = m_items.cbegin(); it != m_items.cend(); ++it)
         out.append({it.key(), it->type, it->data});
+    return out;
+}
+
+QStringList SessionState::removedIds() const
+{
+    QStringList out;
+    out.reserve(m_removed.size());
+    QSet<QString> seen;
+    for (const QString &id : m_removedOrder) // an id removed, re-added and removed again is listed twice
+        if (m_removed.contains(id) && !seen.contains(id)) {
+            seen.insert(id);
+            out.append(id);
+        }
     return out;
 }
 

@@ -6,16 +6,31 @@
 
 #include <QList>
 #include <QMap>
+#include <QSet>
 #include <QString>
+#include <deque>
 
 namespace Optiverse::Collab {
 
 /**
- * The server-held scene of one session: item_id -> {item_type, data}.
+ * The server-held scene of one session: item_id -> {item_type, data}, plus
+ * the ids of items removed in it (so a stale push cannot bring them back).
  *
  * Applying a command is split in two so the store can persist the result
  * before memory (and so any client) sees it: prepare() validates the command
  * against the state and computes the resulting item, commit() applies it.
+ *
+ * The rules (README, "Conflict rules"):
+ * - add_item of an existing id is refused (item_exists); of a removed id it
+ *   re-creates the item (an undo of a removal).
+ * - move_item writes the pose keys present; update_item the changed_keys, or,
+ *   without them (original clients send the whole item), the keys whose value
+ *   differs from the session's.
+ * - move_item or update_item of an item the session never had, carrying the
+ *   whole item (item_type, x_mm and y_mm), adds it: an original client's
+ *   canvas reaches the session through its edits. Of a removed item, or
+ *   without the whole item, it is refused (item_removed, item_not_found).
+ * - A pushed full state is merged (merge()), never replaces the session.
  */
 class SessionState
 {
@@ -23,26 +38,52 @@ public:
     /// The outcome of a command, computed without changing the state.
     struct Change
     {
-        bool remove = false; ///< remove_item: erase item.id
-        StateItem item;      ///< otherwise: the item as it will be stored
+        bool remove = false;  ///< remove_item: erase item.id
+        bool created = false; ///< the item is new (an add, or an edit taken as one)
+        bool wasRemoved = false; ///< ...and was removed from this session before
+        StateItem item;       ///< otherwise: the item as it will be stored
+    };
+
+    /// What merge() did.
+    struct MergeResult
+    {
+        QList<StateItem> changed; ///< items added, or given keys they lacked
+        bool differsFromPush = false; ///< the session now differs from what was pushed
     };
 
     /// Checks @p command against the state. On success fills @p change; on
-    /// rejection returns false and sets @p reason ("item_exists" for an add of
-    /// an existing id, "item_not_found" for move/update/remove of a missing one).
+    /// rejection returns false and sets @p reason ("item_exists",
+    /// "item_removed", "item_not_found").
     bool prepare(const Command &command, Change *change, QString *reason) const;
     void commit(const Change &change);
 
-    /// Replaces the whole scene (sync:full_state from a client); later
-    /// duplicates of an item_id win.
-    void replace(const QList<StateItem> &items);
-    void clear() { m_items.clear(); }
+    /**
+     * Merges a pushed scene (sync:full_state) into the session. Pushes are
+     * snapshots of unknown age, taken by clients that also sent every edit as
+     * a command, so: items the session never had are added; for items it has,
+     * its values stand and only keys it lacks are taken; items it lacks stay;
+     * items removed in the session are not brought back. Later duplicates of
+     * an id in @p pushed win.
+     */
+    MergeResult merge(const QList<StateItem> &pushed);
+
+    /// Restores a stored session.
+    void load(const QList<StateItem> &items, const QStringList &removed);
 
     bool isEmpty() const { return m_items.isEmpty(); }
+    /// Nothing was ever added to this session (or everything it had is forgotten).
+    bool neverHadItems() const { return m_items.isEmpty() && m_removed.isEmpty(); }
     qsizetype size() const { return m_items.size(); }
     bool contains(const QString &itemId) const { return m_items.contains(itemId); }
+    bool wasRemoved(const QString &itemId) const { return m_removed.contains(itemId); }
     /// All items sorted by item_id.
     QList<StateItem> items() const;
+    /// Removed ids remembered, oldest first (at most MaxRemembered).
+    QStringList removedIds() const;
+
+    /// Removed ids kept per session; older ones are forgotten (a push may
+    /// then bring such an item back).
+    static constexpr qsizetype MaxRemembered = 100000;
 
 private:
     struct Entry
@@ -50,7 +91,11 @@ private:
         QString type;
         QJsonObject data;
     };
+    void rememberRemoved(const QString &itemId);
+
     QMap<QString, Entry> m_items; // sorted by id for sync:full_state
+    QSet<QString> m_removed;
+    std::deque<QString> m_removedOrder; // may hold ids re-added since (skipped when pruning)
 };
 
 } // namespace Optiverse::Collab

@@ -35,6 +35,9 @@ struct SessionStore::Private
     std::optional<QSqlQuery> pruneHistory;
     std::optional<QSqlQuery> clearHistory;
     std::optional<QSqlQuery> loadHistory;
+    std::optional<QSqlQuery> putRemoved;
+    std::optional<QSqlQuery> forgetRemoved;
+    std::optional<QSqlQuery> loadRemoved;
     // QSqlDatabase::transaction()/commit() prepare their SQL anew each time:
     // a quarter of a stored command's cost.
     std::optional<QSqlQuery> begin;
@@ -139,6 +142,9 @@ bool SessionStore::open(const QString &dir, QString *error)
             "item_type TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS history (session_id TEXT NOT NULL, seq INTEGER NOT NULL, "
             "message TEXT NOT NULL, PRIMARY KEY (session_id, seq)) WITHOUT ROWID",
+            // Ids removed in a session, so a stale push cannot bring them back after a restart.
+            "CREATE TABLE IF NOT EXISTS removed (session_id TEXT NOT NULL, item_id TEXT NOT NULL, "
+            "seq INTEGER NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
         };
         for (const char *sql : setup) {
             if (!q.exec(QString::fromLatin1(sql))) {
@@ -165,6 +171,9 @@ bool SessionStore::open(const QString &dir, QString *error)
         d->pruneHistory = prepare("DELETE FROM history WHERE session_id = ? AND seq <= ?");
         d->clearHistory = prepare("DELETE FROM history WHERE session_id = ?");
         d->loadHistory = prepare("SELECT seq, message FROM history WHERE session_id = ? ORDER BY seq");
+        d->putRemoved = prepare("INSERT OR REPLACE INTO removed (session_id, item_id, seq) VALUES (?, ?, ?)");
+        d->forgetRemoved = prepare("DELETE FROM removed WHERE session_id = ? AND item_id = ?");
+        d->loadRemoved = prepare("SELECT item_id FROM removed WHERE session_id = ? ORDER BY seq");
         d->begin = prepare("BEGIN");
         d->commit = prepare("COMMIT");
         d->rollback = prepare("ROLLBACK");
@@ -201,6 +210,9 @@ void SessionStore::close()
     d->pruneHistory.reset();
     d->clearHistory.reset();
     d->loadHistory.reset();
+    d->putRemoved.reset();
+    d->forgetRemoved.reset();
+    d->loadRemoved.reset();
     d->begin.reset();
     d->commit.reset();
     d->rollback.reset();
@@ -213,10 +225,11 @@ void SessionStore::close()
 }
 
 bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 *seq, QList<HistoryEntry> *history,
-                        QString *error)
+                        QStringList *removed, QString *error)
 {
     items->clear();
     history->clear();
+    removed->clear();
     *seq = 0;
     if (!isOpen())
         return true;
@@ -234,6 +247,12 @@ bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 
         items->append({d->loadItems->value(0).toString(), d->loadItems->value(1).toString(), data});
     }
     d->loadItems->finish();
+    d->loadRemoved->bindValue(0, session);
+    if (!d->exec(*d->loadRemoved, QStringLiteral("load removed ids"), error))
+        return false;
+    while (d->loadRemoved->next())
+        removed->append(d->loadRemoved->value(0).toString());
+    d->loadRemoved->finish();
     d->loadHistory->bindValue(0, session);
     if (!d->exec(*d->loadHistory, QStringLiteral("load history"), error))
         return false;
@@ -253,7 +272,7 @@ bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 
 }
 
 bool SessionStore::putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed,
-                           QString *error)
+                           QString *error, bool wasRemoved)
 {
     if (!isOpen())
         return true;
@@ -262,6 +281,12 @@ bool SessionStore::putItem(const QString &session, const StateItem &item, qint64
         d->putItem->bindValue(1, item.id);
         d->putItem->bindValue(2, item.type);
         d->putItem->bindValue(3, QString::fromUtf8(QJsonDocument(item.data).toJson(QJsonDocument::Compact)));
+        if (wasRemoved) {
+            d->forgetRemoved->bindValue(0, session);
+            d->forgetRemoved->bindValue(1, item.id);
+            if (!d->exec(*d->forgetRemoved, QStringLiteral("forget removed id"), error))
+                return false;
+        }
         return d->exec(*d->putItem, QStringLiteral("store item"), error) && d->storeSeq(session, seq, error)
             && d->storeHistory(session, seq, relayed, m_historyLength, error);
     }, error);
@@ -275,7 +300,11 @@ bool SessionStore::removeItem(const QString &session, const QString &itemId, qin
     return d->transaction([&] {
         d->removeItem->bindValue(0, session);
         d->removeItem->bindValue(1, itemId);
-        return d->exec(*d->removeItem, QStringLiteral("remove item"), error) && d->storeSeq(session, seq, error)
+        d->putRemoved->bindValue(0, session);
+        d->putRemoved->bindValue(1, itemId);
+        d->putRemoved->bindValue(2, seq);
+        return d->exec(*d->removeItem, QStringLiteral("remove item"), error)
+            && d->exec(*d->putRemoved, QStringLiteral("remember removed id"), error) && d->storeSeq(session, seq, error)
             && d->storeHistory(session, seq, relayed, m_historyLength, error);
     }, error);
 }

@@ -48,12 +48,16 @@ public:
     /// Reads a session; an unknown session is empty with seq 0. @p history
     /// gets the kept commands in seq order, only if they run without a gap
     /// up to @p seq (otherwise it is empty: resuming clients get the state).
+    /// @p removed gets the ids of items removed in the session (and not re-added).
     bool load(const QString &session, QList<StateItem> *items, qint64 *seq, QList<HistoryEntry> *history,
-              QString *error);
+              QStringList *removed, QString *error);
     /// Stores one item (insert or replace), the session's new seq and the
-    /// command @p relayed for it, in one transaction.
-    bool putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed, QString *error);
-    /// Removes one item, stores the session's new seq and @p relayed.
+    /// command @p relayed for it, in one transaction. @p wasRemoved: the item
+    /// is re-added after a removal (its id leaves the removed list).
+    bool putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed, QString *error,
+                 bool wasRemoved = false);
+    /// Removes one item (its id joins the removed list), stores the session's
+    /// new seq and @p relayed.
     bool removeItem(const QString &session, const QString &itemId, qint64 seq, const QString &relayed,
                     QString *error);
     /// Replaces every item of the session, stores its new seq and forgets

@@ -121,6 +121,8 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     m_lossTimer.setSingleShot(true);
     m_lossTimer.setInterval(LossTimeoutMs);
     connect(&m_lossTimer, &QTimer::timeout, this, &SyncManager::onLossTimeout);
+    m_recentTimer.setSingleShot(true);
+    connect(&m_recentTimer, &QTimer::timeout, this, &SyncManager::expireRecent);
 }
 
 SyncManager::~SyncManager()
@@ -253,7 +255,11 @@ void SyncManager::sendNow(const Command &command)
         ++m_nextClientSeq;
         m_unacked.insert(clientSeq, command);
     } else {
-        releasePending(command); // original servers never acknowledge
+        // Original servers never acknowledge; the edit stays pending for a
+        // while so that a host's push composed before it cannot undo it.
+        m_recent.append({m_sendClock.elapsed(), command});
+        if (!m_recentTimer.isActive())
+            m_recentTimer.start(RecentWindowMs + 1);
     }
     m_outbox.append({clientSeq, std::move(bytes)});
     drainOutbox();
@@ -574,31 +580,18 @@ void SyncManager::onMessage(const Message &message)
     case Message::Type::SyncCaughtUp:
         if (m_awaiting == Awaiting::ShareAck) {
             if (message.seq() >= 0)
-                m_lastSeq = message.seq(); // commands before our push were wiped by it
-            // The session is our scene now, including the edits made before the push.
-            const QList<Command> settled = m_unacked.values() + m_offline.mid(0, m_sharedOfflineCount);
-            m_unacked.clear();
-            m_offline.remove(0, m_sharedOfflineCount);
-            m_sharedOfflineCount = 0;
-            for (const Command &c : settled)
-                releasePending(c);
+                m_lastSeq = message.seq(); // commands before our push are part of the merged state
+            settleSharedEdits();
         }
         if (m_awaiting == Awaiting::ShareAck || m_awaiting == Awaiting::CaughtUp)
             finishSync(); // replayed commands are applied from the buffer
         return;
+    case Message::Type::UserJoined:
+        pushStateAsOriginalHost(message.userId());
+        return;
     case Message::Type::Error:
-        if (message.json().value(QLatin1String("code")).toString() == Protocol::ErrorRateLimited) {
+        if (message.json().value(QLatin1String("code")).toString() == Protocol::ErrorRateLimited)
             onRateLimited();
-            return;
-        }
-        if (m_awaiting == Awaiting::ShareAck
-            && message.json().value(QLatin1String("code")).toString() == QLatin1String("not_host")) {
-            // Someone else holds the session: take its scene instead of waiting forever.
-            qCInfo(lcSync) << "the session already has a host: taking its scene";
-            m_awaiting = Awaiting::FullState;
-            m_sharedOfflineCount = 0; // our edits go on top of its scene
-            m_client->send(MessageFactory::syncRequest());
-        }
         return;
     default:
         return;
@@ -616,7 +609,10 @@ bool SyncManager::isOwnEcho(const Message &message) const
     if (it == m_unacked.constEnd())
         return false;
     const Command &mine = *it, &echo = message.command();
-    return mine.action == echo.action && mine.itemId == echo.itemId && mine.data == echo.data;
+    // An edit of an item the server did not have comes back as its add.
+    const bool sameAction = mine.action == echo.action
+        || (echo.action == Command::Action::Add && mine.action != Command::Action::Remove);
+    return sameAction && mine.itemId == echo.itemId && mine.data == echo.data;
 }
 
 void SyncManager::handleCommand(const Message &message)
@@ -655,8 +651,38 @@ void SyncManager::handleCommand(const Message &message)
     emit remoteCommandApplied(message.userId(), command);
 }
 
+void SyncManager::settleSharedEdits()
+{
+    // The session took our scene (merged into its own), including the edits
+    // made before the push.
+    const QList<Command> settled = m_unacked.values() + m_offline.mid(0, m_sharedOfflineCount);
+    m_unacked.clear();
+    m_offline.remove(0, m_sharedOfflineCount);
+    m_sharedOfflineCount = 0;
+    for (const Command &c : settled)
+        releasePending(c);
+}
+
+void SyncManager::pushStateAsOriginalHost(const QString &joiner)
+{
+    // An original server keeps only the state its host pushes, and an
+    // original host pushes it to every joiner: as its host, so do we. Our
+    // server holds the state itself and needs none of this.
+    if (m_client->serverSequences() || !m_client->isHost() || !m_synced || joiner == m_client->userId())
+        return;
+    QList<StateItem> items;
+    const QList<SceneItem> sceneItems = m_scene->items();
+    items.reserve(sceneItems.size());
+    for (const SceneItem &i : sceneItems)
+        items.append({idOf(i.uuid), i.type, i.data});
+    qCInfo(lcSync).noquote() << "sending the scene to" << joiner << "(" << items.size() << "items) as the session's host";
+    m_client->send(MessageFactory::fullState(items, -1, joiner));
+}
+
 void SyncManager::handleFullState(const Message &message)
 {
+    if (m_awaiting == Awaiting::ShareAck)
+        settleSharedEdits(); // our server merged our push and answers with the result
     m_shadow.clear();
     m_shadow.reserve(message.items().size());
     for (const StateItem &i : message.items())
@@ -666,14 +692,68 @@ void SyncManager::handleFullState(const Message &message)
         // Relayed commands up to the version are part of this state.
         m_buffered.erase(m_buffered.begin(), m_buffered.upperBound(m_lastSeq));
     }
-    // Without our server, local edits are not tracked against any order.
-    if (!m_client->serverSequences()) {
-        m_pendingKeys.clear();
-        m_pendingPresence.clear();
-    }
     reconcileAll();
+    if (!m_client->serverSequences())
+        resendWhatThePushLost();
     if (!m_synced)
         finishSync();
+}
+
+void SyncManager::resendWhatThePushLost()
+{
+    // Original servers: a host's push may have been composed before our
+    // latest edits reached the host. Those edits are still pending (see
+    // sendNow()), so the scene kept them; whatever the push contradicts is
+    // sent again, as the scene shows it now.
+    QSet<QString> items;
+    for (const Recent &r : std::as_const(m_recent))
+        items.insert(r.command.itemId);
+    int resent = 0;
+    for (const QString &id : std::as_const(items)) {
+        const SceneItem shown = m_scene->item(uuidOf(id));
+        const auto pushed = m_shadow.constFind(id);
+        const bool inScene = !shown.uuid.isNull(), inPush = pushed != m_shadow.constEnd();
+        if (inScene && !inPush) {
+            // Peers that did get our add would create a second copy on a
+            // second add (original clients do not check): remove it first.
+            Command removal;
+            removal.action = Command::Action::Remove;
+            removal.itemId = id;
+            removal.itemType = shown.type;
+            submit(removal);
+            submit(commandFor(Command::Action::Add, shown));
+            ++resent;
+        } else if (!inScene && inPush) {
+            Command removal;
+            removal.action = Command::Action::Remove;
+            removal.itemId = id;
+            removal.itemType = pushed->type;
+            submit(removal);
+            ++resent;
+        } else if (inScene) {
+            QStringList changed;
+            for (auto k = shown.data.constBegin(); k != shown.data.constEnd(); ++k)
+                if (pushed->data.value(k.key()) != k.value())
+                    changed.append(k.key());
+            if (changed.isEmpty())
+                continue;
+            Command update = commandFor(Command::Action::Update, shown);
+            update.changedKeys = changed;
+            submit(update);
+            ++resent;
+        }
+    }
+    if (resent > 0)
+        qCInfo(lcSync) << "re-sent" << resent << "recent edit(s) that the host's state push did not contain yet";
+}
+
+void SyncManager::expireRecent()
+{
+    const qint64 now = m_sendClock.elapsed();
+    while (!m_recent.isEmpty() && m_recent.constFirst().sentAtMs + RecentWindowMs <= now)
+        releasePending(m_recent.takeFirst().command);
+    if (!m_recent.isEmpty())
+        m_recentTimer.start(int(m_recent.constFirst().sentAtMs + RecentWindowMs - now) + 1);
 }
 
 // ---- applying remote state ------------------------------------------------

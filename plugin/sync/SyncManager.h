@@ -131,6 +131,10 @@ private:
     void detectGap(qint64 clientSeq);
     void recoverLost(const QList<Command> &lost, const char *how);
     bool resendAsShown(const QString &itemId);
+    void settleSharedEdits();
+    void pushStateAsOriginalHost(const QString &joiner);
+    void resendWhatThePushLost();
+    void expireRecent();
 
     Optiverse::IScene *m_scene;
     CollabClient *m_client;
@@ -195,6 +199,16 @@ private:
     QSet<qint64> m_presumedLost; // re-sent after the timeout; their echo may still come
     quint64 m_lostByGap = 0;
     quint64 m_lostByTimeout = 0;
+
+    // Original servers: edits sent in the last RecentWindowMs, still pending.
+    static constexpr int RecentWindowMs = 3000;
+    struct Recent
+    {
+        qint64 sentAtMs;
+        Command command;
+    };
+    QList<Recent> m_recent;
+    QTimer m_recentTimer;
 };
 
 } // namespace Optiverse::Collab

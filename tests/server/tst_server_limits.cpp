@@ -96,7 +96,17 @@ private slots:
         QVERIFY(next && third);
         host->socket.close();
         QVERIFY(third->waitFor(QStringLiteral("host:changed")));
-        next->send(state(QStringLiteral("n"), 200));
+        // (the session's items and new ones: a push is merged, and one that
+        // lacked the session's items would be answered with the whole state)
+        QJsonObject nextState = state(QStringLiteral("n"), 200);
+        QJsonObject nextInner = nextState.value(QLatin1String("state")).toObject();
+        QJsonArray nextItems = nextInner.value(QLatin1String("items")).toArray();
+        for (const QJsonValue &v : big.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray())
+            nextItems.append(v);
+        nextItems.append(QJsonObject{{QLatin1String("uuid"), QLatin1String("small")}, {QLatin1String("item_type"), QLatin1String("lens")}});
+        nextInner.insert(QLatin1String("items"), nextItems);
+        nextState.insert(QLatin1String("state"), nextInner);
+        next->send(nextState);
         QVERIFY(third->waitFor(QStringLiteral("sync:full_state"), third->count(QStringLiteral("sync:full_state")) + 1));
         QVERIFY(!next->disconnected);
 

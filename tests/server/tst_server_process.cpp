@@ -163,8 +163,7 @@ private slots:
         for (const QJsonValue &v : state.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
             const QJsonObject item = v.toObject();
             QCOMPARE(item.value(QLatin1String("item_type")).toString(), QStringLiteral("lens"));
-            actualX.insert(item.value(QLatin1String("item_id")).toString(),
-                           item.value(QLatin1String("data")).toObject().value(QLatin1String("x_mm")).toDouble());
+            actualX.insert(item.value(QLatin1String("uuid")).toString(), item.value(QLatin1String("x_mm")).toDouble());
         }
         QCOMPARE(actualX, expectedX);
         // Continues the sequence where it stopped.

@@ -24,18 +24,25 @@ QJsonObject pose(double x, double y, double a = 0)
 {
     return {{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), y}, {QLatin1String("angle_deg"), a}};
 }
+// State items are flat, as the original Optiverse sends them: the
+// properties plus "uuid" and "item_type".
 QStringList itemIds(const QJsonObject &fullState)
 {
     QStringList ids;
     for (const QJsonValue &v : fullState.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray())
-        ids.append(v.toObject().value(QLatin1String("item_id")).toString());
+        ids.append(v.toObject().value(QLatin1String("uuid")).toString());
     return ids;
 }
+/// The item @p id of a sync:full_state as {item_type, data}.
 QJsonObject itemOf(const QJsonObject &fullState, const QString &id)
 {
     for (const QJsonValue &v : fullState.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
-        if (v.toObject().value(QLatin1String("item_id")).toString() == id)
-            return v.toObject();
+        QJsonObject data = v.toObject();
+        if (data.value(QLatin1String("uuid")).toString() != id)
+            continue;
+        const QJsonValue type = data.take(QLatin1String("item_type"));
+        data.remove(QLatin1String("uuid"));
+        return {{QLatin1String("item_type"), type}, {QLatin1String("data"), data}};
     }
     return {};
 }
@@ -328,6 +335,12 @@ private slots:
         b->send(command(QStringLiteral("update_item"), QStringLiteral("i"), pose(5, 5), QStringLiteral("lens"), 7));
         QVERIFY(b->waitFor(QStringLiteral("command:rejected"), 3));
         QCOMPARE(b->last(QStringLiteral("command:rejected")).value(QLatin1String("reason")).toString(),
+                 QStringLiteral("item_removed"));
+        // An edit of an item the session never had, without the whole item: refused.
+        b->send(command(QStringLiteral("move_item"), QStringLiteral("never"), {{QLatin1String("x_mm"), 1}},
+                        QStringLiteral("lens"), 8));
+        QVERIFY(b->waitFor(QStringLiteral("command:rejected"), 4));
+        QCOMPARE(b->last(QStringLiteral("command:rejected")).value(QLatin1String("reason")).toString(),
                  QStringLiteral("item_not_found"));
         b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
         QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
@@ -429,15 +442,19 @@ private slots:
         QCOMPARE(itemIds(other->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("p1")});
         QCOMPARE(other->last(QStringLiteral("sync:full_state")).value(QLatin1String("state")).toObject()
                      .value(QLatin1String("version")).toInteger(), 1);
-        // A non-host may not replace a non-empty state.
-        other->send(push);
-        QVERIFY(other->waitFor(QStringLiteral("error")));
-        QCOMPARE(other->last(QStringLiteral("error")).value(QLatin1String("message")).toString(),
-                 QStringLiteral("only the host can replace the session state"));
-        QCOMPARE(host->count(QStringLiteral("sync:full_state")), 0);
-        // History was cleared by the replacement: resume falls back to full state.
+        // A push is merged, never replaces: an empty one (as an original
+        // client sends when its canvas is empty) wipes nothing, and its
+        // sender gets the session's scene back.
+        other->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:full_state")},
+                                {QLatin1String("state"), QJsonObject{{QLatin1String("items"), QJsonArray()}}}});
+        QVERIFY(other->waitFor(QStringLiteral("sync:full_state"), 2));
+        QCOMPARE(itemIds(other->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("p1")});
+        QCOMPARE(host->count(QStringLiteral("sync:full_state")), 0); // nothing changed for the others
+        // History was cleared by the merge that changed the scene: resume falls back to full state.
         host->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 0}});
         QVERIFY(host->waitFor(QStringLiteral("sync:full_state")));
+        QCOMPARE(itemOf(host->last(QStringLiteral("sync:full_state")), QStringLiteral("p1"))
+                     .value(QLatin1String("data")).toObject(), pose(1, 1));
     }
 
     void presenceRelay()
@@ -487,7 +504,7 @@ private slots:
         QCOMPARE(itemIds(o->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("uuid-1")});
         QCOMPARE(o->count(QStringLiteral("command")), 0);
         // A rejected command gives an original client an error, not command:rejected.
-        o->send(command(QStringLiteral("move_item"), QStringLiteral("missing"), pose(1, 1)));
+        o->send(command(QStringLiteral("remove_item"), QStringLiteral("missing"), {}));
         QVERIFY(o->waitFor(QStringLiteral("error")));
         QCOMPARE(o->last(QStringLiteral("error")).value(QLatin1String("code")).toString(), QStringLiteral("command_rejected"));
         QCOMPARE(o->count(QStringLiteral("command:rejected")), 0);
@@ -555,9 +572,12 @@ private slots:
         QVERIFY(b->waitFor(QStringLiteral("sync:full_state")));
         QCOMPARE(itemIds(b->last(QStringLiteral("sync:full_state"))).size(), 8);
 
-        // Commands before a replaced state are never replayed onto it, after a restart either.
+        // Commands before a pushed state are never replayed onto it, after a restart either.
+        QJsonObject pushed = pose(3, 3);
+        pushed.insert(QLatin1String("uuid"), QLatin1String("pushed"));
+        pushed.insert(QLatin1String("item_type"), QLatin1String("lens"));
         b->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:full_state")},
-                            {QLatin1String("state"), QJsonObject{{QLatin1String("items"), QJsonArray()}}}});
+                            {QLatin1String("state"), QJsonObject{{QLatin1String("items"), QJsonArray{pushed}}}}});
         QVERIFY(b->waitFor(QStringLiteral("sync:caught_up"), 2));
         f.stop();
         QVERIFY(f.start(config));
@@ -566,7 +586,7 @@ private slots:
         QCOMPARE(c->ack().value(QLatin1String("seq")).toInteger(), 9);
         c->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}, {QLatin1String("since"), 7}});
         QVERIFY(c->waitFor(QStringLiteral("sync:full_state")));
-        QCOMPARE(itemIds(c->last(QStringLiteral("sync:full_state"))).size(), 0);
+        QCOMPARE(itemIds(c->last(QStringLiteral("sync:full_state"))).size(), 9);
         QCOMPARE(c->count(QStringLiteral("command")), 0);
     }
 
