@@ -66,6 +66,10 @@ public:
     /// Bytes queued for the peer but not yet written to the kernel.
     qint64 pendingBytes() const;
     bool isClosing() const { return m_closing; }
+    /// The scene was sent on this connection (sync:full_state): from then
+    /// on it gets every change as a command.
+    void setStateSent() { m_stateSent = true; }
+    bool stateSent() const { return m_stateSent; }
 
     /// Sends a close frame; aborts the TCP connection if the peer has not
     /// completed the closing handshake within a second.
@@ -99,6 +103,7 @@ private:
     bool m_seq = false;
     bool m_presence = false;
     bool m_closing = false;
+    bool m_stateSent = false;
     bool m_disconnected = false;
 };
 

@@ -12,6 +12,8 @@
 #include <QJsonArray>
 #include <QWebSocket>
 
+#include <algorithm>
+
 namespace Optiverse::Collab {
 
 namespace {
@@ -32,6 +34,9 @@ ServerSession::ServerSession(const QString &id, const ServerConfig &config, Sess
         if (m_members.isEmpty())
             emit idle(this);
     });
+    m_heldSyncTimer.setSingleShot(true);
+    connect(&m_heldSyncTimer, &QTimer::timeout, this, [this] { answerHeldSyncRequests(nullptr, true); });
+    m_clock.start();
 }
 
 ServerSession::~ServerSession() = default;
@@ -133,10 +138,21 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     connection->send(utf8Text(ack));
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())
-        connection->send(fullStateText());
+        sendState(connection);
     updateMessageLimits();
 
     broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost, connection->colorIndex())), connection);
+    // Original hosts told of this join push their canvas now: held requests
+    // wait for that push, briefly.
+    bool armed = false;
+    for (HeldSync &held : m_heldSync) {
+        if (held.deadlineMs < 0 && held.connection != connection) {
+            held.deadlineMs = m_clock.elapsed() + OriginalPushWaitMs;
+            armed = true;
+        }
+    }
+    if (armed && !m_heldSyncTimer.isActive())
+        m_heldSyncTimer.start(OriginalPushWaitMs);
     qCInfo(lcServer).noquote() << "User" << userId << "joined session" << m_id << (isHost ? "as host" : "")
                                << (connection->isOriginal() ? "(original client)" : "") << "-"
                                << m_members.size() << "user(s)";
@@ -146,6 +162,7 @@ void ServerSession::leave(ClientConnection *connection)
 {
     if (!m_members.removeOne(connection))
         return;
+    releaseHeldSync(connection);
     connection->setSession(nullptr);
     qCInfo(lcServer).noquote() << "User" << connection->userId() << "left session" << m_id << "-"
                                << m_members.size() << "user(s)";
@@ -309,6 +326,10 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         if (c != from || c->hasSeq())
             c->send(text);
     }
+    // The session has a canvas now. Not the sender's own held request: an
+    // original host moving one item of its canvas has not shared the rest.
+    if (!m_heldSync.isEmpty())
+        answerHeldSyncRequests(from, false);
 }
 
 QString ServerSession::relayedText(const Message &message, const QByteArray &utf8, const QString &userId,
@@ -335,11 +356,15 @@ QString ServerSession::relayedText(const Message &message, const QByteArray &utf
 
 void ServerSession::handleSyncRequest(ClientConnection *from, qint64 since)
 {
-    if (!from->hasSeq() && m_state.neverHadItems()) {
-        // An original client clears its canvas on any sync:full_state, even
-        // an empty one, and asks for one after every connect: an original
-        // host sharing its canvas would wipe it. Nothing to send anyway.
-        qCDebug(lcServer).noquote() << "Not answering" << from->userId() << "'s sync:request: the session never had items";
+    if (!from->hasSeq() && from->stateSent()) {
+        // An original client asks once per connection, right after the ack.
+        // It has the scene already, and every change since as a command: a
+        // second copy would make it clear and rebuild its canvas again, and
+        // lose a local edit made in between.
+        return;
+    }
+    if (!from->hasSeq() && holdsSyncRequests()) {
+        holdSyncRequest(from);
         return;
     }
     if (since >= 0 && since <= m_seq) {
@@ -355,7 +380,68 @@ void ServerSession::handleSyncRequest(ClientConnection *from, qint64 since)
             return;
         }
     }
-    from->send(fullStateText());
+    sendState(from);
+}
+
+void ServerSession::holdSyncRequest(ClientConnection *from)
+{
+    // An original client clears its canvas on any sync:full_state, even an
+    // empty one, and asks for one after every connect: an original host
+    // sharing its canvas would wipe it with the answer. So, while the session
+    // never had items, the answer waits for the host's canvas: it pushes it
+    // to every joiner (so it is told of the longest-connected member, who is
+    // indeed there), and client-role originals, which do not push, get the
+    // answer a second later. Any change by someone else answers at once.
+    for (const HeldSync &held : std::as_const(m_heldSync))
+        if (held.connection == from)
+            return;
+    ClientConnection *other = nullptr;
+    for (ClientConnection *c : std::as_const(m_members)) {
+        if (c != from) {
+            other = c;
+            break;
+        }
+    }
+    qint64 deadline = -1;
+    if (other) {
+        from->sendBytes(MessageFactory::userJoined(other->userId(), other->displayName(), other == m_host,
+                                                   other->colorIndex()));
+        deadline = m_clock.elapsed() + OriginalPushWaitMs;
+        if (!m_heldSyncTimer.isActive())
+            m_heldSyncTimer.start(OriginalPushWaitMs);
+    }
+    m_heldSync.append({from, deadline});
+    qCDebug(lcServer).noquote() << "Holding" << from->userId() << "'s sync:request until the session has a canvas";
+}
+
+bool ServerSession::releaseHeldSync(ClientConnection *connection)
+{
+    for (qsizetype i = 0; i < m_heldSync.size(); ++i) {
+        if (m_heldSync.at(i).connection == connection) {
+            m_heldSync.removeAt(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+void ServerSession::answerHeldSyncRequests(ClientConnection *except, bool onlyExpired)
+{
+    const qint64 now = m_clock.elapsed();
+    qint64 next = -1;
+    const QList<HeldSync> held = std::exchange(m_heldSync, {});
+    for (const HeldSync &h : held) {
+        const bool due = !onlyExpired || (h.deadlineMs >= 0 && h.deadlineMs <= now);
+        if (h.connection == except || !due) {
+            m_heldSync.append(h);
+            if (h.deadlineMs >= 0 && (next < 0 || h.deadlineMs < next))
+                next = h.deadlineMs;
+            continue;
+        }
+        sendState(h.connection);
+    }
+    if (next >= 0)
+        m_heldSyncTimer.start(int(std::max<qint64>(1, next - now)));
 }
 
 void ServerSession::handleFullState(ClientConnection *from, const Message &message)
@@ -379,13 +465,24 @@ void ServerSession::handleFullState(ClientConnection *from, const Message &messa
         updateMessageLimits();
         qCInfo(lcServer).noquote() << "Session" << m_id << "took" << result.changed.size() << "item(s) from"
                                    << from->userId() << "'s state:" << m_state.size() << "items (seq" << m_seq << ")";
-        broadcast(fullStateText(), from);
+        const auto members = m_members;
+        for (ClientConnection *c : members)
+            if (c != from)
+                sendState(c);
     }
-    if (result.differsFromPush) {
+    m_pushSeen = true;
+    const bool wasHeld = releaseHeldSync(from);
+    if (!result.changed.isEmpty())
+        m_heldSync.erase(std::remove_if(m_heldSync.begin(), m_heldSync.end(),
+                                        [from](const HeldSync &h) { return h.connection != from; }),
+                         m_heldSync.end()); // the broadcast answered them
+    if (result.differsFromPush || wasHeld) {
         // The pusher shows what the session no longer has, or lacks what it
         // has: it gets the session's scene.
-        from->send(fullStateText());
+        sendState(from);
     }
+    if (!m_heldSync.isEmpty())
+        answerHeldSyncRequests(from, false);
     if (from->hasSeq())
         from->sendBytes(MessageFactory::caughtUp(m_seq));
 }
@@ -404,6 +501,12 @@ void ServerSession::handlePresence(ClientConnection *from, const Message &messag
             text = utf8Text(relayed);
         c->send(text);
     }
+}
+
+void ServerSession::sendState(ClientConnection *to)
+{
+    to->send(fullStateText());
+    to->setStateSent();
 }
 
 QString ServerSession::fullStateText() const

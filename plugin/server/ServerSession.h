@@ -6,6 +6,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QElapsedTimer>
 #include <QTimer>
 #include <deque>
 
@@ -70,11 +71,18 @@ private:
     void handlePresence(ClientConnection *from, const Message &message);
     void sendError(ClientConnection *to, const QString &code, const QString &message);
     QString fullStateText() const;
+    void sendState(ClientConnection *to);
     /// @p message (received as @p utf8) as relayed: stamped with @p seq and
     /// the sender's user id.
     QString relayedText(const Message &message, const QByteArray &utf8, const QString &userId, qint64 seq) const;
     void updateMessageLimits();
     void broadcast(const QString &text, ClientConnection *except);
+    // Original clients' sync:request in a session that never had items, held
+    // back (see handleSyncRequest()).
+    bool holdsSyncRequests() const { return m_state.neverHadItems() && !m_pushSeen; }
+    void holdSyncRequest(ClientConnection *from);
+    bool releaseHeldSync(ClientConnection *connection);
+    void answerHeldSyncRequests(ClientConnection *except, bool onlyExpired);
 
     const QString m_id;
     const ServerConfig &m_config;
@@ -91,6 +99,19 @@ private:
     ClientConnection *m_host = nullptr;
     qint64 m_joinCounter = 0;
     QTimer m_idleTimer;
+
+    // An original host pushes its canvas to every joiner; it is given this
+    // long after being told of one before its sync:request is answered.
+    static constexpr int OriginalPushWaitMs = 1000;
+    struct HeldSync
+    {
+        ClientConnection *connection;
+        qint64 deadlineMs; // -1: nobody joined since, no push can be expected yet
+    };
+    QList<HeldSync> m_heldSync;
+    bool m_pushSeen = false; // a sync:full_state was pushed into this session
+    QTimer m_heldSyncTimer;
+    QElapsedTimer m_clock;
 };
 
 } // namespace Optiverse::Collab

@@ -109,6 +109,7 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     m_scene->addObserver(this);
     connect(m_client, &CollabClient::joined, this, &SyncManager::onJoined);
     connect(m_client, &CollabClient::messageReceived, this, &SyncManager::onMessage);
+    connect(m_client, &CollabClient::userJoined, this, &SyncManager::pushStateAsOriginalHost);
     connect(m_client, &CollabClient::stateChanged, this, [this](CollabClient::State state) {
         if (state != CollabClient::State::Connected)
             onDisconnected();
@@ -585,9 +586,6 @@ void SyncManager::onMessage(const Message &message)
         }
         if (m_awaiting == Awaiting::ShareAck || m_awaiting == Awaiting::CaughtUp)
             finishSync(); // replayed commands are applied from the buffer
-        return;
-    case Message::Type::UserJoined:
-        pushStateAsOriginalHost(message.userId());
         return;
     case Message::Type::Error:
         if (message.json().value(QLatin1String("code")).toString() == Protocol::ErrorRateLimited)
