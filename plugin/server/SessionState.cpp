@@ -38,6 +38,8 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
         } else {
             for (const QString &key : command.effectiveKeys())
                 c.item.data.insert(key, command.data.value(key));
+            for (const QString &key : command.removedKeys) // validated by Command::fromJson
+                c.item.data.remove(key);
         }
         break;
     }
