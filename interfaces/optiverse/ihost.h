@@ -44,10 +44,10 @@ public:
     virtual void addStatusWidget(QWidget *widget) = 0;
 
     /// Removes a widget added with addStatusWidget() and detaches it: afterwards
-    /// it is hidden and has the parent it had before addStatusWidget() (none,
-    /// usually), so the plugin may delete it and the host never will. Note
-    /// QStatusBar::removeWidget() only hides a widget: a host must also
-    /// setParent() it back. Does not delete it.
+    /// it is hidden and no longer a child of any host widget (setParent(nullptr),
+    /// or back to the parent it had before addStatusWidget()), so the plugin may
+    /// delete it and the host never will. QStatusBar::removeWidget() alone only
+    /// hides it. Does not delete it.
     virtual void removeStatusWidget(QWidget *widget) = 0;
 
     /// The scene and its command API. Owned by the host; never null.

@@ -244,7 +244,10 @@ void SyncManager::itemUpdated(const SceneItem &item, const QStringList &changedK
         return;
     Command c = commandFor(Command::Action::Update, item);
     c.changedKeys = changedKeys; // so our peers and server merge per property
-    c.removedKeys = m_removedKeys.take(item.uuid); // from itemKeysRemoved(), just before
+    // From itemKeysRemoved(), just before; a key set again since is not deleted.
+    for (const QString &k : m_removedKeys.take(item.uuid))
+        if (!item.data.contains(k) && !c.removedKeys.contains(k) && !poseKeys().contains(k))
+            c.removedKeys.append(k);
     submit(std::move(c));
 }
 
@@ -253,6 +256,7 @@ void SyncManager::itemRemoved(const SceneItem &item, ChangeOrigin origin)
     m_dragging.remove(item.uuid);
     m_dragLatest.remove(item.uuid);
     m_lastSentPose.remove(idOf(item.uuid));
+    m_removedKeys.remove(item.uuid);
     if (origin != ChangeOrigin::Local)
         return;
     submit(commandFor(Command::Action::Remove, item));
@@ -488,7 +492,7 @@ bool SyncManager::resendAsShown(const QString &itemId)
             changed.append(k.key());
     QStringList removed;
     for (auto k = server->data.constBegin(); k != server->data.constEnd(); ++k)
-        if (!shown.data.contains(k.key()))
+        if (!shown.data.contains(k.key()) && !poseKeys().contains(k.key()))
             removed.append(k.key());
     if (changed.isEmpty() && removed.isEmpty())
         return false;
