@@ -129,9 +129,13 @@ void HostMainWindow::updateActions()
 bool HostMainWindow::insertItemAtViewCentre(const QString &type, QString *errorString)
 {
     const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
-    const Optiverse::SceneItem item{QUuid::createUuid(), type,
-                                    QJsonObject{{OpticalItem::xKey(), centre.x()},
-                                                {OpticalItem::yKey(), centre.y()}}};
+    // The host creates this item, so it writes the type's defaults into its
+    // data (every peer then draws the same), and stacks it on top.
+    QJsonObject data = OpticalItem::defaultData(type);
+    data.insert(OpticalItem::xKey(), centre.x());
+    data.insert(OpticalItem::yKey(), centre.y());
+    data.insert(QStringLiteral("z_value"), m_scene->nextZValue());
+    const Optiverse::SceneItem item{QUuid::createUuid(), type, data};
     return m_scene->addItem(item, ChangeOrigin::Local, errorString);
 }
 
@@ -206,5 +210,9 @@ void *HostMainWindow::queryInterface(const char *iid) const
 {
     if (iid && m_presence && qstrcmp(iid, OPTIVERSE_IPRESENCEHOST_IID) == 0)
         return static_cast<Optiverse::IPresenceHost *>(m_presence);
+    // The ISceneKeys sub-object of the scene, not the scene: HostScene
+    // inherits QObject and IScene first (see IHost::queryInterface).
+    if (iid && qstrcmp(iid, OPTIVERSE_ISCENEKEYS_IID) == 0)
+        return static_cast<Optiverse::ISceneKeys *>(m_scene);
     return nullptr;
 }

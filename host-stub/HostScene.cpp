@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 using Optiverse::ChangeOrigin;
@@ -51,6 +52,7 @@ HostScene::~HostScene()
     // Undo commands only hold UUIDs; the items go with the QGraphicsScene.
     m_undoStack->clear();
     m_observers.clear();
+    m_keysObservers.clear();
     m_items.clear();
     delete m_scene;
 }
@@ -121,16 +123,12 @@ bool HostScene::addItem(const SceneItem &item, ChangeOrigin origin, QString *err
     if (!validateData(item.type, item.data, errorString))
         return false;
 
-    // The given data is merged over the type's defaults, so every item carries
-    // its pose and parameters.
-    SceneItem full{item.uuid, item.type, OpticalItem::defaultData(item.type)};
-    for (auto it = item.data.begin(); it != item.data.end(); ++it)
-        full.data.insert(it.key(), it.value());
-
+    // Stored as given (data fidelity): no defaults are invented, so what we
+    // report equals what the sender has. Drawing falls back on its own.
     if (origin == ChangeOrigin::Local)
-        m_undoStack->push(new AddItemCommand(this, full));
+        m_undoStack->push(new AddItemCommand(this, item));
     else
-        applyAdd(full, origin);
+        applyAdd(item, origin);
     return true;
 }
 
@@ -200,6 +198,52 @@ bool HostScene::removeItem(const QUuid &uuid, ChangeOrigin origin, QString *erro
     else
         applyRemove(uuid, origin);
     return true;
+}
+
+bool HostScene::removeKeys(const QUuid &uuid, const QStringList &keys, ChangeOrigin origin, QString *errorString)
+{
+    const OpticalItem *it = m_items.value(uuid);
+    if (!it)
+        return fail(errorString, QStringLiteral("No item with id %1.").arg(idText(uuid)));
+    const QJsonObject current = it->itemData();
+    QJsonObject before;
+    QStringList removed;
+    for (const QString &key : keys) {
+        if (OpticalItem::isPoseKey(key))
+            return fail(errorString, QStringLiteral("%1 cannot be deleted.").arg(key));
+        if (current.contains(key) && !removed.contains(key)) {
+            before.insert(key, current.value(key));
+            removed.append(key);
+        }
+    }
+    if (removed.isEmpty())
+        return true; // nothing changed: no notification, no undo entry
+    if (origin == ChangeOrigin::Local)
+        m_undoStack->push(new UpdateItemCommand(this, uuid, before, {}, {}, removed));
+    else
+        applyPatch(uuid, {}, removed, origin);
+    return true;
+}
+
+void HostScene::addKeysObserver(Optiverse::ISceneKeysObserver *observer)
+{
+    if (observer && !m_keysObservers.contains(observer))
+        m_keysObservers.append(observer);
+}
+
+void HostScene::removeKeysObserver(Optiverse::ISceneKeysObserver *observer)
+{
+    m_keysObservers.removeAll(observer);
+}
+
+double HostScene::nextZValue() const
+{
+    if (m_items.isEmpty())
+        return 0.0;
+    double top = -std::numeric_limits<double>::infinity();
+    for (const OpticalItem *it : m_items)
+        top = std::max(top, it->itemData().value(QLatin1String("z_value")).toDouble(0.0));
+    return std::floor(top) + 1.0;
 }
 
 void HostScene::addObserver(ISceneObserver *observer)
@@ -288,7 +332,7 @@ bool HostScene::applyPatch(const QUuid &uuid, const QJsonObject &set, const QStr
     if (!gi)
         return false;
     QJsonObject data = gi->itemData();
-    QStringList changed;
+    QStringList changed, removed;
     for (auto kv = set.begin(); kv != set.end(); ++kv) {
         if (data.value(kv.key()) != kv.value()) {
             data.insert(kv.key(), kv.value());
@@ -298,18 +342,27 @@ bool HostScene::applyPatch(const QUuid &uuid, const QJsonObject &set, const QStr
     for (const QString &key : remove) {
         if (data.contains(key) && !OpticalItem::isPoseKey(key)) {
             data.remove(key);
-            changed.append(key);
+            removed.append(key);
         }
     }
-    if (changed.isEmpty())
+    if (changed.isEmpty() && removed.isEmpty())
         return true;
     gi->setItemData(data);
     const SceneItem updated = gi->sceneItem();
-    const bool onlyPose = std::all_of(changed.cbegin(), changed.cend(), &OpticalItem::isPoseKey);
-    if (onlyPose)
+    const bool onlyPose = removed.isEmpty() && std::all_of(changed.cbegin(), changed.cend(), &OpticalItem::isPoseKey);
+    if (onlyPose) {
         notify([&](ISceneObserver *o) { o->itemMoved(updated, origin); });
-    else
-        notify([&](ISceneObserver *o) { o->itemUpdated(updated, changed, origin); });
+        return true;
+    }
+    // ISceneKeys order: deleted keys first, then the 1.0 notification, whose
+    // changedKeys only names keys the data has.
+    if (!removed.isEmpty()) {
+        const QList<Optiverse::ISceneKeysObserver *> keysObservers = m_keysObservers;
+        for (Optiverse::ISceneKeysObserver *o : keysObservers)
+            if (m_keysObservers.contains(o))
+                o->itemKeysRemoved(updated, removed, origin);
+    }
+    notify([&](ISceneObserver *o) { o->itemUpdated(updated, changed, origin); });
     return true;
 }
 

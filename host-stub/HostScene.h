@@ -4,6 +4,8 @@
 #include "OpticalItem.h"
 
 #include <optiverse/iscene.h>
+#include <optiverse/iscenekeys.h>
+#include <optiverse/iscenekeysobserver.h>
 #include <optiverse/isceneobserver.h>
 
 #include <QHash>
@@ -22,8 +24,15 @@ class QUndoStack;
  * them); Remote ones are applied directly, so the stack only ever holds the
  * local user's edits. The apply*() methods are the single place where the
  * scene changes and observers are told, used by both paths and by undo/redo.
+ *
+ * Data fidelity: an item's data is stored and reported exactly as added or
+ * updated; drawing falls back to type defaults without writing them into the
+ * data. Items the user inserts from the menu get their defaults (and a
+ * z_value on top of the others) in their data, so every peer has them.
+ * Stacking: an item's "z_value" (a number, as in the original Optiverse)
+ * orders drawing, higher on top.
  */
-class HostScene : public QObject, public Optiverse::IScene
+class HostScene : public QObject, public Optiverse::IScene, public Optiverse::ISceneKeys
 {
     Q_OBJECT
 public:
@@ -45,6 +54,15 @@ public:
     void removeObserver(Optiverse::ISceneObserver *observer) override;
     void beginBulkChange() override;
     void endBulkChange() override;
+
+    // ISceneKeys
+    bool removeKeys(const QUuid &uuid, const QStringList &keys, Optiverse::ChangeOrigin origin,
+                    QString *errorString) override;
+    void addKeysObserver(Optiverse::ISceneKeysObserver *observer) override;
+    void removeKeysObserver(Optiverse::ISceneKeysObserver *observer) override;
+
+    /// A z_value above every item's (0 for an empty scene), for a new item on top.
+    double nextZValue() const;
 
     QGraphicsScene *graphicsScene() const { return m_scene; }
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -91,6 +109,7 @@ private:
     QUndoStack *m_undoStack;
     QHash<QUuid, OpticalItem *> m_items; // O(1) lookup for every command
     QList<Optiverse::ISceneObserver *> m_observers;
+    QList<Optiverse::ISceneKeysObserver *> m_keysObservers;
     QHash<QUuid, OpticalItem::Pose> m_dragStart; // items being dragged -> pose at press
     int m_bulkDepth = 0;
 };

@@ -114,6 +114,8 @@ void OpticalItem::setItemData(const QJsonObject &data)
     m_applyingData = true;
     setPos(p.xMm, p.yMm);
     setRotation(p.angleDeg);
+    // The original Optiverse's stacking order: higher z_value on top.
+    setZValue(number("z_value", 0.0));
     m_applyingData = false;
     updateGeometry();
 }
@@ -187,7 +189,7 @@ void OpticalItem::updateGeometry()
             m_outline.lineTo(dir * mm, -tick);
         }
     } else if (m_type == QLatin1String("text")) {
-        m_text = m_data.value(QLatin1String("text")).toString();
+        m_text = m_data.value(QLatin1String("text")).toString(QStringLiteral("Label")); // the default, not stored
         m_font = QFont();
         m_font.setPointSizeF(qMax(0.5, number("font_size_pt", 12.0) * kPtToMmFont));
         const QFontMetricsF fm(m_font);

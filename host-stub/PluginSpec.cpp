@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "PluginSpec.h"
 
-#include <optiverse/iplugin.h>
+#include <optiverse/pluginmetadata.h>
 
 #include <QFileInfo>
 #include <QJsonArray>
 
 PluginSpec PluginSpec::fromMetaData(const QString &filePath, const QJsonObject &metaData)
 {
-    const QString supported = QStringLiteral(OPTIVERSE_IPLUGIN_IID);
-    const QString pluginPrefix = QStringLiteral("org.optiverse.IPlugin/");
-
     PluginSpec spec;
     spec.filePath = filePath;
     const QJsonObject md = metaData.value(QLatin1String("MetaData")).toObject();
@@ -31,26 +28,10 @@ PluginSpec PluginSpec::fromMetaData(const QString &filePath, const QJsonObject &
             spec.argumentHelp.append(help.isEmpty() ? line : line.leftJustified(30) + QLatin1Char(' ') + help);
     }
 
-    const QString iid = metaData.value(QLatin1String("IID")).toString();
-    const QString iface = md.value(QLatin1String("Interface")).toString();
-    spec.state = State::Incompatible;
-    if (metaData.isEmpty() || iid.isEmpty()) {
-        spec.errorString = QStringLiteral("Not an Optiverse plugin: the file has no Qt plugin metadata.");
-    } else if (iid != supported) {
-        // Another version of our interface deserves a clearer message than a
-        // foreign plugin that merely sits in the same directory.
-        spec.errorString = iid.startsWith(pluginPrefix)
-            ? QStringLiteral("Interface \"%1\" is not supported; this host supports \"%2\".").arg(iid, supported)
-            : QStringLiteral("Not an Optiverse plugin: its IID is \"%1\", this host supports \"%2\".").arg(iid, supported);
-    } else if (iface != supported) {
-        spec.errorString = iface.isEmpty()
-            ? QStringLiteral("The plugin metadata has no \"Interface\"; this host supports \"%1\".").arg(supported)
-            : QStringLiteral("Interface \"%1\" is not supported; this host supports \"%2\".").arg(iface, supported);
-    } else if (spec.name.trimmed().isEmpty()) {
-        spec.errorString = QStringLiteral("The plugin metadata has no \"Name\".");
-    } else {
-        spec.state = State::Disabled;
-    }
+    // The contract's own check (IID, Interface, ContractVersion, Name): same
+    // major accepted, any minor.
+    spec.errorString = Optiverse::pluginMetaDataProblem(metaData);
+    spec.state = spec.errorString.isEmpty() ? State::Disabled : State::Incompatible;
     if (spec.name.isEmpty())
         spec.name = QFileInfo(filePath).fileName(); // something to show in the list
     return spec;

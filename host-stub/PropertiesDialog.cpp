@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "PropertiesDialog.h"
 
+#include "OpticalItem.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -16,11 +18,16 @@ PropertiesDialog::PropertiesDialog(const Optiverse::SceneItem &item, QWidget *pa
     : QDialog(parent), m_item(item)
 {
     setWindowTitle(tr("Properties of %1").arg(item.type));
+    // A received item may lack parameters: they are shown with the value the
+    // drawing uses (the type's default) and only become data when edited.
+    m_shown = OpticalItem::defaultData(item.type);
+    for (auto it = item.data.begin(); it != item.data.end(); ++it)
+        m_shown.insert(it.key(), it.value());
     auto *form = new QFormLayout;
     form->addRow(tr("Id"), new QLabel(item.uuid.toString(QUuid::WithoutBraces), this));
-    QStringList keys = item.data.keys(); // sorted, so the pose keys stay together
+    QStringList keys = m_shown.keys(); // sorted, so the pose keys stay together
     for (const QString &key : std::as_const(keys)) {
-        const QJsonValue value = item.data.value(key);
+        const QJsonValue value = m_shown.value(key);
         QWidget *editor = nullptr;
         if (value.isDouble()) {
             auto *spin = new QDoubleSpinBox(this);
@@ -57,7 +64,7 @@ QJsonObject PropertiesDialog::changes() const
 {
     QJsonObject result;
     for (auto it = m_editors.cbegin(); it != m_editors.cend(); ++it) {
-        const QJsonValue old = m_item.data.value(it.key());
+        const QJsonValue old = m_shown.value(it.key());
         QJsonValue now;
         if (auto *spin = qobject_cast<QDoubleSpinBox *>(it.value())) {
             // The spin box rounds to its decimals: untouched values stay as they were.

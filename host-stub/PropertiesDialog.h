@@ -25,5 +25,6 @@ public:
 
 private:
     Optiverse::SceneItem m_item;
+    QJsonObject m_shown; // the item's data over its type's defaults (shown, not stored)
     QHash<QString, QWidget *> m_editors;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ScriptRunner.h"
 
+#include <QUndoStack>
+
 #include "JsonTypeName.h"
 
 #include "HostScene.h"
@@ -85,6 +87,8 @@ QString checkStep(const QJsonObject &step)
             errors << checkField(data, key, QJsonValue::Double, false);
     } else if (op == QLatin1String("remove")) {
         errors << checkId(step, true);
+    } else if (op == QLatin1String("undo") || op == QLatin1String("redo")) {
+        // no fields: the host's own undo stack, as Edit > Undo / Redo
     } else if (op == QLatin1String("wait")) {
         errors << checkField(step, "ms", QJsonValue::Double, true);
         if (errors.join(QString()).isEmpty() && step.value(QLatin1String("ms")).toDouble() < 0)
@@ -198,6 +202,16 @@ void ScriptRunner::runStep(int index, const QJsonObject &step)
                                         step.value(QLatin1String("data")).toObject()};
         if (!m_scene->addItem(item, ChangeOrigin::Local, &error))
             note(index, QStringLiteral("skipped: ") + error);
+        return;
+    }
+    if (op == QLatin1String("undo") || op == QLatin1String("redo")) {
+        QUndoStack *stack = m_scene->undoStack();
+        if (op == QLatin1String("undo") ? !stack->canUndo() : !stack->canRedo())
+            note(index, QStringLiteral("skipped: nothing to %1").arg(op));
+        else if (op == QLatin1String("undo"))
+            stack->undo();
+        else
+            stack->redo();
         return;
     }
     // The other ops name an existing item; a remote user may have removed it.

@@ -7,15 +7,16 @@ using Optiverse::ChangeOrigin;
 
 UpdateItemCommand::UpdateItemCommand(HostScene *scene, const QUuid &uuid,
                                      const QJsonObject &before, const QStringList &absentBefore,
-                                     const QJsonObject &after)
-    : m_scene(scene), m_uuid(uuid), m_before(before), m_absentBefore(absentBefore), m_after(after)
+                                     const QJsonObject &after, const QStringList &removed)
+    : m_scene(scene), m_uuid(uuid), m_before(before), m_absentBefore(absentBefore), m_after(after), m_removed(removed)
 {
-    setText(QObject::tr("Edit %1").arg(after.keys().join(QStringLiteral(", "))));
+    setText(after.isEmpty() ? QObject::tr("Delete %1").arg(removed.join(QStringLiteral(", ")))
+                            : QObject::tr("Edit %1").arg(after.keys().join(QStringLiteral(", "))));
 }
 
 void UpdateItemCommand::redo()
 {
-    if (!m_scene->applyPatch(m_uuid, m_after, {}, ChangeOrigin::Local))
+    if (!m_scene->applyPatch(m_uuid, m_after, m_removed, ChangeOrigin::Local))
         setObsolete(true); // removed by a remote user
 }
 

@@ -13,10 +13,12 @@ class HostScene;
 class UpdateItemCommand : public QUndoCommand
 {
 public:
-    /// @p before: previous values of changed keys that existed;
-    /// @p absentBefore: changed keys that did not exist (undo removes them).
+    /// @p before: previous values of changed or removed keys that existed;
+    /// @p absentBefore: changed keys that did not exist (undo removes them);
+    /// @p after: the new values; @p removed: keys redo deletes.
     UpdateItemCommand(HostScene *scene, const QUuid &uuid, const QJsonObject &before,
-                      const QStringList &absentBefore, const QJsonObject &after);
+                      const QStringList &absentBefore, const QJsonObject &after,
+                      const QStringList &removed = {});
     void redo() override;
     void undo() override;
 
@@ -26,4 +28,5 @@ private:
     QJsonObject m_before;
     QStringList m_absentBefore;
     QJsonObject m_after;
+    QStringList m_removed;
 };

@@ -10,6 +10,7 @@
 #include <optiverse/ihost.h>
 #include <optiverse/ipresencehost.h>
 #include <optiverse/iscene.h>
+#include <optiverse/iscenekeys.h>
 
 #include <QLoggingCategory>
 #include <QMainWindow>
@@ -63,6 +64,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     // An edit that will not reach the others must not go unnoticed.
     connect(m_session->sync(), &SyncManager::editDropped, m_status, &StatusWidget::showNotice);
 
+    // Contract 1.1: a host that can delete keys gets deletions synced.
+    m_session->sync()->setSceneKeys(queryInterface<ISceneKeys>(host));
     if (auto *presenceHost = queryInterface<IPresenceHost>(host))
         m_presence = std::make_unique<PresenceManager>(presenceHost, client);
 

@@ -35,14 +35,19 @@ public:
     /// Ownership stays with the plugin.
     virtual void addMenu(QMenu *menu) = 0;
 
-    /// Removes a menu added with addMenu(). Does not delete it.
+    /// Removes a menu added with addMenu() from the menu bar. Does not delete it
+    /// (QMenuBar::addMenu(QMenu *) never takes ownership).
     virtual void removeMenu(QMenu *menu) = 0;
 
     /// Adds @p widget as a permanent widget at the right of the status bar.
     /// Ownership stays with the plugin.
     virtual void addStatusWidget(QWidget *widget) = 0;
 
-    /// Removes a widget added with addStatusWidget(). Does not delete it.
+    /// Removes a widget added with addStatusWidget() and detaches it: afterwards
+    /// it is hidden and no longer a child of any host widget (setParent(nullptr),
+    /// or back to the parent it had before addStatusWidget()), so the plugin may
+    /// delete it and the host never will. QStatusBar::removeWidget() alone only
+    /// hides it. Does not delete it.
     virtual void removeStatusWidget(QWidget *widget) = 0;
 
     /// The scene and its command API. Owned by the host; never null.
@@ -50,9 +55,19 @@ public:
 
     /**
      * Optional, separately versioned host interfaces (e.g.
-     * IPresenceHost::IID). Returns a pointer owned by the host, valid until
-     * IPlugin::shutdown() returns, or nullptr when the host does not offer
-     * @p iid. Use Optiverse::queryInterface<T>(host) for a typed result.
+     * IPresenceHost::IID, ISceneKeys::IID). Returns a pointer owned by the
+     * host, valid until IPlugin::shutdown() returns, or nullptr when the host
+     * does not offer @p iid. This is how later contract versions add
+     * capabilities: new interfaces with their own IIDs, never new virtuals.
+     *
+     * Plugins: call Optiverse::queryInterface<T>(host), never cast the
+     * void * yourself.
+     *
+     * Hosts: the void * must point at the T sub-object, because the plugin
+     * converts it back with static_cast<T *>. Convert to T * first, then to
+     * void *: `return static_cast<Optiverse::ISceneKeys *>(m_scene);`. Returning
+     * `this` (or any pointer to a class that inherits several bases) is
+     * undefined behaviour that only shows as a crash in another base's call.
      */
     virtual void *queryInterface(const char *iid) const
     {
@@ -61,7 +76,8 @@ public:
     }
 };
 
-/// Typed form of IHost::queryInterface(): T must define a static IID. @since 1.0
+/// Typed form of IHost::queryInterface(): T must define a static IID, and the
+/// host must have returned a T * converted to void * (see above). @since 1.0
 template<typename T>
 T *queryInterface(const IHost *host)
 {

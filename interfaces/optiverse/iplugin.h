@@ -7,7 +7,10 @@
 
 /// The plugin interface's IID. The same string must be the plugin's
 /// Q_PLUGIN_METADATA IID and the "Interface" value of its metadata.json.
-/// The major version changes when a change breaks existing plugins or hosts.
+/// It names IPlugin's vtable, which never changes, so the string never
+/// changes either: qobject_cast<IPlugin *> compares it, and a host with any
+/// other string could not cast any existing plugin. The contract's version
+/// travels in the metadata key "ContractVersion" (see pluginmetadata.h).
 /// @since 1.0
 #define OPTIVERSE_IPLUGIN_IID "org.optiverse.IPlugin/1.0"
 
@@ -20,12 +23,16 @@ class IHost;
  *
  * Lifecycle (driven by the host, GUI thread):
  * 1. The host reads the plugin's metadata with QPluginLoader::metaData()
- *    *without loading its code*, and refuses it unless the IID equals
- *    OPTIVERSE_IPLUGIN_IID (see interfaces/README.md).
+ *    *without loading its code*, and refuses it unless
+ *    Optiverse::pluginMetaDataProblem() accepts it (same IID, same major
+ *    contract version; see interfaces/README.md).
  * 2. When the user enables it, the host loads it, qobject_cast<IPlugin *>s
  *    QPluginLoader::instance() and calls initialize().
  * 3. When the user disables it or the host quits, the host calls shutdown()
- *    once, then unloads the library (which deletes the root object).
+ *    once, delivers pending deferred deletes
+ *    (QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete):
+ *    a deleteLater() of the plugin's objects runs code of the library), then
+ *    unloads the library (which deletes the root object).
  *
  * The root object is owned by QPluginLoader.
  *

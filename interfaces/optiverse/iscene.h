@@ -43,15 +43,18 @@ public:
     virtual SceneItem item(const QUuid &uuid) const = 0;
 
     /// Adds @p item. Fails if the uuid is null or already present, or the type
-    /// or data cannot be represented by the host.
+    /// or data cannot be represented by the host (a plugin then tells the
+    /// user; it keeps the item in its session). The host stores @p item.data
+    /// as given: item() and every notification report exactly that data, no
+    /// defaults added (see "Data fidelity" in interfaces/README.md).
     virtual bool addItem(const SceneItem &item, ChangeOrigin origin, QString *errorString) = 0;
 
     /// Sets the pose of @p uuid (millimetres, degrees). Fails if absent.
     virtual bool moveItem(const QUuid &uuid, double xMm, double yMm, double angleDeg,
                           ChangeOrigin origin, QString *errorString) = 0;
 
-    /// Merges @p data into the item's data (keys not in @p data are kept).
-    /// Fails if absent. Reported through ISceneObserver::itemUpdated, or
+    /// Merges @p data into the item's data (keys not in @p data are kept; to
+    /// delete keys see ISceneKeys). Fails if absent. Reported through ISceneObserver::itemUpdated, or
     /// itemMoved when only pose keys change.
     virtual bool updateItem(const QUuid &uuid, const QJsonObject &data, ChangeOrigin origin,
                             QString *errorString) = 0;

@@ -17,7 +17,9 @@ namespace Optiverse {
  * runtime "no such signal" warning.
  *
  * Every hook has an empty default body, so an observer implements only what it
- * needs and later minor versions can add hooks without breaking old plugins.
+ * needs. The vtable is published and never changes: a notification added
+ * later comes as a separate observer interface registered through an
+ * optional host interface (e.g. ISceneKeysObserver through ISceneKeys).
  *
  * Notifications are delivered synchronously, on the GUI thread, after the
  * change has been applied (IScene::item() already returns the new state).
@@ -47,7 +49,9 @@ public:
     }
 
     /// Some of an item's parameters changed. @p item carries the complete data
-    /// after the change; @p changedKeys lists the keys of data that changed.
+    /// after the change; @p changedKeys lists the keys of data that changed
+    /// (keys a host deleted are not keys of data: they are reported through
+    /// ISceneKeysObserver, and @p changedKeys may then be empty).
     virtual void itemUpdated(const SceneItem &item, const QStringList &changedKeys,
                              ChangeOrigin origin)
     {

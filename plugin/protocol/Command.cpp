@@ -119,6 +119,28 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
         *error = QStringLiteral("command.changed_keys must be an array");
         return false;
     }
+    const QJsonValue removed = object.value(QLatin1String("removed_keys"));
+    if (removed.isArray()) {
+        const QJsonArray keys = removed.toArray();
+        if (c.action != Action::Update || keys.size() > MaxRemovedKeys) {
+            *error = QStringLiteral("command.removed_keys is for update_item, at most %1 keys").arg(MaxRemovedKeys);
+            return false;
+        }
+        for (const QJsonValue &k : keys) {
+            const QString key = k.toString();
+            if (!k.isString() || key.isEmpty() || key.size() > Protocol::MaxNameLength || c.data.contains(key)
+                || c.changedKeys.contains(key) || c.removedKeys.contains(key)
+                || key == QLatin1String("x_mm") || key == QLatin1String("y_mm") || key == QLatin1String("angle_deg")) {
+                *error = QStringLiteral("command.removed_keys must name distinct keys of at most %1 characters that "
+                                        "are neither in data nor pose keys").arg(Protocol::MaxNameLength);
+                return false;
+            }
+            c.removedKeys.append(key);
+        }
+    } else if (!removed.isUndefined() && !removed.isNull()) {
+        *error = QStringLiteral("command.removed_keys must be an array");
+        return false;
+    }
     *out = std::move(c);
     return true;
 }
@@ -134,14 +156,16 @@ QJsonObject Command::toJson() const
                   {QLatin1String("item_type"), itemType},
                   {QLatin1String("item_id"), itemId},
                   {QLatin1String("data"), wireData}};
-    if (!changedKeys.isEmpty())
+    if (!changedKeys.isEmpty() || !removedKeys.isEmpty())
         o.insert(QLatin1String("changed_keys"), QJsonArray::fromStringList(changedKeys));
+    if (!removedKeys.isEmpty())
+        o.insert(QLatin1String("removed_keys"), QJsonArray::fromStringList(removedKeys));
     return o;
 }
 
 QStringList Command::effectiveKeys() const
 {
-    return changedKeys.isEmpty() ? data.keys() : changedKeys;
+    return changedKeys.isEmpty() && removedKeys.isEmpty() ? data.keys() : changedKeys;
 }
 
 } // namespace Optiverse::Collab

@@ -16,6 +16,12 @@ namespace Optiverse::Collab {
  * data holds properties only: identity keys that original peers put in it
  * (item_uuid, uuid) are checked against item_id and taken out by fromJson(),
  * and toJson() writes item_uuid back into the data of add and update.
+ *
+ * Our extension "removed_keys" (update_item) names keys the sender deleted
+ * from the item: data stays the whole item without them (original peers
+ * rebuild the item from data, so the key is gone there too), and receivers and
+ * the server delete them. An update with removed_keys always carries
+ * changed_keys (possibly empty).
  */
 class Command
 {
@@ -26,14 +32,17 @@ public:
     QString itemType;
     QString itemId;
     QJsonObject data;
-    QStringList changedKeys; // update_item only; empty means "all keys of data"
+    QStringList changedKeys; // update_item only; empty means "all keys of data" (unless keys are removed)
+    QStringList removedKeys; // update_item only: keys deleted from the item
+    static constexpr int MaxRemovedKeys = 256;
 
     /// Parses and validates a "command" object. On error returns false and sets
     /// @p error to a sentence naming the offending field.
     static bool fromJson(const QJsonObject &object, Command *out, QString *error);
     QJsonObject toJson() const;
 
-    /// The keys of data this command changes (changedKeys, or all of data).
+    /// The keys of data this command changes (changedKeys, or all of data
+    /// when neither changedKeys nor removedKeys is given).
     QStringList effectiveKeys() const;
 
     static QString actionName(Action action);

@@ -60,6 +60,8 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
         // the session's value change nothing, so the result is the same.
         for (const QString &key : command.effectiveKeys())
             c.item.data.insert(key, command.data.value(key));
+        for (const QString &key : command.removedKeys) // validated by Command::fromJson
+            c.item.data.remove(key);
         break;
     case Command::Action::Add:
         break;

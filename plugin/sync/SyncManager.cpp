@@ -9,6 +9,7 @@
 #include <QLocale>
 
 #include <optiverse/iscene.h>
+#include <optiverse/iscenekeys.h>
 
 #include <QLoggingCategory>
 
@@ -77,9 +78,12 @@ void applyToModel(QHash<QString, StateItem> &model, const Command &command)
     }
     case Command::Action::Update: {
         auto it = model.find(command.itemId);
-        if (it != model.end())
+        if (it != model.end()) {
             for (const QString &k : command.effectiveKeys())
                 it->data.insert(k, command.data.value(k));
+            for (const QString &k : command.removedKeys)
+                it->data.remove(k);
+        }
         break;
     }
     case Command::Action::Remove:
@@ -92,7 +96,7 @@ QStringList keysWritten(const Command &command)
 {
     switch (command.action) {
     case Command::Action::Move: return poseKeys();
-    case Command::Action::Update: return command.effectiveKeys();
+    case Command::Action::Update: return command.effectiveKeys() + command.removedKeys;
     case Command::Action::Add: return command.data.keys();
     case Command::Action::Remove: return {};
     }
@@ -129,6 +133,75 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
 SyncManager::~SyncManager()
 {
     m_scene->removeObserver(this);
+    if (m_sceneKeys)
+        m_sceneKeys->removeKeysObserver(this);
+}
+
+void SyncManager::setSceneKeys(ISceneKeys *keys)
+{
+    if (m_sceneKeys)
+        m_sceneKeys->removeKeysObserver(this);
+    m_sceneKeys = keys;
+    if (m_sceneKeys)
+        m_sceneKeys->addKeysObserver(this);
+}
+
+// ---- deleted keys (ISceneKeys) ------------------------------------------------
+
+void SyncManager::itemKeysRemoved(const SceneItem &item, const QStringList &removedKeys, ChangeOrigin origin)
+{
+    // The host reports the same change's itemUpdated() right after: that
+    // command carries them as removed_keys.
+    if (origin == ChangeOrigin::Local)
+        m_removedKeys[item.uuid] += removedKeys;
+}
+
+bool SyncManager::removeKeysFromScene(const QUuid &uuid, const QStringList &keys)
+{
+    QString error;
+    if (m_sceneKeys) {
+        if (m_sceneKeys->removeKeys(uuid, keys, ChangeOrigin::Remote, &error))
+            return true;
+        qCWarning(lcSync) << "could not remove keys" << keys << "of" << uuid << ":" << error;
+        return false;
+    }
+    // A 1.0 host cannot delete a key: the item is re-created without it.
+    SceneItem item = m_scene->item(uuid);
+    if (item.uuid.isNull())
+        return false;
+    for (const QString &k : keys)
+        item.data.remove(k);
+    m_scene->beginBulkChange();
+    const bool ok = m_scene->removeItem(uuid, ChangeOrigin::Remote, &error)
+        && m_scene->addItem(item, ChangeOrigin::Remote, &error);
+    m_scene->endBulkChange();
+    if (!ok)
+        qCWarning(lcSync) << "could not re-create" << uuid << "without" << keys << ":" << error;
+    return ok;
+}
+
+// ---- items the host refuses ------------------------------------------------------
+
+bool SyncManager::addToScene(const SceneItem &item, const QString &byUserId)
+{
+    QString error;
+    if (m_scene->addItem(item, ChangeOrigin::Remote, &error))
+        return true;
+    // Kept in the session (never removed, never re-sent); the user is told
+    // once, in words, and later events for it are not attempted again.
+    const QString id = idOf(item.uuid);
+    qCWarning(lcSync) << "the host refused" << item.type << id << ":" << error;
+    if (m_refused.contains(id))
+        return false;
+    m_refused.insert(id);
+    QString who;
+    for (const CollabClient::User &u : m_client->users())
+        if (u.id == byUserId)
+            who = u.displayName.isEmpty() ? u.id : u.displayName;
+    emit editDropped(who.isEmpty()
+                         ? tr("The session has an item of type '%1', which this application cannot show").arg(item.type)
+                         : tr("%1 added an item of type '%2', which this application cannot show").arg(who, item.type));
+    return false;
 }
 
 // ---- local edits -----------------------------------------------------------
@@ -174,6 +247,10 @@ void SyncManager::itemUpdated(const SceneItem &item, const QStringList &changedK
         return;
     Command c = commandFor(Command::Action::Update, item);
     c.changedKeys = changedKeys; // so our peers and server merge per property
+    // From itemKeysRemoved(), just before; a key set again since is not deleted.
+    for (const QString &k : m_removedKeys.take(item.uuid))
+        if (!item.data.contains(k) && !c.removedKeys.contains(k) && !poseKeys().contains(k))
+            c.removedKeys.append(k);
     submit(std::move(c));
 }
 
@@ -182,6 +259,7 @@ void SyncManager::itemRemoved(const SceneItem &item, ChangeOrigin origin)
     m_dragging.remove(item.uuid);
     m_dragLatest.remove(item.uuid);
     m_lastSentPose.remove(idOf(item.uuid));
+    m_removedKeys.remove(item.uuid);
     if (origin != ChangeOrigin::Local)
         return;
     submit(commandFor(Command::Action::Remove, item));
@@ -419,10 +497,15 @@ bool SyncManager::resendAsShown(const QString &itemId)
     for (auto k = shown.data.constBegin(); k != shown.data.constEnd(); ++k)
         if (server->data.value(k.key()) != k.value())
             changed.append(k.key());
-    if (changed.isEmpty())
+    QStringList removed;
+    for (auto k = server->data.constBegin(); k != server->data.constEnd(); ++k)
+        if (!shown.data.contains(k.key()) && !poseKeys().contains(k.key()))
+            removed.append(k.key());
+    if (changed.isEmpty() && removed.isEmpty())
         return false;
     Command c = commandFor(Command::Action::Update, shown);
     c.changedKeys = changed;
+    c.removedKeys = removed;
     submit(std::move(c));
     return true;
 }
@@ -620,7 +703,10 @@ void SyncManager::handleCommand(const Message &message)
         m_lastSeq = std::max(m_lastSeq, message.seq());
     if (!m_client->serverSequences()) {
         // Original servers: no order, no acknowledgement; apply as it comes.
-        if (applyToScene(command)) {
+        m_commandUser = message.userId();
+        const bool applied = applyToScene(command);
+        m_commandUser.clear();
+        if (applied) {
             ++m_remoteApplied;
             emit remoteCommandApplied(message.userId(), command);
         }
@@ -644,7 +730,11 @@ void SyncManager::handleCommand(const Message &message)
         reconcile(command.itemId);
         return;
     }
+    m_commandUser = message.userId();
     reconcile(command.itemId);
+    m_commandUser.clear();
+    if (m_refused.contains(command.itemId))
+        return; // not shown here: not applied
     ++m_remoteApplied;
     emit remoteCommandApplied(message.userId(), command);
 }
@@ -802,13 +892,14 @@ void SyncManager::reconcile(const QString &itemId)
     if (presencePending && (!present || server == m_shadow.constEnd()))
         return;
     if (server == m_shadow.constEnd()) {
+        m_refused.remove(itemId); // gone from the session: a later add is new
         if (present && !m_scene->removeItem(uuid, ChangeOrigin::Remote, &error))
             qCWarning(lcSync) << "could not remove" << itemId << ":" << error;
         return;
     }
     if (!present) {
-        if (!m_scene->addItem({uuid, server->type, server->data}, ChangeOrigin::Remote, &error))
-            qCWarning(lcSync) << "could not add" << itemId << ":" << error;
+        if (!m_refused.contains(itemId))
+            addToScene({uuid, server->type, server->data}, m_commandUser);
         return;
     }
     const QHash<QString, int> pending = m_pendingKeys.value(itemId);
@@ -819,8 +910,16 @@ void SyncManager::reconcile(const QString &itemId)
     // A key the session does not have, or another type, can only go with the
     // item: re-create it (after the session's add won a race of the same id).
     bool recreate = current.type != server->type;
-    for (auto k = current.data.constBegin(); !recreate && k != current.data.constEnd(); ++k)
-        recreate = !server->data.contains(k.key()) && !pending.contains(k.key());
+    QStringList extra; // keys the session deleted
+    for (auto k = current.data.constBegin(); k != current.data.constEnd(); ++k)
+        if (!server->data.contains(k.key()) && !pending.contains(k.key()))
+            extra.append(k.key());
+    if (!recreate && !extra.isEmpty() && m_sceneKeys && !presencePending) {
+        if (!removeKeysFromScene(uuid, extra))
+            return;
+        extra.clear();
+    }
+    recreate = recreate || !extra.isEmpty();
     if (recreate && !presencePending) {
         QJsonObject data = server->data;
         for (auto k = pending.constBegin(); k != pending.constEnd(); ++k)
@@ -879,7 +978,7 @@ bool SyncManager::applyToScene(const Command &command)
     switch (command.action) {
     case Command::Action::Add:
         if (current.uuid.isNull())
-            ok = m_scene->addItem({uuid, command.itemType, command.data}, ChangeOrigin::Remote, &error);
+            return addToScene({uuid, command.itemType, command.data}, m_commandUser);
         break;
     case Command::Action::Move: {
         if (current.uuid.isNull())
@@ -899,6 +998,12 @@ bool SyncManager::applyToScene(const Command &command)
             data.insert(k, command.data.value(k));
         if (!data.isEmpty())
             ok = m_scene->updateItem(uuid, data, ChangeOrigin::Remote, &error);
+        QStringList removed;
+        for (const QString &k : command.removedKeys)
+            if (current.data.contains(k))
+                removed.append(k);
+        if (ok && !removed.isEmpty())
+            ok = removeKeysFromScene(uuid, removed);
         break;
     }
     case Command::Action::Remove:

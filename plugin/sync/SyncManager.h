@@ -5,6 +5,7 @@
 #include "Message.h"
 #include "StateItem.h"
 
+#include <optiverse/iscenekeysobserver.h>
 #include <optiverse/isceneobserver.h>
 
 #include <QElapsedTimer>
@@ -16,6 +17,7 @@
 
 namespace Optiverse {
 class IScene;
+class ISceneKeys;
 }
 
 namespace Optiverse::Collab {
@@ -51,7 +53,7 @@ class CollabClient;
  *   keys are carried over so the scene does not flicker. A late echo of a
  *   command presumed lost is harmless: the re-sent state is absolute.
  */
-class SyncManager : public QObject, public Optiverse::ISceneObserver
+class SyncManager : public QObject, public Optiverse::ISceneObserver, public Optiverse::ISceneKeysObserver
 {
     Q_OBJECT
 public:
@@ -63,6 +65,11 @@ public:
     SyncManager(Optiverse::IScene *scene, CollabClient *client, QObject *parent = nullptr);
     ~SyncManager() override;
 
+    /// The host's optional ISceneKeys (not owned; null: a 1.0 host). With it,
+    /// keys deleted locally are sent as removed_keys and deleted remotely
+    /// with removeKeys(); without it, an item that must lose a key is
+    /// re-created (a Remote remove and add) with the session's data.
+    void setSceneKeys(Optiverse::ISceneKeys *keys);
     void setJoinMode(JoinMode mode) { m_joinMode = mode; }
     JoinMode joinMode() const { return m_joinMode; }
     /// Minimum interval between two moves of one dragged item (default 33 ms, ~30 Hz).
@@ -94,13 +101,17 @@ public:
                      Optiverse::ChangeOrigin origin) override;
     void itemRemoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
     void itemDragStateChanged(const QUuid &uuid, bool dragging) override;
+    // ISceneKeysObserver
+    void itemKeysRemoved(const Optiverse::SceneItem &item, const QStringList &removedKeys,
+                         Optiverse::ChangeOrigin origin) override;
 
 signals:
     /// The scene matches the session (after the first join or a resync).
     void synchronized();
     /// A remote command was applied to the scene.
     void remoteCommandApplied(const QString &userId, const Optiverse::Collab::Command &command);
-    /// A local edit could not be kept (offline queue full, item removed by someone else…).
+    /// A local edit could not be kept (offline queue full, item removed by someone
+    /// else…), or a session item the host refused to add (said once per item).
     void editDropped(const QString &reason);
 
 private:
@@ -136,8 +147,17 @@ private:
     void resendWhatThePushLost();
     void expireRecent();
 
+    bool removeKeysFromScene(const QUuid &uuid, const QStringList &keys);
+    bool addToScene(const Optiverse::SceneItem &item, const QString &byUserId);
+
     Optiverse::IScene *m_scene;
+    Optiverse::ISceneKeys *m_sceneKeys = nullptr;
     CollabClient *m_client;
+    // Keys a Local change deleted, reported just before its itemUpdated().
+    QHash<QUuid, QStringList> m_removedKeys;
+    // Session items the host refused to add: kept in the session, said once.
+    QSet<QString> m_refused;
+    QString m_commandUser; // who sent the command being applied (for the refusal's words)
     JoinMode m_joinMode = JoinMode::ReplaceLocalScene;
 
     bool m_synced = false;

@@ -9,6 +9,8 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QJsonObject>
+#include <QJsonValue>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -109,6 +111,53 @@ private slots:
         qunsetenv("OPTIVERSE_PLUGIN_PATH");
         QCOMPARE(paths, (QStringList{QCoreApplication::applicationDirPath() + QStringLiteral("/plugins"),
                                      QStringLiteral("/a"), QStringLiteral("/b"), QStringLiteral("/c")}));
+    }
+
+    void contractVersionSameMajorAnyMinor_data()
+    {
+        QTest::addColumn<QJsonValue>("contractVersion");
+        QTest::addColumn<QString>("problem"); // empty: accepted
+        QTest::newRow("absent (a 1.0 plugin)") << QJsonValue(QJsonValue::Undefined) << QString();
+        QTest::newRow("1.0") << QJsonValue(QStringLiteral("1.0")) << QString();
+        QTest::newRow("1.1 (this contract)") << QJsonValue(QStringLiteral("1.1")) << QString();
+        QTest::newRow("1.9 (a newer minor)") << QJsonValue(QStringLiteral("1.9")) << QString();
+        QTest::newRow("2.0") << QJsonValue(QStringLiteral("2.0"))
+                             << QStringLiteral("The plugin needs contract 2.0; this host implements contract 1.1.");
+        QTest::newRow("not a version") << QJsonValue(QStringLiteral("one"))
+                                       << QStringLiteral("The plugin metadata's \"ContractVersion\" must be "
+                                                         "\"MAJOR.MINOR\", e.g. \"1.1\".");
+        QTest::newRow("a number") << QJsonValue(1.1)
+                                  << QStringLiteral("The plugin metadata's \"ContractVersion\" must be "
+                                                    "\"MAJOR.MINOR\", e.g. \"1.1\".");
+    }
+
+    void contractVersionSameMajorAnyMinor()
+    {
+        // The IID never changes (qobject_cast compares it); the minor version
+        // travels in "ContractVersion" and any minor of major 1 is accepted.
+        QFETCH(QJsonValue, contractVersion);
+        QFETCH(QString, problem);
+        QJsonObject md{{QStringLiteral("Name"), QStringLiteral("Future")},
+                       {QStringLiteral("Interface"), QStringLiteral("org.optiverse.IPlugin/1.0")}};
+        if (!contractVersion.isUndefined())
+            md.insert(QStringLiteral("ContractVersion"), contractVersion);
+        const QJsonObject metaData{{QStringLiteral("IID"), QStringLiteral("org.optiverse.IPlugin/1.0")},
+                                   {QStringLiteral("MetaData"), md}};
+        const PluginSpec spec = PluginSpec::fromMetaData(QStringLiteral("/x/libfuture.so"), metaData);
+        QCOMPARE(spec.errorString, problem);
+        QCOMPARE(spec.state, problem.isEmpty() ? PluginSpec::State::Disabled : PluginSpec::State::Incompatible);
+    }
+
+    void collaborationPluginDeclaresThisContract()
+    {
+        // The real plugin says which minor version it was built for, and keeps
+        // the 1.0 IID and Interface so 1.0 hosts still accept it.
+        const QJsonObject metaData = QPluginLoader(QStringLiteral(COLLAB_PLUGIN_FILE)).metaData();
+        QCOMPARE(metaData.value(QStringLiteral("IID")).toString(), QStringLiteral("org.optiverse.IPlugin/1.0"));
+        const QJsonObject md = metaData.value(QStringLiteral("MetaData")).toObject();
+        QCOMPARE(md.value(QStringLiteral("Interface")).toString(), QStringLiteral("org.optiverse.IPlugin/1.0"));
+        QCOMPARE(md.value(QStringLiteral("ContractVersion")).toString(), QStringLiteral("1.1"));
+        QVERIFY(PluginSpec::fromMetaData(QStringLiteral(COLLAB_PLUGIN_FILE), metaData).isCompatible());
     }
 
     void discoveryVetsMetadataWithoutLoading()

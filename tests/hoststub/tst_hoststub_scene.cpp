@@ -2,11 +2,13 @@
 // HostScene's command API against the rules in iscene.h: validation, one
 // notification per successful command with its origin, Local-only undo.
 #include "HostScene.h"
+
 #include "RecordingObserver.h"
 
 #include <QElapsedTimer>
 #include <QGraphicsScene>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 #include <QUndoStack>
 
@@ -19,8 +21,29 @@ const QUuid kB = QUuid::fromString(QStringLiteral("{bbbbbbbb-0000-0000-0000-0000
 
 SceneItem lens(const QUuid &id = kA)
 {
-    return {id, QStringLiteral("lens"), {{QStringLiteral("x_mm"), 10.0}, {QStringLiteral("y_mm"), 20.0}}};
+    return {id, QStringLiteral("lens"),
+            {{QStringLiteral("x_mm"), 10.0}, {QStringLiteral("y_mm"), 20.0}, {QStringLiteral("focal_length_mm"), 100.0},
+             {QStringLiteral("diameter_mm"), 25.4}}};
 }
+
+// Records ISceneKeysObserver calls, and where they came among the scene's.
+class KeysRecorder : public Optiverse::ISceneKeysObserver
+{
+public:
+    const RecordingObserver *scene = nullptr;
+    struct Call
+    {
+        Optiverse::SceneItem item;
+        QStringList keys;
+        ChangeOrigin origin;
+        qsizetype sceneEventsBefore;
+    };
+    QList<Call> calls;
+    void itemKeysRemoved(const Optiverse::SceneItem &item, const QStringList &keys, ChangeOrigin origin) override
+    {
+        calls.append({item, keys, origin, scene->events.size()});
+    }
+};
 
 // An observer that unregisters itself and a second one while being notified.
 class SelfRemovingObserver : public Optiverse::ISceneObserver
@@ -55,7 +78,7 @@ private slots:
         m_scene = nullptr;
     }
 
-    void addLocalMergesDefaultsAndIsUndoable()
+    void addLocalStoresDataAsGivenAndIsUndoable()
     {
         QString error;
         QVERIFY(m_scene->addItem(lens(), ChangeOrigin::Local, &error));
@@ -63,10 +86,7 @@ private slots:
         QCOMPARE(m_observer.kinds(), QStringList{QStringLiteral("added")});
         const SceneItem added = m_observer.events.first().item;
         QCOMPARE(m_observer.events.first().origin, ChangeOrigin::Local);
-        QCOMPARE(added.data.value(QStringLiteral("focal_length_mm")).toDouble(), 100.0);
-        QCOMPARE(added.data.value(QStringLiteral("diameter_mm")).toDouble(), 25.4);
-        QCOMPARE(added.data.value(QStringLiteral("x_mm")).toDouble(), 10.0);
-        QCOMPARE(added.data.value(QStringLiteral("angle_deg")).toDouble(), 0.0);
+        QCOMPARE(added, lens()); // no invented keys
         QCOMPARE(m_scene->item(kA), added); // item() already returns the new state
         QCOMPARE(m_scene->items().size(), 1);
         QCOMPARE(m_scene->undoStack()->count(), 1);
@@ -94,12 +114,15 @@ private slots:
     }
     void typeDefaults()
     {
+        // What the Insert menu writes into a new item; never into received ones.
         QFETCH(QString, type);
         QFETCH(QString, key);
         QFETCH(QJsonValue, value);
-        QVERIFY(m_scene->addItem({kA, type, {}}, ChangeOrigin::Remote, nullptr));
-        QCOMPARE(m_scene->item(kA).data.value(key), value);
-        QCOMPARE(m_scene->item(kA).data.value(QStringLiteral("x_mm")), QJsonValue(0));
+        QCOMPARE(OpticalItem::defaultData(type).value(key), value);
+        const QJsonObject minimal{{QStringLiteral("x_mm"), 1.5}, {QStringLiteral("y_mm"), 0}, {QStringLiteral("angle_deg"), 0}};
+        QVERIFY(m_scene->addItem({kA, type, minimal}, ChangeOrigin::Remote, nullptr));
+        QCOMPARE(QJsonDocument(m_scene->item(kA).data).toJson(), QJsonDocument(minimal).toJson()); // byte for byte
+        QCOMPARE(QJsonDocument(m_observer.events.last().item.data).toJson(), QJsonDocument(minimal).toJson());
     }
 
     void unknownTypeKeepsItsData()
@@ -112,7 +135,7 @@ private slots:
         QCOMPARE(item.type, QStringLiteral("component"));
         QCOMPARE(item.data.value(QStringLiteral("parts")), QJsonValue(QJsonArray{1, QStringLiteral("two")}));
         QCOMPARE(item.data.value(QStringLiteral("label")).toString(), QStringLiteral("custom"));
-        QCOMPARE(item.data.value(QStringLiteral("y_mm")).toDouble(), 0.0); // pose always present
+        QCOMPARE(item.data, data); // stored as received: nothing added
     }
 
     void addRemoteNeverTouchesUndoStack()
@@ -222,16 +245,72 @@ private slots:
         QCOMPARE(e.item.data.value(QStringLiteral("x_mm")).toDouble(), 10.0); // kept
         QCOMPARE(m_scene->undoStack()->count(), 1);
 
-        // Undo restores the old value and removes the key that was new; reported Local.
+        // Undo restores the old value and deletes the key that was new; reported
+        // Local: the deletion to ISceneKeysObserver first, then itemUpdated
+        // naming only keys the data still has (ISceneKeys rules).
+        KeysRecorder keys;
+        keys.scene = &m_observer;
+        m_scene->addKeysObserver(&keys);
+        const qsizetype before = m_observer.events.size();
         m_scene->undoStack()->undo();
+        QCOMPARE(keys.calls.size(), 1);
+        QCOMPARE(keys.calls.first().keys, QStringList{QStringLiteral("coating")});
+        QCOMPARE(keys.calls.first().origin, ChangeOrigin::Local);
+        QCOMPARE(keys.calls.first().sceneEventsBefore, before); // before itemUpdated
+        QCOMPARE(keys.calls.first().item, m_scene->item(kA));
         QCOMPARE(m_observer.events.last().kind, QStringLiteral("updated"));
         QCOMPARE(m_observer.events.last().origin, ChangeOrigin::Local);
-        QCOMPARE(m_observer.events.last().changedKeys,
-                 (QStringList{QStringLiteral("coating"), QStringLiteral("focal_length_mm")}));
+        QCOMPARE(m_observer.events.last().changedKeys, QStringList{QStringLiteral("focal_length_mm")});
+        m_scene->removeKeysObserver(&keys);
         QCOMPARE(m_scene->item(kA).data.value(QStringLiteral("focal_length_mm")).toDouble(), 100.0);
         QVERIFY(!m_scene->item(kA).data.contains(QStringLiteral("coating")));
         m_scene->undoStack()->redo();
         QCOMPARE(m_scene->item(kA).data.value(QStringLiteral("coating")).toString(), QStringLiteral("AR"));
+    }
+
+    void removeKeysDeletesUndoablyAndRemoteNeverOnTheStack()
+    {
+        QVERIFY(m_scene->addItem(lens(), ChangeOrigin::Remote, nullptr));
+        KeysRecorder keys;
+        keys.scene = &m_observer;
+        m_scene->addKeysObserver(&keys);
+        m_observer.events.clear();
+        QString error;
+        QVERIFY(!m_scene->removeKeys(kA, {QStringLiteral("x_mm")}, ChangeOrigin::Local, &error));
+        QCOMPARE(error, QStringLiteral("x_mm cannot be deleted."));
+        QVERIFY(!m_scene->removeKeys(kB, {QStringLiteral("diameter_mm")}, ChangeOrigin::Local, &error));
+        QVERIFY(m_scene->removeKeys(kA, {QStringLiteral("nope")}, ChangeOrigin::Local, &error)); // nothing to delete
+        QCOMPARE(m_observer.events.size(), 0);
+        QCOMPARE(keys.calls.size(), 0);
+
+        QVERIFY(m_scene->removeKeys(kA, {QStringLiteral("diameter_mm")}, ChangeOrigin::Local, &error));
+        QVERIFY(!m_scene->item(kA).data.contains(QStringLiteral("diameter_mm")));
+        QCOMPARE(keys.calls.size(), 1);
+        QCOMPARE(m_observer.kinds(), QStringList{QStringLiteral("updated")});
+        QVERIFY(m_observer.events.last().changedKeys.isEmpty()); // nothing in data changed value
+        QCOMPARE(m_scene->undoStack()->count(), 1);
+        m_scene->undoStack()->undo(); // puts it back
+        QCOMPARE(m_scene->item(kA), lens());
+
+        QVERIFY(m_scene->removeKeys(kA, {QStringLiteral("focal_length_mm")}, ChangeOrigin::Remote, &error));
+        QCOMPARE(keys.calls.last().origin, ChangeOrigin::Remote);
+        QCOMPARE(m_scene->undoStack()->count(), 1); // the Remote deletion is not undoable here
+        m_scene->removeKeysObserver(&keys);
+    }
+
+    void zValueOrdersDrawing()
+    {
+        QVERIFY(m_scene->addItem(lens(kA), ChangeOrigin::Remote, nullptr));
+        SceneItem top = lens(kB);
+        top.data.insert(QStringLiteral("z_value"), 3);
+        QVERIFY(m_scene->addItem(top, ChangeOrigin::Remote, nullptr));
+        QCOMPARE(m_scene->findItem(kA)->zValue(), 0.0);
+        QCOMPARE(m_scene->findItem(kB)->zValue(), 3.0);
+        QCOMPARE(m_scene->graphicsScene()->items(QPointF(10, 20)).first(), m_scene->findItem(kB)); // on top
+        QCOMPARE(m_scene->nextZValue(), 4.0);
+        QVERIFY(m_scene->updateItem(kA, {{QStringLiteral("z_value"), 5.5}}, ChangeOrigin::Remote, nullptr));
+        QCOMPARE(m_scene->graphicsScene()->items(QPointF(10, 20)).first(), m_scene->findItem(kA));
+        QCOMPARE(m_scene->nextZValue(), 6.0);
     }
 
     void updateOfPoseOnlyIsReportedAsMove()

@@ -136,8 +136,17 @@ private slots:
         QCOMPARE(item.data.value(QStringLiteral("x_mm")).toDouble(), centre.x());
         QCOMPARE(item.data.value(QStringLiteral("y_mm")).toDouble(), centre.y());
         QCOMPARE(m_scene->undoStack()->count(), 1);
+        // The host made it, so its data carries the type's defaults (every peer
+        // draws it alike) and a z_value: 0 in an empty scene, then on top.
+        QCOMPARE(item.data.value(QStringLiteral("diameter_mm")).toDouble(), 25.4);
+        QCOMPARE(item.data.value(QStringLiteral("z_value")).toDouble(), 0.0);
+        QVERIFY(m_scene->addItem({kA, QStringLiteral("lens"), {{QStringLiteral("z_value"), 7.0}}}, ChangeOrigin::Remote, nullptr));
         m_window->insertAction(QStringLiteral("text"))->trigger();
-        QCOMPARE(m_scene->count(), 2);
+        QCOMPARE(m_scene->count(), 3);
+        const Optiverse::SceneItem text = observer.events.last().item;
+        QCOMPARE(text.data.value(QStringLiteral("text")).toString(), QStringLiteral("Label"));
+        QCOMPARE(text.data.value(QStringLiteral("z_value")).toDouble(), 8.0); // above the highest
+        QCOMPARE(m_scene->findItem(text.uuid)->zValue(), 8.0);
         m_scene->removeObserver(&observer);
     }
 

@@ -18,6 +18,7 @@ private slots:
     void initTestCase();
     void threeHostsThroughStandaloneServer();
     void hostServesFromInsideTheApplication();
+    void helpListsEveryPluginOption();
     void badCollaborationOptionsFailCleanly_data();
     void badCollaborationOptionsFailCleanly();
 
@@ -156,6 +157,21 @@ void TestProcesses::hostServesFromInsideTheApplication()
     const QJsonObject a = dump(QStringLiteral("h-alice"));
     QCOMPARE(ids(a), (QStringList{uuid(11), uuid(13)}));
     QCOMPARE(dump(QStringLiteral("h-bob")), a);
+}
+
+void TestProcesses::helpListsEveryPluginOption()
+{
+    // --help reads the plugins' metadata without loading them: it must show
+    // every option the plugin takes (the plugin's test ties metadata.json to
+    // its commandLineHelp()).
+    QProcess p;
+    p.start(QStringLiteral(HOST_STUB), {QStringLiteral("--plugin-dir"), QStringLiteral(PLUGIN_DIR), QStringLiteral("--help")});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    for (const char *option : {"--collab-connect ws://HOST:PORT", "--collab-session NAME", "--collab-name NAME",
+                               "--collab-host [ADDR:]PORT", "--collab-password-file FILE", "--collab-pin SHA256"})
+        QVERIFY2(out.contains(QLatin1String(option)), qPrintable(QLatin1String(option) + QLatin1Char('\n') + out));
 }
 
 void TestProcesses::badCollaborationOptionsFailCleanly_data()

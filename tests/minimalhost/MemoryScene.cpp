@@ -41,6 +41,8 @@ bool MemoryScene::addItem(const SceneItem &item, ChangeOrigin origin, QString *e
         return fail(errorString, QStringLiteral("Item id must not be null"));
     if (m_items.contains(item.uuid))
         return fail(errorString, QStringLiteral("An item with id %1 already exists").arg(item.uuid.toString()));
+    if (refusedTypes.contains(item.type))
+        return fail(errorString, QStringLiteral("This host cannot show items of type %1").arg(item.type));
     m_items.insert(item.uuid, item);
     remoteChanges += origin == ChangeOrigin::Remote;
     notify([&](ISceneObserver *o) { o->itemAdded(item, origin); });

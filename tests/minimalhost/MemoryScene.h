@@ -26,6 +26,8 @@ public:
     /// The scene as a sorted, comparable JSON text (like --dump-scene).
     QByteArray dump() const;
     int remoteChanges = 0;
+    /// Types addItem() refuses, as a host that cannot show them would.
+    QStringList refusedTypes;
 
 private:
     template<typename F> void notify(F f);

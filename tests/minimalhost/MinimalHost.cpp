@@ -29,5 +29,8 @@ void MinimalHost::addStatusWidget(QWidget *widget)
 
 void MinimalHost::removeStatusWidget(QWidget *widget)
 {
+    // removeWidget() only hides it: detach it too, so the status bar never
+    // deletes a widget the plugin owns (and may already have deleted).
     m_window->statusBar()->removeWidget(widget);
+    widget->setParent(nullptr);
 }

@@ -22,6 +22,7 @@ class TestCollaborationPlugin : public QObject
 private slots:
     void metadataIsCheckedBeforeLoading();
     void metadataFileMatchesHeader();
+    void metadataOptionsAreTheCommandLineHelp();
     void addsAndRemovesMenuAndStatusWidget();
     void badUrlFailsCleanly_data();
     void badUrlFailsCleanly();
@@ -61,6 +62,54 @@ void TestCollaborationPlugin::metadataFileMatchesHeader()
     QCOMPARE(meta.value(QLatin1String("Interface")).toString(), QStringLiteral(OPTIVERSE_IPLUGIN_IID));
     QVERIFY(meta.value(QLatin1String("OptionalInterfaces")).toArray().contains(
         QJsonValue(QStringLiteral("org.optiverse.IPresenceHost/1.0"))));
+}
+
+namespace {
+/// "--name PARAM  description" entries of a help text (continuation lines joined).
+QJsonArray optionsOfHelp(const QString &help)
+{
+    QJsonArray options;
+    QJsonObject current;
+    const QStringList lines = help.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString &line : lines) {
+        const QString trimmed = line.trimmed();
+        if (trimmed.startsWith(QLatin1String("--"))) {
+            if (!current.isEmpty())
+                options.append(current);
+            // "--name PARAM" then at least two spaces, then the description.
+            const qsizetype gap = trimmed.indexOf(QLatin1String("  "));
+            const QStringList head = trimmed.left(gap).split(QLatin1Char(' '));
+            current = {{QLatin1String("Name"), head.value(0)},
+                       {QLatin1String("Parameter"), head.value(1)},
+                       {QLatin1String("Description"), trimmed.mid(gap).trimmed()}};
+        } else if (!current.isEmpty()) {
+            current.insert(QLatin1String("Description"),
+                           QString(current.value(QLatin1String("Description")).toString() + QLatin1Char(' ') + trimmed));
+        }
+    }
+    if (!current.isEmpty())
+        options.append(current);
+    return options;
+}
+} // namespace
+
+void TestCollaborationPlugin::metadataOptionsAreTheCommandLineHelp()
+{
+    // One list of options: what hosts show from the metadata without loading
+    // the plugin is what the plugin itself documents and parses.
+    QFile file(QStringLiteral(METADATA_JSON));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonArray fromFile = QJsonDocument::fromJson(file.readAll()).object().value(QLatin1String("Arguments")).toArray();
+    QPluginLoader loader(QStringLiteral(PLUGIN_PATH));
+    const QJsonArray embedded =
+        loader.metaData().value(QLatin1String("MetaData")).toObject().value(QLatin1String("Arguments")).toArray();
+    QCOMPARE(embedded, fromFile); // the built plugin carries the current file
+    auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
+    QVERIFY2(plugin, qPrintable(loader.errorString()));
+    const QJsonArray fromHelp = optionsOfHelp(plugin->commandLineHelp());
+    QCOMPARE(fromHelp.size(), 6);
+    QCOMPARE(fromFile, fromHelp);
+    QVERIFY(loader.unload());
 }
 
 void TestCollaborationPlugin::addsAndRemovesMenuAndStatusWidget()

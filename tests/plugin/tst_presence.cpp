@@ -13,7 +13,6 @@
 #include "RemotePointerItem.h"
 #include "UserColor.h"
 
-#include <optiverse/iplugin.h>
 
 #include <QElapsedTimer>
 #include <QGraphicsPathItem>
@@ -21,7 +20,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMouseEvent>
-#include <QPluginLoader>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTcpSocket>
@@ -102,10 +100,8 @@ private slots:
     void leavingRemovesPointerAndOutlines();
     void idlePointerIsRemoved();
     void lateJoinerSeesWhereOthersAre();
-    void hostWithoutPresenceStillSyncs();
     void presenceIsThrottledAndNeverDelaysEdits();
     void originalClientsNeverReceivePresence();
-    void closingTheHostWindowLeavesAndStopsItsServer();
 
 private:
     std::unique_ptr<Participant> join(const QString &name, SyncManager::JoinMode mode);
@@ -260,46 +256,6 @@ void TestPresence::lateJoinerSeesWhereOthersAre()
     QVERIFY(near(b->overlay.remotePointer(a->id())->pos(), at));
 }
 
-void TestPresence::hostWithoutPresenceStillSyncs()
-{
-    // The real plugin in a host written from interfaces/ alone, which offers no IPresenceHost.
-    MinimalHost minimal;
-    QVERIFY(!queryInterface<IPresenceHost>(&minimal));
-    QPluginLoader loader(QStringLiteral(PLUGIN_PATH));
-    auto *plugin = qobject_cast<IPlugin *>(loader.instance());
-    QVERIFY2(plugin, qPrintable(loader.errorString()));
-    QString error;
-    QVERIFY2(plugin->initialize(&minimal,
-                                {QStringLiteral("--collab-connect"), url().toString(), QStringLiteral("--collab-session"),
-                                 QStringLiteral("lab"), QStringLiteral("--collab-name"), QStringLiteral("minimal")},
-                                &error),
-             qPrintable(error));
-    auto *status = minimal.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
-    QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-
-    auto b = join(QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
-    QVERIFY(b);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (2 users)"));
-    // Bob's presence goes out as usual; the minimal host just has nothing to draw it on.
-    const SceneItem fromBob = lens(10);
-    QVERIFY(b->scene.addItem(fromBob, ChangeOrigin::Local, nullptr));
-    b->movePointer(QPoint(20, 20));
-    b->select({fromBob.uuid});
-    QTRY_VERIFY(!minimal.memoryScene().item(fromBob.uuid).uuid.isNull());
-
-    const SceneItem fromMinimal = lens(-10);
-    QVERIFY(minimal.memoryScene().addItem(fromMinimal, ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY(b->has(fromMinimal.uuid));
-    QVERIFY(minimal.memoryScene().moveItem(fromBob.uuid, 5, 6, 7, ChangeOrigin::Local, nullptr));
-    QTRY_COMPARE(b->scene.findItem(fromBob.uuid)->pos(), QPointF(5, 6));
-    QVERIFY(!b->overlay.remotePointer(QStringLiteral("minimal"))); // it never sent presence
-    QVERIFY(!b->overlay.remoteSelectionOutline(QStringLiteral("minimal")));
-
-    plugin->shutdown();
-    QVERIFY(loader.unload());
-}
-
 void TestPresence::presenceIsThrottledAndNeverDelaysEdits()
 {
     auto a = join(QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
@@ -407,43 +363,6 @@ void TestPresence::originalClientsNeverReceivePresence()
                 && types.count(QStringLiteral("command")) >= 2);
     QVERIFY2(!types.contains(QStringLiteral("presence")), qPrintable(types.join(QLatin1Char(' '))));
     original.close();
-}
-
-void TestPresence::closingTheHostWindowLeavesAndStopsItsServer()
-{
-    // The host stub with the real plugin, hosting in-process and joined to it.
-    auto window = std::make_unique<HostMainWindow>();
-    PluginManager *plugins = window->pluginManager();
-    plugins->discover({QStringLiteral(PLUGIN_DIR)});
-    plugins->setPluginArguments({QStringLiteral("--collab-host"), QStringLiteral("127.0.0.1:0"),
-                                 QStringLiteral("--collab-session"), QStringLiteral("lab"),
-                                 QStringLiteral("--collab-name"), QStringLiteral("alice")});
-    QString error;
-    QVERIFY2(plugins->enablePlugin(QStringLiteral("Collaboration"), false, &error), qPrintable(error));
-    auto *status = window->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
-    QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-    // The tooltip names the server the user can share.
-    const QString tip = status->toolTip();
-    const qsizetype at = tip.indexOf(QStringLiteral("ws://127.0.0.1:"));
-    QVERIFY2(at >= 0, qPrintable(tip));
-    const QUrl hosted(tip.mid(at, tip.indexOf(QLatin1Char('\n'), at) - at));
-    QVERIFY(hosted.port() > 0);
-
-    Participant bob;
-    QSignalSpy synced(bob.session.sync(), &SyncManager::synchronized);
-    bob.session.join(hosted, QStringLiteral("lab"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
-    QVERIFY(synced.wait(5000));
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (2 users)"));
-
-    window->close(); // what File → Quit does
-    QTRY_VERIFY(bob.client()->state() != CollabClient::State::Connected);
-    QTcpSocket probe; // the in-process server is gone with the window's session
-    probe.connectToHost(QHostAddress::LocalHost, quint16(hosted.port()));
-    QVERIFY(!probe.waitForConnected(2000));
-    QCOMPARE(probe.error(), QAbstractSocket::ConnectionRefusedError);
-    bob.session.leave();
-    window.reset();
 }
 
 QTEST_MAIN(TestPresence)

@@ -9,7 +9,6 @@
 #include "StatusWidget.h"
 #include "UserColor.h"
 
-#include <optiverse/iplugin.h>
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -20,7 +19,6 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
-#include <QPluginLoader>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSignalSpy>
@@ -50,14 +48,12 @@ private slots:
     void lastValuesAreRemembered();
     void usersListShowsNamesAndColours();
     void errorIsShownWithTheReason();
-    void menuFollowsTheState();
     void replaceCanvasAsksFirst();
     void mnemonicsAreUniquePerPage();
     void returnTriggersTheVisiblePagesAction();
     void tabOrderFollowsTheLayout();
     void sizesToTheVisiblePage();
     void errorBannerReadableInLightAndDark();
-    void unsharedEditIsShownInTheStatusBar();
     void firstDozenUsersLookDifferent();
 
 private:
@@ -92,39 +88,6 @@ QList<QUuid> uuids(const MemoryScene &scene)
     std::sort(list.begin(), list.end());
     return list;
 }
-
-/// The real plugin loaded into a MinimalHost; shut down (unless the test did)
-/// and unloaded when it goes, so no plugin object outlives its library.
-struct LoadedPlugin
-{
-    MinimalHost host;
-    QPluginLoader loader{QStringLiteral(PLUGIN_PATH)};
-    Optiverse::IPlugin *plugin = nullptr;
-    bool running = false;
-
-    /// Loads and initialises it with @p args; false and @p error if either fails.
-    bool start(const QStringList &args, QString *error)
-    {
-        plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
-        if (!plugin) {
-            *error = loader.errorString();
-            return false;
-        }
-        running = plugin->initialize(&host, args, error);
-        return running;
-    }
-    void shutdown()
-    {
-        if (running)
-            plugin->shutdown();
-        running = false;
-    }
-    ~LoadedPlugin()
-    {
-        shutdown();
-        loader.unload();
-    }
-};
 
 /// WCAG contrast ratio of two colours (1 … 21).
 double contrast(const QColor &a, const QColor &b)
@@ -381,78 +344,6 @@ void TestUi::errorIsShownWithTheReason()
     QCOMPARE(b.client()->state(), CollabClient::State::Disconnected); // not retrying a full session
 }
 
-void TestUi::menuFollowsTheState()
-{
-    CollabServer server;
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    LoadedPlugin loaded;
-    QVERIFY2(loaded.start({}, &error), qPrintable(error));
-    QMainWindow *window = loaded.host.mainWindow();
-    QMenu *menu = nullptr;
-    for (QAction *a : window->menuBar()->actions())
-        if (a->menu() && a->menu()->objectName() == QLatin1String("CollaborationMenu"))
-            menu = a->menu();
-    QVERIFY(menu);
-    auto *connectAction = menu->findChild<QAction *>(QStringLiteral("CollaborationConnectAction"));
-    auto *disconnectAction = menu->findChild<QAction *>(QStringLiteral("CollaborationDisconnectAction"));
-    auto *status = window->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
-    QVERIFY(connectAction && disconnectAction && status);
-    QVERIFY(connectAction->isEnabled());
-    QVERIFY(!disconnectAction->isEnabled());
-
-    // Connect through the dialog the menu opens.
-    connectAction->trigger();
-    auto *dialog = window->findChild<QDialog *>(QStringLiteral("CollaborationDialog"));
-    QVERIFY(dialog && dialog->isVisible());
-    child<QRadioButton>(dialog, "connectMode")->setChecked(true);
-    child<QLineEdit>(dialog, "serverUrl")->setText(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
-    child<QLineEdit>(dialog, "connectSession")->setText(QStringLiteral("lab"));
-    child<QLineEdit>(dialog, "connectName")->setText(QStringLiteral("alice"));
-    child<QPushButton>(dialog, "connectButton")->click();
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-    QVERIFY(!connectAction->isEnabled()); // one session at a time
-    QVERIFY(disconnectAction->isEnabled());
-
-    disconnectAction->trigger();
-    QCOMPARE(status->text(), QStringLiteral("Not connected"));
-    QVERIFY(connectAction->isEnabled());
-    QVERIFY(!disconnectAction->isEnabled());
-
-    // Hosting: the dialog stays reachable (to share the URL or stop the server).
-    const quint16 port = freePort();
-    QVERIFY(port);
-    connectAction->trigger();
-    QTRY_VERIFY((dialog = window->findChild<QDialog *>(QStringLiteral("CollaborationDialog")))
-                && dialog->isVisible());
-    child<QRadioButton>(dialog, "hostMode")->setChecked(true);
-    child<QComboBox>(dialog, "listenAddress")->setCurrentText(QStringLiteral("127.0.0.1"));
-    child<QSpinBox>(dialog, "port")->setValue(port);
-    child<QCheckBox>(dialog, "autoConnect")->setChecked(true);
-    child<QPushButton>(dialog, "startStop")->click();
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-    QVERIFY(connectAction->isEnabled());
-    QVERIFY(disconnectAction->isEnabled());
-
-    disconnectAction->trigger(); // leaves and stops the in-process server
-    QCOMPARE(status->text(), QStringLiteral("Not connected"));
-    QCOMPARE(child<QPushButton>(dialog, "startStop")->text(), QStringLiteral("&Start Server"));
-    QTcpSocket probe;
-    probe.connectToHost(QHostAddress::LocalHost, port);
-    QVERIFY(!probe.waitForConnected(2000));
-    QVERIFY(connectAction->isEnabled());
-    QVERIFY(!disconnectAction->isEnabled());
-
-    // Quitting the host (shutdown) while hosting: the server goes with it.
-    child<QPushButton>(dialog, "startStop")->click();
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-    loaded.shutdown();
-    QTcpSocket after;
-    after.connectToHost(QHostAddress::LocalHost, port);
-    QVERIFY(!after.waitForConnected(2000));
-    QVERIFY(!window->findChild<QDialog *>(QStringLiteral("CollaborationDialog")));
-}
-
 void TestUi::replaceCanvasAsksFirst()
 {
     CollabServer server;
@@ -656,32 +547,6 @@ void TestUi::errorBannerReadableInLightAndDark()
         QVERIFY(back != palette.color(QPalette::Window)); // and still stands out as an error
         QVERIFY(back.redF() > back.blueF());
     }
-}
-
-void TestUi::unsharedEditIsShownInTheStatusBar()
-{
-    // An edit larger than the server accepts stays local: the user must see that.
-    ServerConfig config;
-    config.maxMessageBytes = 4096;
-    CollabServer server(config);
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    LoadedPlugin loaded;
-    const QStringList args{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
-                           QStringLiteral("--collab-name"), QStringLiteral("alice")};
-    QVERIFY2(loaded.start(args, &error), qPrintable(error));
-    auto *status = loaded.host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
-    QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
-
-    const Optiverse::SceneItem item = lens(1);
-    QVERIFY(loaded.host.memoryScene().addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
-    QVERIFY(loaded.host.memoryScene().updateItem(item.uuid, {{QLatin1String("label"), QString(5000, QLatin1Char('x'))}},
-                                          Optiverse::ChangeOrigin::Local, nullptr));
-    QTRY_VERIFY2(status->text().contains(QLatin1String("too large to share")), qPrintable(status->text()));
-    QVERIFY(status->text().contains(item.uuid.toString(QUuid::WithoutBraces)));
-    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 users)"), 10000); // a notice, not a state
-    QCOMPARE(server.connectionCount(), 1); // still connected
 }
 
 void TestUi::firstDozenUsersLookDifferent()
