@@ -276,7 +276,7 @@ void TestPresence::hostWithoutPresenceStillSyncs()
              qPrintable(error));
     auto *status = minimal.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
 
     auto b = join(QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
     QVERIFY(b);
@@ -422,7 +422,7 @@ void TestPresence::closingTheHostWindowLeavesAndStopsItsServer()
     QVERIFY2(plugins->enablePlugin(QStringLiteral("Collaboration"), false, &error), qPrintable(error));
     auto *status = window->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
     // The tooltip names the server the user can share.
     const QString tip = status->toolTip();
     const qsizetype at = tip.indexOf(QStringLiteral("ws://127.0.0.1:"));
