@@ -81,6 +81,7 @@ void HostMainWindow::closeEvent(QCloseEvent *event)
         event->ignore();
         return;
     }
+    emit aboutToShutDownPlugins();
     m_plugins->shutdownAll();
     QMainWindow::closeEvent(event);
 }

@@ -69,6 +69,11 @@ public:
     /// Removes the selected items as one undo step.
     void deleteSelection();
 
+signals:
+    /// The window is closing and the plugins are about to be shut down (what
+    /// they show is still there).
+    void aboutToShutDownPlugins();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 

@@ -39,14 +39,14 @@ bool writeJson(const QJsonObject &json, const QString &path, QString *error)
     return true;
 }
 // What each plugin status widget tells a screen reader: its accessible name
-// (the text) and description (the tooltip).
+// (the text) and description (the tooltip); and the window title.
 QJsonObject statusJson(const HostMainWindow &window)
 {
     QJsonArray widgets;
     for (QWidget *w : window.statusWidgets())
         widgets.append(QJsonObject{{QStringLiteral("text"), w->accessibleName()},
                                    {QStringLiteral("tooltip"), w->accessibleDescription()}});
-    return QJsonObject{{QStringLiteral("status"), widgets}};
+    return QJsonObject{{QStringLiteral("status"), widgets}, {QStringLiteral("title"), window.windowTitle()}};
 }
 } // namespace
 
@@ -110,21 +110,34 @@ int main(int argc, char *argv[])
     }
 
     if (options.quitAfterMs >= 0)
-        QTimer::singleShot(options.quitAfterMs, &app, &QCoreApplication::quit);
+        QTimer::singleShot(options.quitAfterMs, &app, [&window] {
+            window.setLeaveConfirmation(nullptr); // quitting as asked: nobody to ask
+            QCoreApplication::quit();
+        });
+    // The status as the plugins leave it, before they go: quit() closes the
+    // window (which shuts them down) before exec() returns.
+    bool statusWritten = false;
+    int statusError = ExitOk;
+    const auto dumpStatus = [&] {
+        if (options.dumpStatusFile.isEmpty() || std::exchange(statusWritten, true))
+            return;
+        QString error;
+        if (!writeJson(statusJson(window), options.dumpStatusFile, &error)) {
+            printErr(QStringLiteral("Cannot write %1: %2").arg(options.dumpStatusFile, error));
+            statusError = ExitDump;
+        }
+    };
+    QObject::connect(&window, &HostMainWindow::aboutToShutDownPlugins, &app, dumpStatus);
     // Steps start once the event loop runs, i.e. after plugins are initialized.
     if (!options.scriptFile.isEmpty())
         QTimer::singleShot(0, &script, &ScriptRunner::start);
 
     const int rc = app.exec();
 
-    // The status as the plugins left it, before they go.
-    if (!options.dumpStatusFile.isEmpty()) {
-        QString error;
-        if (!writeJson(statusJson(window), options.dumpStatusFile, &error)) {
-            printErr(QStringLiteral("Cannot write %1: %2").arg(options.dumpStatusFile, error));
-            plugins->shutdownAll();
-            return ExitDump;
-        }
+    dumpStatus(); // if the window was not closed
+    if (statusError != ExitOk) {
+        plugins->shutdownAll();
+        return statusError;
     }
     // Plugins go first (they may still send), then the scene is dumped while alive.
     plugins->shutdownAll();

@@ -215,15 +215,11 @@ void SyncManager::submit(Command command)
         sendNow(command);
         return;
     }
-    const bool notInSession = m_participation == Participation::NeverJoined || m_participation == Participation::Left
-        || m_participation == Participation::Joining;
-    if (notInSession) {
+    if (m_participation == Participation::NeverJoined || m_participation == Participation::Left) {
         // An edit of a local canvas: never queued for a session by itself.
         // After leaving on purpose it is kept aside in case the user rejoins
         // and chooses to bring it (BringLocalChanges).
-        const bool afterLeaving = m_participation == Participation::Left
-            || (m_participation == Participation::Joining && m_idle == Participation::Left);
-        if (!afterLeaving)
+        if (m_participation == Participation::NeverJoined)
             return;
         if (command.action == Command::Action::Move && !m_sinceLeft.isEmpty()
             && m_sinceLeft.constLast().action == Command::Action::Move && m_sinceLeft.constLast().itemId == command.itemId) {
@@ -509,7 +505,14 @@ void SyncManager::onClientState(int state)
         break;
     case CollabClient::State::Disconnected:
         if (m_participation == Participation::Joining) {
-            setParticipation(m_idle); // the first connection failed: nothing changed
+            // The join failed: edits made while it was being attempted were
+            // meant for it; they are local edits again, like the rest.
+            const QList<Command> queued = std::exchange(m_offline, {});
+            m_pendingKeys.clear();
+            m_pendingPresence.clear();
+            if (m_idle == Participation::Left)
+                m_sinceLeft += queued;
+            setParticipation(m_idle);
         } else if (m_participation == Participation::InSession || m_participation == Participation::Dropped) {
             // Left on purpose (or the client gave up). Leaving flushes the
             // socket, so what was handed to it in session counts as
@@ -541,10 +544,9 @@ void SyncManager::onJoined(bool resumed)
         // when the user chose to bring them; otherwise the join decides.
         const QList<Command> kept = std::exchange(m_sinceLeft, {});
         if (m_joinMode == JoinMode::BringLocalChanges) {
-            for (const Command &c : kept) {
+            for (const Command &c : kept)
                 addPending(c);
-                m_offline.append(c);
-            }
+            m_offline = kept + m_offline; // before what was edited while joining
         }
     }
     m_synced = false;

@@ -27,8 +27,8 @@ class CollabClient;
  *
  * - Local edits (ChangeOrigin::Local) become commands. Which edits are
  *   shared depends on the participant's state (participation()): in a
- *   session they are sent; while dropped (reconnecting) they are kept
- *   (bounded) and sent once after the resync; before the first join they are
+ *   session they are sent; while joining or dropped (reconnecting) they are
+ *   kept (bounded) and sent once after the sync; before the first join they are
  *   edits of a local canvas and are not queued; after leaving on purpose
  *   they are kept aside and go into the session only when the user rejoins
  *   with JoinMode::BringLocalChanges.
@@ -67,10 +67,11 @@ public:
         /// on purpose on top of it (rejoining with "bring my changes").
         BringLocalChanges,
     };
-    /// Where the participant stands; only edits made while Dropped are queued by themselves.
+    /// Where the participant stands; edits made while Joining or Dropped are
+    /// queued and sent once synchronized, edits while NeverJoined or Left are not.
     enum class Participation {
         NeverJoined, ///< no session yet: edits are edits of a local canvas
-        Joining,     ///< a first connection is being attempted
+        Joining,     ///< a join was asked for and is being attempted
         InSession,   ///< joined (synchronized or about to be)
         Dropped,     ///< the connection was lost and is being re-established
         Left,        ///< left on purpose, or the client gave up

@@ -436,8 +436,28 @@ void TestPresence::closingTheHostWindowLeavesAndStopsItsServer()
     QVERIFY(synced.wait(5000));
     QTRY_COMPARE(status->text(), QStringLiteral("Connected (2 users)"));
 
-    window->close(); // what File → Quit does
+    // Quitting would end bob's session: asked first, in words.
+    QStringList asked;
+    bool answer = false;
+    window->setLeaveConfirmation([&](const QStringList &warnings) {
+        asked += warnings;
+        return answer;
+    });
+    window->show();
+    QVERIFY(!window->close()); // what File → Quit does; the user says no
+    QCOMPARE(asked, QStringList{QStringLiteral("1 other user connected to the server running in this window. "
+                                               "It stops, and their session ends.")});
+    QVERIFY(window->isVisible());
+    QCOMPARE(bob.client()->state(), CollabClient::State::Connected);
+    // Disabling the plugin asks the same.
+    QVERIFY(!plugins->mayDisable(QStringLiteral("Collaboration")));
+    QCOMPARE(asked.size(), 2);
+    QCOMPARE(bob.client()->state(), CollabClient::State::Connected);
+
+    answer = true;
+    QVERIFY(window->close());
     QTRY_VERIFY(bob.client()->state() != CollabClient::State::Connected);
+    QTRY_VERIFY2(bob.client()->serverStopped(), "bob is told the host stopped the server");
     QTcpSocket probe; // the in-process server is gone with the window's session
     probe.connectToHost(QHostAddress::LocalHost, quint16(hosted.port()));
     QVERIFY(!probe.waitForConnected(2000));
