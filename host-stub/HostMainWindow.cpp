@@ -18,6 +18,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <QSet>
 #include <QUndoStack>
 
 using Optiverse::ChangeOrigin;
@@ -44,6 +45,15 @@ HostMainWindow::HostMainWindow(QWidget *parent)
     connect(m_scene, &HostScene::bulkChangeFinished, this, [this] { m_view->setUpdatesEnabled(true); });
     // Overlays belong to the plugin that drew them.
     connect(m_plugins, &PluginManager::pluginUnloaded, m_presence, &PresenceOverlay::clearAll);
+    connect(m_plugins, &PluginManager::pluginUnloaded, this, &HostMainWindow::forgetUnloadedPlugins);
+    // Disabling a plugin that others depend on (e.g. its in-process server) asks first.
+    m_plugins->setDisableGuard([this](Optiverse::IPlugin *plugin) { return confirmLeaving(shutdownWarnings(plugin)); });
+    m_confirm = [this](const QStringList &warnings) {
+        return QMessageBox::question(this, tr("End the session for others?"),
+                                     warnings.join(QLatin1Char('\n')) + QStringLiteral("\n\n") + tr("Continue anyway?"),
+                                     QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Yes;
+    };
     connect(m_scene->graphicsScene(), &QGraphicsScene::selectionChanged, this, &HostMainWindow::updateActions);
     updateActions();
 }
@@ -67,6 +77,11 @@ HostMainWindow::~HostMainWindow()
 
 void HostMainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!confirmLeaving(shutdownWarnings())) {
+        event->ignore();
+        return;
+    }
+    emit aboutToShutDownPlugins();
     m_plugins->shutdownAll();
     QMainWindow::closeEvent(event);
 }
@@ -128,12 +143,15 @@ void HostMainWindow::updateActions()
 
 bool HostMainWindow::insertItemAtViewCentre(const QString &type, QString *errorString)
 {
+    // At the centre of the view, each new one 10 mm further along a diagonal
+    // (wrapping after 8) so successive inserts do not hide one another.
     const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
     // The host creates this item, so it writes the type's defaults into its
     // data (every peer then draws the same), and stacks it on top.
+    const double offset = 10.0 * (m_inserted++ % 8);
     QJsonObject data = OpticalItem::defaultData(type);
-    data.insert(OpticalItem::xKey(), centre.x());
-    data.insert(OpticalItem::yKey(), centre.y());
+    data.insert(OpticalItem::xKey(), centre.x() + offset);
+    data.insert(OpticalItem::yKey(), centre.y() + offset);
     data.insert(QStringLiteral("z_value"), m_scene->nextZValue());
     const Optiverse::SceneItem item{QUuid::createUuid(), type, data};
     return m_scene->addItem(item, ChangeOrigin::Local, errorString);
@@ -188,6 +206,7 @@ void HostMainWindow::addStatusWidget(QWidget *widget)
     if (!widget || m_statusWidgetParents.contains(widget))
         return;
     m_statusWidgetParents.insert(widget, widget->parentWidget());
+    m_statusWidgets.append(widget);
     statusBar()->addPermanentWidget(widget);
     widget->show();
 }
@@ -196,6 +215,7 @@ void HostMainWindow::removeStatusWidget(QWidget *widget)
 {
     if (!widget || !m_statusWidgetParents.contains(widget))
         return;
+    m_statusWidgets.removeAll(widget);
     statusBar()->removeWidget(widget); // hides it, does not delete it
     widget->hide();
     widget->setParent(m_statusWidgetParents.take(widget)); // back to the plugin's own parent (or none)
@@ -214,5 +234,54 @@ void *HostMainWindow::queryInterface(const char *iid) const
     // inherits QObject and IScene first (see IHost::queryInterface).
     if (iid && qstrcmp(iid, OPTIVERSE_ISCENEKEYS_IID) == 0)
         return static_cast<Optiverse::ISceneKeys *>(m_scene);
+    if (iid && qstrcmp(iid, OPTIVERSE_ISESSIONHOST_IID) == 0)
+        return static_cast<Optiverse::ISessionHost *>(const_cast<HostMainWindow *>(this));
     return nullptr;
+}
+
+void HostMainWindow::setSessionTitle(Optiverse::IPlugin *plugin, const QString &title)
+{
+    if (title.isEmpty())
+        m_sessionTitles.remove(plugin);
+    else
+        m_sessionTitles.insert(plugin, title);
+    updateTitle();
+}
+
+void HostMainWindow::setShutdownWarning(Optiverse::IPlugin *plugin, const QString &warning)
+{
+    if (warning.isEmpty())
+        m_shutdownWarnings.remove(plugin);
+    else
+        m_shutdownWarnings.insert(plugin, warning);
+}
+
+QStringList HostMainWindow::shutdownWarnings(Optiverse::IPlugin *plugin) const
+{
+    if (plugin)
+        return m_shutdownWarnings.contains(plugin) ? QStringList{m_shutdownWarnings.value(plugin)} : QStringList();
+    return m_shutdownWarnings.values();
+}
+
+bool HostMainWindow::confirmLeaving(const QStringList &warnings)
+{
+    return warnings.isEmpty() || !m_confirm || m_confirm(warnings);
+}
+
+void HostMainWindow::updateTitle()
+{
+    QStringList parts = m_sessionTitles.values();
+    parts.sort();
+    parts.append(tr("Optiverse Host Stub"));
+    setWindowTitle(parts.join(QStringLiteral(" — ")));
+}
+
+void HostMainWindow::forgetUnloadedPlugins()
+{
+    QSet<Optiverse::IPlugin *> alive;
+    for (const QString &name : m_plugins->loadOrder())
+        alive.insert(m_plugins->instance(name));
+    for (auto *map : {&m_sessionTitles, &m_shutdownWarnings})
+        map->removeIf([&alive](const auto &it) { return !alive.contains(it.key()); });
+    updateTitle();
 }

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <optiverse/ihost.h>
+#include <optiverse/isessionhost.h>
+
+#include <functional>
 
 #include <QHash>
 #include <QMainWindow>
@@ -22,7 +25,7 @@ class QMenu;
  * them. Closing the window shuts all plugins down (reverse load order) while
  * everything they might touch is still alive.
  */
-class HostMainWindow : public QMainWindow, public Optiverse::IHost
+class HostMainWindow : public QMainWindow, public Optiverse::IHost, public Optiverse::ISessionHost
 {
     Q_OBJECT
 public:
@@ -37,6 +40,19 @@ public:
     void removeStatusWidget(QWidget *widget) override;
     Optiverse::IScene *scene() const override;
     void *queryInterface(const char *iid) const override;
+
+    // ISessionHost
+    void setSessionTitle(Optiverse::IPlugin *plugin, const QString &title) override;
+    void setShutdownWarning(Optiverse::IPlugin *plugin, const QString &warning) override;
+
+    /// The plugins' shutdown warnings now in force (for @p plugin only, if given).
+    QStringList shutdownWarnings(Optiverse::IPlugin *plugin = nullptr) const;
+    /// Asks the user to confirm @p warnings (none: true). The default shows a
+    /// question box; tests replace it.
+    bool confirmLeaving(const QStringList &warnings);
+    void setLeaveConfirmation(std::function<bool(const QStringList &)> confirm) { m_confirm = std::move(confirm); }
+    /// The status widgets plugins added, in order (for --dump-status).
+    QList<QWidget *> statusWidgets() const { return m_statusWidgets; }
 
     HostScene *hostScene() const { return m_scene; }
     QGraphicsView *view() const { return m_view; }
@@ -53,6 +69,11 @@ public:
     /// Removes the selected items as one undo step.
     void deleteSelection();
 
+signals:
+    /// The window is closing and the plugins are about to be shut down (what
+    /// they show is still there).
+    void aboutToShutDownPlugins();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -60,6 +81,8 @@ private:
     void createMenus();
     void editProperties();
     void updateActions();
+    void updateTitle();
+    void forgetUnloadedPlugins();
 
     HostScene *m_scene;
     QGraphicsView *m_view;
@@ -72,4 +95,10 @@ private:
     // Where each plugin status widget lived before we took it, to hand it
     // back on removal (the status bar would otherwise delete it with us).
     QHash<QWidget *, QPointer<QWidget>> m_statusWidgetParents;
+    QList<QWidget *> m_statusWidgets;
+    // ISessionHost values per plugin, forgotten when it unloads.
+    QHash<Optiverse::IPlugin *, QString> m_sessionTitles;
+    QHash<Optiverse::IPlugin *, QString> m_shutdownWarnings;
+    std::function<bool(const QStringList &)> m_confirm;
+    int m_inserted = 0; // offsets successive inserts so they do not stack
 };

@@ -7,7 +7,7 @@ namespace {
 const QStringList &valueOptions()
 {
     static const QStringList names{QStringLiteral("plugin-dir"), QStringLiteral("enable-plugin"),
-                                   QStringLiteral("script"), QStringLiteral("dump-scene"),
+                                   QStringLiteral("script"), QStringLiteral("dump-scene"), QStringLiteral("dump-status"),
                                    QStringLiteral("quit-after")};
     return names;
 }
@@ -37,9 +37,12 @@ HostOptions::Status HostOptions::parse(const QStringList &arguments)
         QStringLiteral("Run the JSON edit script <file> as local user edits."), QStringLiteral("file"));
     const QCommandLineOption dump(QStringLiteral("dump-scene"),
         QStringLiteral("At exit, write the scene as JSON to <file>."), QStringLiteral("file"));
+    const QCommandLineOption dumpStatus(QStringLiteral("dump-status"),
+        QStringLiteral("At exit, write what the plugins' status-bar widgets say (accessible name and "
+                       "description) as JSON to <file>."), QStringLiteral("file"));
     const QCommandLineOption quitAfter(QStringLiteral("quit-after"),
         QStringLiteral("Quit <ms> milliseconds after startup."), QStringLiteral("ms"));
-    parser.addOptions({pluginDir, enablePlugin, script, dump, quitAfter});
+    parser.addOptions({pluginDir, enablePlugin, script, dump, dumpStatus, quitAfter});
     m_help = parser.helpText();
 
     // Split: the host's options (with their values) vs. everything else.
@@ -81,6 +84,7 @@ HostOptions::Status HostOptions::parse(const QStringList &arguments)
     enabledPlugins = parser.values(enablePlugin);
     scriptFile = parser.value(script);
     dumpSceneFile = parser.value(dump);
+    dumpStatusFile = parser.value(dumpStatus);
     if (parser.isSet(quitAfter)) {
         bool ok = false;
         const QString text = parser.value(quitAfter);
@@ -92,6 +96,10 @@ HostOptions::Status HostOptions::parse(const QStringList &arguments)
     }
     if (parser.isSet(script) && scriptFile.isEmpty()) {
         m_error = QStringLiteral("--script needs a file name.");
+        return Status::Error;
+    }
+    if (parser.isSet(dumpStatus) && dumpStatusFile.isEmpty()) {
+        m_error = QStringLiteral("--dump-status needs a file name.");
         return Status::Error;
     }
     if (parser.isSet(dump) && dumpSceneFile.isEmpty()) {

@@ -29,6 +29,7 @@ public:
     QStringList pluginArguments;///< everything the host did not recognise
     QString scriptFile;         ///< --script
     QString dumpSceneFile;      ///< --dump-scene
+    QString dumpStatusFile;     ///< --dump-status
     int quitAfterMs = -1;       ///< --quit-after, -1 = never
 
 private:

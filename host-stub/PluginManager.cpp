@@ -257,6 +257,12 @@ bool PluginManager::disablePlugin(const QString &name, bool persist)
     return true;
 }
 
+bool PluginManager::mayDisable(const QString &name) const
+{
+    Optiverse::IPlugin *plugin = instance(name);
+    return !plugin || !m_disableGuard || m_disableGuard(plugin);
+}
+
 bool PluginManager::setPluginEnabled(const QString &name, bool enabled, QString *errorString)
 {
     return enabled ? enablePlugin(name, true, errorString) : disablePlugin(name, true);

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -59,6 +60,11 @@ public:
     bool disablePlugin(const QString &name, bool persist);
     /// The user's toggle (plugin dialog): always persisted.
     bool setPluginEnabled(const QString &name, bool enabled, QString *errorString);
+    /// Asked before the user disables an enabled plugin (not at shutdownAll());
+    /// false keeps it enabled.
+    void setDisableGuard(std::function<bool(Optiverse::IPlugin *)> guard) { m_disableGuard = std::move(guard); }
+    /// True when the guard (if any) lets the user disable @p name now.
+    bool mayDisable(const QString &name) const;
 
     /// Loads plugins enabled in the settings plus @p requiredNames (this run
     /// only). Fails, with a reason, only if a required one is missing or fails.
@@ -91,4 +97,5 @@ private:
     QStringList m_dirs;
     std::vector<Entry> m_entries;
     QStringList m_loadOrder;
+    std::function<bool(Optiverse::IPlugin *)> m_disableGuard;
 };

@@ -94,6 +94,11 @@ void PluginManagerDialog::onItemChanged(QTableWidgetItem *item)
     const bool enable = item->checkState() == Qt::Checked;
     QString error;
     m_lastError.clear();
+    if (!enable && !m_manager->mayDisable(name)) {
+        // The user kept it: show it enabled again (deferred, as below).
+        QMetaObject::invokeMethod(this, &PluginManagerDialog::refresh, Qt::QueuedConnection);
+        return;
+    }
     m_toggling = true;
     const bool ok = m_manager->setPluginEnabled(name, enable, &error);
     m_toggling = false;

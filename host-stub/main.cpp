@@ -9,7 +9,9 @@
 #include "ScriptRunner.h"
 
 #include <QApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QSaveFile>
 #include <QTextStream>
 #include <QTimer>
@@ -22,19 +24,29 @@ void printErr(const QString &text)
     QTextStream(stderr) << text << Qt::endl;
 }
 
-bool writeDump(const HostScene &scene, const QString &path, QString *error)
+bool writeJson(const QJsonObject &json, const QString &path, QString *error)
 {
     QSaveFile file(path); // never leaves a half-written dump behind
     if (!file.open(QIODevice::WriteOnly)) {
         *error = file.errorString();
         return false;
     }
-    file.write(QJsonDocument(scene.toJson()).toJson(QJsonDocument::Indented));
+    file.write(QJsonDocument(json).toJson(QJsonDocument::Indented));
     if (!file.commit()) {
         *error = file.errorString();
         return false;
     }
     return true;
+}
+// What each plugin status widget tells a screen reader: its accessible name
+// (the text) and description (the tooltip); and the window title.
+QJsonObject statusJson(const HostMainWindow &window)
+{
+    QJsonArray widgets;
+    for (QWidget *w : window.statusWidgets())
+        widgets.append(QJsonObject{{QStringLiteral("text"), w->accessibleName()},
+                                   {QStringLiteral("tooltip"), w->accessibleDescription()}});
+    return QJsonObject{{QStringLiteral("status"), widgets}, {QStringLiteral("title"), window.windowTitle()}};
 }
 } // namespace
 
@@ -98,18 +110,40 @@ int main(int argc, char *argv[])
     }
 
     if (options.quitAfterMs >= 0)
-        QTimer::singleShot(options.quitAfterMs, &app, &QCoreApplication::quit);
+        QTimer::singleShot(options.quitAfterMs, &app, [&window] {
+            window.setLeaveConfirmation(nullptr); // quitting as asked: nobody to ask
+            QCoreApplication::quit();
+        });
+    // The status as the plugins leave it, before they go: quit() closes the
+    // window (which shuts them down) before exec() returns.
+    bool statusWritten = false;
+    int statusError = ExitOk;
+    const auto dumpStatus = [&] {
+        if (options.dumpStatusFile.isEmpty() || std::exchange(statusWritten, true))
+            return;
+        QString error;
+        if (!writeJson(statusJson(window), options.dumpStatusFile, &error)) {
+            printErr(QStringLiteral("Cannot write %1: %2").arg(options.dumpStatusFile, error));
+            statusError = ExitDump;
+        }
+    };
+    QObject::connect(&window, &HostMainWindow::aboutToShutDownPlugins, &app, dumpStatus);
     // Steps start once the event loop runs, i.e. after plugins are initialized.
     if (!options.scriptFile.isEmpty())
         QTimer::singleShot(0, &script, &ScriptRunner::start);
 
     const int rc = app.exec();
 
+    dumpStatus(); // if the window was not closed
+    if (statusError != ExitOk) {
+        plugins->shutdownAll();
+        return statusError;
+    }
     // Plugins go first (they may still send), then the scene is dumped while alive.
     plugins->shutdownAll();
     if (!options.dumpSceneFile.isEmpty()) {
         QString error;
-        if (!writeDump(*scene, options.dumpSceneFile, &error)) {
+        if (!writeJson(scene->toJson(), options.dumpSceneFile, &error)) {
             printErr(QStringLiteral("Cannot write %1: %2").arg(options.dumpSceneFile, error));
             return ExitDump;
         }

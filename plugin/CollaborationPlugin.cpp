@@ -11,6 +11,9 @@
 #include <optiverse/ipresencehost.h>
 #include <optiverse/iscene.h>
 #include <optiverse/iscenekeys.h>
+#include <optiverse/isessionhost.h>
+
+#include "CollabServer.h"
 
 #include <QLoggingCategory>
 #include <QMainWindow>
@@ -57,6 +60,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_connectAction->setObjectName(QStringLiteral("CollaborationConnectAction"));
     m_disconnectAction = m_menu->addAction(tr("&Disconnect"), this, [this] { m_session->shutdown(); });
     m_disconnectAction->setObjectName(QStringLiteral("CollaborationDisconnectAction"));
+    m_reconnectAction = m_menu->addAction(tr("&Reconnect Now"), this, [this] { m_session->client()->reconnectNow(); });
+    m_reconnectAction->setObjectName(QStringLiteral("CollaborationReconnectAction"));
     m_host->addMenu(m_menu);
 
     m_status = new StatusWidget(client);
@@ -72,6 +77,21 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     connect(client, &CollabClient::stateChanged, this, &CollaborationPlugin::updateActions);
     connect(m_session.get(), &CollaborationSession::serverStateChanged, this, &CollaborationPlugin::updateActions);
     updateActions();
+
+    m_sessionHost = queryInterface<ISessionHost>(host);
+    if (m_sessionHost) {
+        connect(m_session->sync(), &SyncManager::participationChanged, this, &CollaborationPlugin::updateHostHints);
+        connect(client, &CollabClient::usersChanged, this, &CollaborationPlugin::updateHostHints);
+        connect(m_session.get(), &CollaborationSession::serverStateChanged, this, [this](bool running) {
+            if (running)
+                connect(m_session->server(), &CollabServer::connectionCountChanged, this,
+                        &CollaborationPlugin::updateHostHints);
+            updateHostHints();
+        });
+        if (m_session->server())
+            connect(m_session->server(), &CollabServer::connectionCountChanged, this,
+                    &CollaborationPlugin::updateHostHints);
+    }
 
     if (options.host) {
         m_session->join(m_session->localServerUrl(), options.session, options.name,
@@ -92,6 +112,14 @@ void CollaborationPlugin::shutdown()
     if (m_dialog)
         m_dialog->close();
     delete m_dialog;
+    if (m_sessionHost) {
+        m_sessionHost->setSessionTitle(this, QString());
+        m_sessionHost->setShutdownWarning(this, QString());
+        m_sessionHost = nullptr;
+    }
+    disconnect(m_session.get(), nullptr, this, nullptr);
+    disconnect(m_session->client(), nullptr, this, nullptr);
+    disconnect(m_session->sync(), nullptr, this, nullptr);
     m_session->shutdown();
     m_presence.reset();
     m_host->removeStatusWidget(m_status);
@@ -100,7 +128,7 @@ void CollaborationPlugin::shutdown()
     m_host->removeMenu(m_menu);
     delete m_menu;
     m_menu = nullptr;
-    m_connectAction = m_disconnectAction = nullptr;
+    m_connectAction = m_disconnectAction = m_reconnectAction = nullptr;
     m_session.reset();
     m_host = nullptr;
 }
@@ -127,9 +155,35 @@ void CollaborationPlugin::updateActions()
 {
     if (!m_session)
         return;
-    const bool inSession = m_session->client()->state() != CollabClient::State::Disconnected;
+    const CollabClient::State state = m_session->client()->state();
+    const bool inSession = state != CollabClient::State::Disconnected;
     m_disconnectAction->setEnabled(inSession || m_session->isServerRunning());
-    m_connectAction->setEnabled(!inSession || m_session->isServerRunning());
+    // Only a working connection locks the dialog out: while connecting or
+    // reconnecting the user may want to fix the address.
+    m_connectAction->setEnabled(state != CollabClient::State::Connected || m_session->isServerRunning());
+    m_reconnectAction->setEnabled(state == CollabClient::State::Reconnecting);
+}
+
+void CollaborationPlugin::updateHostHints()
+{
+    if (!m_sessionHost || !m_session)
+        return;
+    const CollabClient *client = m_session->client();
+    const auto p = m_session->sync()->participation();
+    const bool in = p == SyncManager::Participation::InSession || p == SyncManager::Participation::Dropped;
+    const QString name = client->userId().isEmpty() ? client->requestedName() : client->userId();
+    m_sessionHost->setSessionTitle(this, in ? tr("%1 — %2").arg(name, client->session()) : QString());
+    // Others connected to the server in this window lose their session with it.
+    int others = 0;
+    if (m_session->isServerRunning()) {
+        others = m_session->server()->connectionCount();
+        if (client->state() == CollabClient::State::Connected && client->serverUrl() == m_session->localServerUrl())
+            --others;
+    }
+    m_sessionHost->setShutdownWarning(
+        this, others > 0 ? tr("%n other user(s) connected to the server running in this window. "
+                              "It stops, and their session ends.", nullptr, others)
+                         : QString());
 }
 
 } // namespace Optiverse::Collab

@@ -10,6 +10,10 @@
 class QAction;
 class QMenu;
 
+namespace Optiverse {
+class ISessionHost;
+}
+
 namespace Optiverse::Collab {
 
 class CollaborationDialog;
@@ -38,6 +42,8 @@ public:
 private:
     void openDialog();
     void updateActions();
+    /// Window title and shutdown warning, for hosts with ISessionHost.
+    void updateHostHints();
 
     Optiverse::IHost *m_host = nullptr;
     std::unique_ptr<CollaborationSession> m_session;
@@ -45,6 +51,8 @@ private:
     QMenu *m_menu = nullptr;
     QAction *m_connectAction = nullptr;
     QAction *m_disconnectAction = nullptr;
+    QAction *m_reconnectAction = nullptr;
+    Optiverse::ISessionHost *m_sessionHost = nullptr;
     StatusWidget *m_status = nullptr;
     QPointer<CollaborationDialog> m_dialog;
 };

@@ -5,6 +5,7 @@ add_library(optiverse_ui STATIC
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
+    ui/EnglishPlurals.h ui/EnglishPlurals.cpp
     ui/StatusWidget.h ui/StatusWidget.cpp
     ui/UserColor.h ui/UserColor.cpp)
 target_include_directories(optiverse_ui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui)

@@ -49,9 +49,7 @@ CollabClient::CollabClient(QObject *parent)
 {
     m_handshakeTimer.setSingleShot(true);
     connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
-        m_lastError = QStringLiteral("no answer from %1 within %2 s")
-                          .arg(m_server.toDisplayString())
-                          .arg(m_handshakeTimeoutMs / 1000.0);
+        m_lastError = tr("no answer within %1 s").arg(m_handshakeTimeoutMs / 1000.0);
         emit errorOccurred(m_lastError);
         resetSocket();
         scheduleReconnect();
@@ -98,8 +96,17 @@ void CollabClient::connectToServer(const QUrl &server, const QString &session, c
     m_name = name;
     m_wanted = true;
     m_everJoined = false;
-    m_attempt = 0;
+    m_serverStopped = false;
+    m_attempt = m_attemptsMade = 0;
     m_lastError.clear();
+    open();
+}
+
+void CollabClient::reconnectNow()
+{
+    if (!m_wanted || !m_reconnectTimer.isActive())
+        return;
+    m_reconnectTimer.stop();
     open();
 }
 
@@ -115,6 +122,7 @@ void CollabClient::disconnectFromServer()
     m_users.clear();
     m_userId.clear();
     m_isHost = false;
+    m_serverStopped = false;
     m_lastError.clear(); // the user chose to leave: no error to show
     setState(State::Disconnected);
 }
@@ -138,6 +146,7 @@ void CollabClient::open()
     if (!m_wanted)
         return;
     setState(m_everJoined ? State::Reconnecting : State::Connecting);
+    ++m_attemptsMade;
     auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     m_socket = socket;
     socket->setMaxAllowedIncomingMessageSize(MaxIncomingMessageBytes);
@@ -230,9 +239,14 @@ void CollabClient::onTextMessage(const QString &text)
     case Message::Type::HostChanged: {
         const QString id = message.userId();
         m_isHost = id == m_userId;
-        for (User &u : m_users)
+        QString name = id;
+        for (User &u : m_users) {
             u.isHost = u.id == id;
+            if (u.isHost)
+                name = u.displayName;
+        }
         emit usersChanged();
+        emit hostChanged(id, name);
         return;
     }
     case Message::Type::Error: {
@@ -296,7 +310,8 @@ void CollabClient::handleAck(const Message &message)
         m_users.prepend({m_userId, m_name, m_isHost, o.value(Protocol::FieldColorIndex).toInt(-1)});
     const bool resumed = m_everJoined;
     m_everJoined = true;
-    m_attempt = 0;
+    m_serverStopped = false;
+    m_attempt = m_attemptsMade = 0;
     m_lastError.clear();
     m_heartbeatTimer.start();
     setState(State::Connected);
@@ -310,7 +325,7 @@ void CollabClient::onDisconnected()
         return;
     const auto code = m_socket->closeCode();
     const QString reason = m_socket->closeReason();
-    const QString socketError = m_socket->error() == QAbstractSocket::UnknownSocketError ? QString() : m_socket->errorString();
+    const QString socketError = m_socket->error() == QAbstractSocket::UnknownSocketError ? QString() : causeOf(m_socket->error());
     const bool wasConnected = m_state == State::Connected;
     resetSocket();
     if (!m_wanted)
@@ -323,6 +338,10 @@ void CollabClient::onDisconnected()
         m_lastError = closeReason(code, reason);
         emit errorOccurred(m_lastError);
     }
+    // 1001: the server is stopping (its host ended the session, or it is
+    // being restarted). Say so, and knock less often.
+    if (code == QWebSocketProtocol::CloseCodeGoingAway && (wasConnected || m_everJoined))
+        m_serverStopped = true;
     // Policy refusals (bad path, origin, password) will not fix themselves.
     if (code == QWebSocketProtocol::CloseCodePolicyViolated || code == QWebSocketProtocol::CloseCodeDatatypeNotSupported
         || (int(code) >= 4000 && int(code) < 4100)) {
@@ -363,7 +382,7 @@ void CollabClient::onSocketError(QAbstractSocket::SocketError error)
         }
         m_lastError = hint;
     } else {
-        m_lastError = m_socket->errorString();
+        m_lastError = causeOf(error);
     }
     emit errorOccurred(m_lastError);
     if (m_state != State::Connected) { // a failed attempt: no disconnected() follows reliably
@@ -433,16 +452,45 @@ void CollabClient::scheduleReconnect()
         setState(State::Disconnected);
         return;
     }
+    if (!m_everJoined && m_attemptsMade >= MaxFirstAttempts) {
+        // Never got in: a typo in the address or a server that is not
+        // running. Retrying forever would hide that; say it and stop.
+        fail(tr("cannot reach %1 (%2)")
+                 .arg(m_server.toDisplayString(), m_lastError.isEmpty() ? tr("no answer") : m_lastError));
+        return;
+    }
     // Exponential backoff, capped, with +-25 % jitter so a restarted server is
-    // not hit by every client in the same millisecond.
+    // not hit by every client in the same millisecond; four times slower
+    // after the server said it was stopping.
     const int exp = std::min(m_attempt, 16);
-    const qint64 base = std::min<qint64>(qint64(m_backoffInitialMs) << exp, m_backoffMaxMs);
+    const int slow = m_serverStopped ? 4 : 1;
+    const qint64 base = std::min<qint64>((qint64(m_backoffInitialMs) * slow) << exp, qint64(m_backoffMaxMs) * (m_serverStopped ? 2 : 1));
     const qint64 jitter = base / 4;
     const qint64 delay = base - jitter + QRandomGenerator::global()->bounded(2 * jitter + 1);
     ++m_attempt;
     m_reconnectTimer.start(int(delay));
-    setState(State::Reconnecting);
+    setState(m_everJoined ? State::Reconnecting : State::Connecting);
     qCDebug(lcClient) << "reconnecting in" << delay << "ms";
+}
+
+QString CollabClient::causeOf(QAbstractSocket::SocketError error) const
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return tr("connection refused: is the server running, is the port right?");
+    case QAbstractSocket::HostNotFoundError:
+        return tr("host not found: is the address right?");
+    case QAbstractSocket::SocketTimeoutError:
+        return tr("the connection timed out");
+    case QAbstractSocket::NetworkError:
+        return tr("network unreachable");
+    case QAbstractSocket::RemoteHostClosedError:
+        return tr("the server closed the connection");
+    case QAbstractSocket::SslHandshakeFailedError:
+        return tr("the TLS handshake failed");
+    default:
+        return m_socket ? m_socket->errorString() : tr("unknown error");
+    }
 }
 
 void CollabClient::resetSocket()

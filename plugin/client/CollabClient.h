@@ -46,6 +46,8 @@ public:
     void connectToServer(const QUrl &server, const QString &session, const QString &name);
     /// Closes the connection (1000) and stops reconnecting.
     void disconnectFromServer();
+    /// While Reconnecting: tries at once instead of waiting for the backoff.
+    void reconnectNow();
     /// Leaves the session for good and shows @p reason as the error: for
     /// problems a reconnect cannot fix (e.g. a canvas too large to share).
     void abandon(const QString &reason);
@@ -77,7 +79,16 @@ public:
     qint64 serverMaxStateBytes() const { return m_serverMaxStateBytes; }
     /// Seconds until the next reconnect attempt while Reconnecting.
     int reconnectInSeconds() const;
+    /// Why the client is not connected: the error it gave up with
+    /// (Disconnected), or why the last attempt failed (Connecting, Reconnecting).
     QString lastError() const { return m_lastError; }
+    /// The server closed the connection with 1001 (it is stopping) and has
+    /// not been reached since: reconnects are tried more slowly.
+    bool serverStopped() const { return m_serverStopped; }
+    /// Connection attempts since connectToServer() or the last join.
+    int attempts() const { return m_attemptsMade; }
+    /// A first connection that never got in gives up after this many attempts.
+    static constexpr int MaxFirstAttempts = 3;
 
     // Tunables (tests shorten them).
     void setHandshakeTimeout(int ms) { m_handshakeTimeoutMs = ms; }
@@ -102,6 +113,8 @@ signals:
     void usersChanged();
     void userJoined(const QString &userId, const QString &displayName);
     void userLeft(const QString &userId, const QString &displayName);
+    /// The host role passed to @p userId (the previous host left).
+    void hostChanged(const QString &userId, const QString &displayName);
     /// Every valid message after the ack (commands, states, presence…).
     void messageReceived(const Optiverse::Collab::Message &message);
     /// A readable problem: refused, unreachable, invalid frame from the server…
@@ -120,6 +133,8 @@ private:
     void fail(const QString &message);
     void handleAck(const Message &message);
     void scheduleReconnect();
+    /// The reason of a failed attempt, in words, from the socket's error.
+    QString causeOf(QAbstractSocket::SocketError error) const;
     void resetSocket();
 
     QPointer<QWebSocket> m_socket;
@@ -134,6 +149,7 @@ private:
     qint64 m_serverMaxMessageBytes = 0;
     qint64 m_serverMaxStateBytes = 0;
     bool m_everJoined = false;
+    bool m_serverStopped = false;
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;
     QStringList m_caps;
@@ -153,6 +169,7 @@ private:
     int m_backoffInitialMs = 1000;
     int m_backoffMaxMs = 30000;
     int m_attempt = 0;
+    int m_attemptsMade = 0;
 };
 
 } // namespace Optiverse::Collab

@@ -114,10 +114,8 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     connect(m_client, &CollabClient::joined, this, &SyncManager::onJoined);
     connect(m_client, &CollabClient::messageReceived, this, &SyncManager::onMessage);
     connect(m_client, &CollabClient::userJoined, this, &SyncManager::pushStateAsOriginalHost);
-    connect(m_client, &CollabClient::stateChanged, this, [this](CollabClient::State state) {
-        if (state != CollabClient::State::Connected)
-            onDisconnected();
-    });
+    connect(m_client, &CollabClient::stateChanged, this,
+            [this](CollabClient::State state) { onClientState(int(state)); });
     m_dragTimer.setInterval(33);
     connect(&m_dragTimer, &QTimer::timeout, this, &SyncManager::flushDrags);
     m_sendClock.start();
@@ -296,6 +294,21 @@ void SyncManager::submit(Command command)
     if (m_synced && m_client->state() == CollabClient::State::Connected) {
         addPending(command);
         sendNow(command);
+        return;
+    }
+    if (m_participation == Participation::NeverJoined || m_participation == Participation::Left) {
+        // An edit of a local canvas: never queued for a session by itself.
+        // After leaving on purpose it is kept aside in case the user rejoins
+        // and chooses to bring it (BringLocalChanges).
+        if (m_participation == Participation::NeverJoined)
+            return;
+        if (command.action == Command::Action::Move && !m_sinceLeft.isEmpty()
+            && m_sinceLeft.constLast().action == Command::Action::Move && m_sinceLeft.constLast().itemId == command.itemId) {
+            m_sinceLeft.last() = std::move(command);
+            return;
+        }
+        if (m_sinceLeft.size() < m_offlineLimit)
+            m_sinceLeft.append(std::move(command));
         return;
     }
     // Consecutive moves of one item while offline collapse into the last one
@@ -549,8 +562,83 @@ void SyncManager::flushOffline()
 
 // ---- joining and resync -------------------------------------------------
 
+int SyncManager::localChangeCount() const
+{
+    QSet<QString> items;
+    for (const Command &c : m_sinceLeft)
+        items.insert(c.itemId);
+    return int(items.size());
+}
+
+void SyncManager::setParticipation(Participation participation)
+{
+    if (m_participation == participation)
+        return;
+    m_participation = participation;
+    emit participationChanged(participation);
+}
+
+void SyncManager::onClientState(int state)
+{
+    switch (CollabClient::State(state)) {
+    case CollabClient::State::Connecting:
+        if (m_participation == Participation::NeverJoined || m_participation == Participation::Left) {
+            m_idle = m_participation;
+            setParticipation(Participation::Joining);
+        }
+        break;
+    case CollabClient::State::Connected:
+        break; // joined() follows
+    case CollabClient::State::Reconnecting:
+        if (m_participation == Participation::InSession)
+            setParticipation(Participation::Dropped);
+        break;
+    case CollabClient::State::Disconnected:
+        if (m_participation == Participation::Joining) {
+            // The join failed: edits made while it was being attempted were
+            // meant for it; they are local edits again, like the rest.
+            const QList<Command> queued = std::exchange(m_offline, {});
+            m_pendingKeys.clear();
+            m_pendingPresence.clear();
+            if (m_idle == Participation::Left)
+                m_sinceLeft += queued;
+            setParticipation(m_idle);
+        } else if (m_participation == Participation::InSession || m_participation == Participation::Dropped) {
+            // Left on purpose (or the client gave up). Leaving flushes the
+            // socket, so what was handed to it in session counts as
+            // delivered; what never got out (still paced, sent before a drop,
+            // made while dropped) becomes a local change like any later edit.
+            m_sinceLeft.clear();
+            for (auto it = m_unacked.cbegin(); it != m_unacked.cend(); ++it)
+                if (m_participation == Participation::Dropped || it.key() < m_connectionFirstSeq
+                    || it.key() > m_lastHandedSeq)
+                    m_sinceLeft.append(it.value());
+            m_sinceLeft += std::exchange(m_offline, {});
+            m_unacked.clear();
+            m_pendingKeys.clear();
+            m_pendingPresence.clear();
+            m_presumedLost.clear();
+            setParticipation(Participation::Left);
+        }
+        break;
+    }
+    if (CollabClient::State(state) != CollabClient::State::Connected)
+        onDisconnected();
+}
+
 void SyncManager::onJoined(bool resumed)
 {
+    setParticipation(Participation::InSession);
+    if (!resumed) {
+        // A new join: the edits made since leaving go into the session only
+        // when the user chose to bring them; otherwise the join decides.
+        const QList<Command> kept = std::exchange(m_sinceLeft, {});
+        if (m_joinMode == JoinMode::BringLocalChanges) {
+            for (const Command &c : kept)
+                addPending(c);
+            m_offline = kept + m_offline; // before what was edited while joining
+        }
+    }
     m_synced = false;
     m_buffered.clear();
     m_ownUserIds.insert(m_client->userId());

@@ -27,8 +27,13 @@ class CollabClient;
 /**
  * Keeps the host's scene and a session in step.
  *
- * - Local edits (ChangeOrigin::Local) become commands; edits made while not
- *   joined are kept (bounded) and sent once after the resync.
+ * - Local edits (ChangeOrigin::Local) become commands. Which edits are
+ *   shared depends on the participant's state (participation()): in a
+ *   session they are sent; while joining or dropped (reconnecting) they are
+ *   kept (bounded) and sent once after the sync; before the first join they are
+ *   edits of a local canvas and are not queued; after leaving on purpose
+ *   they are kept aside and go into the session only when the user rejoins
+ *   with JoinMode::BringLocalChanges.
  * - Remote commands are applied through the host's command API with
  *   ChangeOrigin::Remote, which is how we recognise, and never re-send, them.
  * - With our server (it sequences commands and echoes ours as
@@ -60,7 +65,20 @@ public:
     enum class JoinMode {
         ShareLocalScene,   ///< push our scene as the session's (hosting "use current canvas")
         ReplaceLocalScene, ///< take the session's scene (connecting, or hosting "empty canvas")
+        /// Take the session's scene, then send the edits made since leaving
+        /// on purpose on top of it (rejoining with "bring my changes").
+        BringLocalChanges,
     };
+    /// Where the participant stands; edits made while Joining or Dropped are
+    /// queued and sent once synchronized, edits while NeverJoined or Left are not.
+    enum class Participation {
+        NeverJoined, ///< no session yet: edits are edits of a local canvas
+        Joining,     ///< a join was asked for and is being attempted
+        InSession,   ///< joined (synchronized or about to be)
+        Dropped,     ///< the connection was lost and is being re-established
+        Left,        ///< left on purpose, or the client gave up
+    };
+    Q_ENUM(Participation)
 
     SyncManager(Optiverse::IScene *scene, CollabClient *client, QObject *parent = nullptr);
     ~SyncManager() override;
@@ -83,6 +101,9 @@ public:
     int sendBurst() const { return m_sendBurst; }
 
     bool isSynchronized() const { return m_synced; }
+    Participation participation() const { return m_participation; }
+    /// Items changed locally since leaving on purpose (what BringLocalChanges would bring).
+    int localChangeCount() const;
     qint64 lastSeq() const { return m_lastSeq; }
     int offlineEditCount() const { return int(m_offline.size()); }
     /// Sent edits the server has not acknowledged yet (our server only).
@@ -113,6 +134,7 @@ signals:
     /// A local edit could not be kept (offline queue full, item removed by someone
     /// else…), or a session item the host refused to add (said once per item).
     void editDropped(const QString &reason);
+    void participationChanged(Optiverse::Collab::SyncManager::Participation participation);
 
 private:
     /// What the manager waits for after a join before it is synchronized.
@@ -120,6 +142,8 @@ private:
 
     void onJoined(bool resumed);
     void onDisconnected();
+    void onClientState(int state);
+    void setParticipation(Participation participation);
     void onMessage(const Message &message);
     void handleCommand(const Message &message);
     void handleFullState(const Message &message);
@@ -181,9 +205,13 @@ private:
     QHash<QString, QHash<QString, int>> m_pendingKeys;
     QHash<QString, int> m_pendingPresence;
     QMap<qint64, Command> m_unacked; // by client_seq, i.e. in sending order
-    // Edits made while not joined, in order.
+    // Edits made while dropped (or joined but not yet synchronized), in order.
     QList<Command> m_offline;
     int m_offlineLimit = 10000;
+    Participation m_participation = Participation::NeverJoined;
+    Participation m_idle = Participation::NeverJoined; // what a failed first connection goes back to
+    // Edits made since leaving on purpose, not pending: sent only with BringLocalChanges.
+    QList<Command> m_sinceLeft;
 
     // Drag throttling.
     QSet<QUuid> m_dragging;

@@ -4,6 +4,7 @@
 #include "CollabServer.h"
 #include "CertificateFingerprint.h"
 #include "CollaborationSession.h"
+#include "CollabClient.h"
 #include "PluginOptions.h"
 #include "Protocol.h"
 #include "SessionUrl.h"
@@ -78,6 +79,20 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
                                     QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)
             == QMessageBox::Ok;
     };
+    m_rejoin = [this](int changes) {
+        QMessageBox box(QMessageBox::Question, tr("Rejoin the session"),
+                        tr("You changed %n item(s) since you left this session.", nullptr, changes), QMessageBox::Cancel,
+                        this);
+        box.setInformativeText(tr("Replace your canvas with the session's scene (your changes are discarded), "
+                                  "or bring your changes into the session (everyone gets them)?"));
+        QPushButton *replace = box.addButton(tr("&Replace with the session's scene"), QMessageBox::DestructiveRole);
+        QPushButton *bring = box.addButton(tr("&Bring my %n change(s)", nullptr, changes), QMessageBox::AcceptRole);
+        box.setDefaultButton(bring);
+        box.exec();
+        if (box.clickedButton() == replace)
+            return RejoinChoice::Replace;
+        return box.clickedButton() == bring ? RejoinChoice::BringChanges : RejoinChoice::Cancel;
+    };
 
     m_hostRadio = new QRadioButton(tr("&Host server"), this);
     m_hostRadio->setObjectName(QStringLiteral("hostMode"));
@@ -117,6 +132,10 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
         updateForMode();
     });
     connect(m_session, &CollaborationSession::serverStateChanged, this, &CollaborationDialog::refreshServerState);
+    // The share URL follows the fields while stopped.
+    connect(m_port, &QSpinBox::valueChanged, this, &CollaborationDialog::refreshServerState);
+    connect(m_listenAddress, &QComboBox::currentTextChanged, this, &CollaborationDialog::refreshServerState);
+    connect(m_session->client(), &CollabClient::stateChanged, this, &CollaborationDialog::showClientError);
     loadSettings();
     refreshServerState();
     updateForMode();
@@ -133,6 +152,7 @@ QWidget *CollaborationDialog::buildHostPage()
     m_listenAddress->setEditable(true);
     m_listenAddress->addItems({QString(Protocol::DefaultListenAddress), QStringLiteral("localhost")});
     m_listenAddress->setToolTip(tr("0.0.0.0: reachable from the LAN; localhost: this computer only"));
+    m_listenAddress->setProperty("idleToolTip", m_listenAddress->toolTip());
     form->addRow(tr("&Listen Address:"), m_listenAddress);
     m_port = new QSpinBox(page);
     m_port->setObjectName(QStringLiteral("port"));
@@ -220,6 +240,13 @@ QWidget *CollaborationDialog::buildConnectPage()
         form->setRowVisible(m_fingerprint, m_serverUrl->text().trimmed().startsWith(QLatin1String("wss://"), Qt::CaseInsensitive));
     };
     connect(m_serverUrl, &QLineEdit::textChanged, this, showPin);
+    // A pasted (or dropped) URL is taken apart at once, a typed one when the
+    // field is left: typing ".../ws/lab/b" must not fill the fields with "b".
+    connect(m_serverUrl, &QLineEdit::textEdited, this, [this](const QString &text) {
+        if (text.size() - std::exchange(m_urlLength, text.size()) > 1)
+            takeSessionPath();
+    });
+    connect(m_serverUrl, &QLineEdit::editingFinished, this, &CollaborationDialog::takeSessionPath);
     showPin();
     m_connectButton = new QPushButton(tr("&Connect"), page);
     m_connectButton->setObjectName(QStringLiteral("connectButton"));
@@ -247,7 +274,48 @@ QString CollaborationDialog::errorText() const
 void CollaborationDialog::showError(const QString &text)
 {
     m_error->setText(text);
+    if (m_error->isHidden() == text.isEmpty())
+        return;
     m_error->setVisible(!text.isEmpty());
+    // Grow or shrink below the fields (they stay where they are) instead of
+    // squeezing them, or leaving a gap where the banner was.
+    if (isVisible()) {
+        layout()->activate();
+        resize(width(), std::max(minimumSizeHint().height(), sizeHint().height()));
+    }
+}
+
+void CollaborationDialog::showEvent(QShowEvent *event)
+{
+    QDialog::showEvent(event);
+    showClientError();
+}
+
+void CollaborationDialog::showClientError()
+{
+    // Why the last connection failed, beside the fields that may fix it.
+    const CollabClient *client = m_session->client();
+    if (client->state() == CollabClient::State::Disconnected && !client->lastError().isEmpty())
+        showError(tr("Error: %1").arg(client->lastError()));
+}
+
+void CollaborationDialog::takeSessionPath()
+{
+    const QString text = m_serverUrl->text().trimmed();
+    const QUrl url(text, QUrl::StrictMode);
+    const QString path = url.path(QUrl::FullyEncoded);
+    const qsizetype at = path.lastIndexOf(QLatin1String("/ws/"));
+    if (!url.isValid() || url.host().isEmpty() || at < 0)
+        return;
+    QString session, user, error;
+    if (!SessionUrl::parsePath(path.mid(at), &session, &user, &error))
+        return;
+    QUrl server = url;
+    server.setPath(path.left(at), QUrl::StrictMode);
+    m_serverUrl->setText(server.toString());
+    m_urlLength = m_serverUrl->text().size();
+    m_connectSession->setText(session);
+    m_connectName->setText(user);
 }
 
 bool CollaborationDialog::validateIdentity(QLineEdit *session, QLineEdit *name)
@@ -305,6 +373,7 @@ void CollaborationDialog::stopServer()
 void CollaborationDialog::connectToServer()
 {
     showError(QString());
+    takeSessionPath();
     QUrl url;
     QString error;
     if (!SessionUrl::validateServerUrl(m_serverUrl->text(), &url, &error)) {
@@ -321,11 +390,24 @@ void CollaborationDialog::connectToServer()
         m_fingerprint->setFocus();
         return;
     }
-    if (const int count = m_localItemCount ? m_localItemCount() : 0; count > 0 && !m_confirm(count))
+    SyncManager::JoinMode joinMode = SyncManager::JoinMode::ReplaceLocalScene;
+    const CollabClient *client = m_session->client();
+    const SyncManager *sync = m_session->sync();
+    const bool rejoining = sync->participation() == SyncManager::Participation::Left && client->serverUrl() == url
+        && client->session() == m_connectSession->text().trimmed();
+    if (const int changes = sync->localChangeCount(); rejoining && changes > 0) {
+        // Back to the session left on purpose, with changes: ask what they are.
+        switch (m_rejoin(changes)) {
+        case RejoinChoice::Cancel: return;
+        case RejoinChoice::Replace: break;
+        case RejoinChoice::BringChanges: joinMode = SyncManager::JoinMode::BringLocalChanges; break;
+        }
+    } else if (const int count = m_localItemCount ? m_localItemCount() : 0; count > 0 && !m_confirm(count)) {
         return;
+    }
     saveSettings();
-    m_session->join(url, m_connectSession->text().trimmed(), m_connectName->text().trimmed(),
-                    SyncManager::JoinMode::ReplaceLocalScene, m_connectPassword->text(), pin);
+    m_session->join(url, m_connectSession->text().trimmed(), m_connectName->text().trimmed(), joinMode,
+                    m_connectPassword->text(), pin);
     accept();
 }
 
@@ -371,14 +453,33 @@ void CollaborationDialog::refreshServerState()
 {
     const bool running = m_session->isServerRunning();
     m_startStop->setText(running ? tr("&Stop Server") : tr("&Start Server"));
-    for (QWidget *w : {static_cast<QWidget *>(m_listenAddress), static_cast<QWidget *>(m_port)})
+    // What the running server and its session were started with cannot change
+    // under them: locked, and the tooltip says why.
+    const QList<QWidget *> locked{m_listenAddress, m_port, m_hostSession, m_hostName, m_hostPassword, m_autoConnect};
+    for (QWidget *w : locked) {
         w->setEnabled(!running);
+        w->setToolTip(running ? tr("Stop the server to change this") : w->property("idleToolTip").toString());
+    }
+    for (QWidget *w : {static_cast<QWidget *>(m_useCanvas), static_cast<QWidget *>(m_emptyCanvas)}) {
+        w->setEnabled(!running && m_autoConnect->isChecked());
+        w->setToolTip(running ? tr("Stop the server to change this") : QString());
+    }
     if (running) {
         const QStringList urls = m_session->shareUrls();
         m_shareUrl->setText(urls.value(0));
         m_serverStatus->setText(tr("Running on port %1").arg(m_session->server()->port()));
     } else {
-        m_shareUrl->setText(QStringLiteral("ws://%1:%2").arg(m_localIp->text()).arg(m_port->value()));
+        // What the URL will be with the fields as they are now.
+        // (as CollabServer::shareUrls() will say once it runs).
+        const QString text = m_listenAddress->currentText().trimmed();
+        const QHostAddress bound(text == QLatin1String("localhost") ? QStringLiteral("127.0.0.1") : text);
+        QString host = m_localIp->text();
+        if (bound.isLoopback())
+            host = QStringLiteral("127.0.0.1");
+        else if (!bound.isNull() && bound != QHostAddress::AnyIPv4 && bound != QHostAddress::Any)
+            host = bound.protocol() == QAbstractSocket::IPv6Protocol ? QStringLiteral("[%1]").arg(bound.toString())
+                                                                     : bound.toString();
+        m_shareUrl->setText(QStringLiteral("ws://%1:%2").arg(host).arg(m_port->value()));
         m_serverStatus->setText(tr("Stopped"));
     }
     m_copy->setEnabled(running);

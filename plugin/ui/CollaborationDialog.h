@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "EnglishPlurals.h"
+
 #include <QDialog>
 #include <functional>
 
@@ -39,6 +41,11 @@ public:
     /// Asked before the session's scene replaces a non-empty canvas; the
     /// default shows a warning box. Tests replace it.
     void setReplaceConfirmation(std::function<bool(int itemCount)> confirm) { m_confirm = std::move(confirm); }
+    /// What the user chose when rejoining the session they left with changes.
+    enum class RejoinChoice { Cancel, Replace, BringChanges };
+    /// Asked instead when the user rejoins the session they left on purpose
+    /// and changed the canvas since (@p changes items); tests replace it.
+    void setRejoinQuestion(std::function<RejoinChoice(int changes)> ask) { m_rejoin = std::move(ask); }
     /// The last validation or start error shown inline (empty when none).
     QString errorText() const;
 
@@ -50,6 +57,7 @@ public:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     QWidget *buildHostPage();
@@ -61,8 +69,14 @@ private:
     void loadSettings();
     void saveSettings() const;
     bool validateIdentity(QLineEdit *session, QLineEdit *name);
+    /// A pasted ws://HOST:PORT/ws/<session>/<user>: the path fills the Session
+    /// and Name fields and leaves the URL.
+    void takeSessionPath();
+    void showClientError();
 
+    EnglishPlurals::Handle m_plurals;
     CollaborationSession *m_session;
+    std::function<RejoinChoice(int)> m_rejoin;
     std::function<int()> m_localItemCount;
     std::function<bool(int)> m_confirm;
 
@@ -85,6 +99,7 @@ private:
     QPushButton *m_copy = nullptr;
 
     QLineEdit *m_serverUrl = nullptr;
+    qsizetype m_urlLength = 0; // to tell a paste from typing
     QLineEdit *m_connectSession = nullptr;
     QLineEdit *m_connectName = nullptr;
     QPushButton *m_connectButton = nullptr;

@@ -6,6 +6,8 @@
 #include <QMenu>
 #include <QPainter>
 #include <QPixmap>
+#include <QStyleOptionToolButton>
+#include <QStylePainter>
 
 namespace Optiverse::Collab {
 
@@ -54,7 +56,10 @@ StatusWidget::StatusWidget(CollabClient *client, QWidget *parent)
             [this](const QString &, const QString &name) { showNotice(tr("%1 joined").arg(name)); });
     connect(client, &CollabClient::userLeft, this,
             [this](const QString &, const QString &name) { showNotice(tr("%1 left").arg(name)); });
-    connect(this, &QToolButton::clicked, this, &StatusWidget::showUsers);
+    connect(client, &CollabClient::hostChanged, this, [this](const QString &id, const QString &name) {
+        showNotice(id == m_client->userId() ? tr("You host the session now") : tr("%1 hosts the session now").arg(name));
+    });
+    connect(this, &QToolButton::clicked, this, &StatusWidget::onClicked);
     refresh();
 }
 
@@ -68,30 +73,100 @@ void StatusWidget::showNotice(const QString &text)
 void StatusWidget::refresh()
 {
     QString text;
+    const int seconds = m_client->reconnectInSeconds();
     switch (m_client->state()) {
     case CollabClient::State::Disconnected:
         text = m_client->lastError().isEmpty() ? tr("Not connected") : tr("Error: %1").arg(m_client->lastError());
         break;
     case CollabClient::State::Connecting:
-        text = tr("Connecting...");
+        text = m_client->attempts() <= 1
+            ? tr("Connecting...")
+            : tr("Connecting... (attempt %1 of %2)").arg(m_client->attempts()).arg(CollabClient::MaxFirstAttempts);
         break;
     case CollabClient::State::Reconnecting:
-        text = tr("Reconnecting in %n s…", nullptr, m_client->reconnectInSeconds());
+        if (m_client->serverStopped())
+            text = seconds > 0 ? tr("Server stopped — reconnecting in %n s…", nullptr, seconds)
+                               : tr("Server stopped — reconnecting…");
+        else
+            text = seconds > 0 ? tr("Reconnecting in %n s…", nullptr, seconds) : tr("Reconnecting…");
         break;
     case CollabClient::State::Connected:
-        text = m_notice.isEmpty() ? tr("Connected (%n users)", nullptr, int(m_client->users().size())) : m_notice;
+        text = m_notice.isEmpty() ? tr("Connected (%n user(s))", nullptr, int(m_client->users().size())) : m_notice;
         break;
     }
     if (m_client->state() == CollabClient::State::Reconnecting)
         m_countdown.start();
     else
         m_countdown.stop();
+
+    QString tip;
+    const QString where = tr("Server: %1\nSession: %2").arg(m_client->serverUrl().toDisplayString(), m_client->session());
+    switch (m_client->state()) {
+    case CollabClient::State::Disconnected:
+        tip = m_client->lastError().isEmpty()
+            ? tr("Collaboration: not connected.\nUse Collaboration → Connect/Host Session…")
+            : tr("%1\n%2\nUse Collaboration → Connect/Host Session… to try again.").arg(text, where);
+        break;
+    case CollabClient::State::Connecting:
+        tip = m_client->lastError().isEmpty() ? where : tr("%1\nLast attempt: %2").arg(where, m_client->lastError());
+        break;
+    case CollabClient::State::Reconnecting:
+        tip = tr("%1\nConnection lost: %2\nClick to reconnect now.")
+                  .arg(where, m_client->lastError().isEmpty() ? tr("unknown cause") : m_client->lastError());
+        break;
+    case CollabClient::State::Connected: {
+        QString host;
+        for (const CollabClient::User &u : m_client->users())
+            if (u.isHost)
+                host = u.id == m_client->userId() ? tr("you") : u.displayName;
+        tip = host.isEmpty() ? tr("%1\nClick to see who is here.").arg(where)
+                             : tr("%1\nHost: %2\nClick to see who is here.").arg(where, host);
+        break;
+    }
+    }
     setText(text);
-    if (m_client->state() == CollabClient::State::Disconnected)
-        setToolTip(tr("Collaboration: not connected.\nUse Collaboration → Connect/Host Session…"));
-    else
-        setToolTip(tr("Server: %1\nSession: %2\nClick to see who is here.")
-                       .arg(m_client->serverUrl().toDisplayString(), m_client->session()));
+    setToolTip(tip);
+    // Screen readers and UI automation read the state, whole.
+    setAccessibleName(text);
+    setAccessibleDescription(tip);
+    update();
+}
+
+QSize StatusWidget::sizeHint() const
+{
+    // Up to ~45 characters; longer texts are elided (the tooltip has them).
+    QSize size = QToolButton::sizeHint();
+    size.setWidth(std::min(size.width(), fontMetrics().averageCharWidth() * 45));
+    return size;
+}
+
+QSize StatusWidget::minimumSizeHint() const
+{
+    QSize size = QToolButton::minimumSizeHint();
+    size.setWidth(std::min(size.width(), fontMetrics().averageCharWidth() * 12));
+    return size;
+}
+
+void StatusWidget::paintEvent(QPaintEvent *)
+{
+    QStylePainter painter(this);
+    QStyleOptionToolButton option;
+    initStyleOption(&option);
+    // What the style adds around the text, from the unclipped size hint.
+    const int padding = QToolButton::sizeHint().width() - fontMetrics().horizontalAdvance(text());
+    const int available = width() - std::max(0, padding);
+    if (fontMetrics().horizontalAdvance(option.text) > available)
+        option.text = fontMetrics().elidedText(option.text, Qt::ElideMiddle, std::max(0, available));
+    painter.drawComplexControl(QStyle::CC_ToolButton, option);
+}
+
+void StatusWidget::onClicked()
+{
+    if (m_client->state() == CollabClient::State::Reconnecting) {
+        m_client->reconnectNow();
+        return;
+    }
+    showUsers();
 }
 
 void StatusWidget::fillUsersMenu()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "CollabClient.h"
+#include "EnglishPlurals.h"
 
 #include <QTimer>
 #include <QToolButton>
@@ -13,8 +14,12 @@ namespace Optiverse::Collab {
 /**
  * The status-bar indicator (bottom-right): "Not connected", "Connecting...",
  * "Connected (N users)", notices such as "<name> joined" / "<name> left" for a few seconds,
- * "Reconnecting in N s…" and "Error: <reason>". Its tooltip names the server
- * and session; clicking it lists the users in their colours.
+ * "Reconnecting in N s…", "Server stopped — reconnecting in N s…" and
+ * "Error: <reason>". Its tooltip names the server, session and host, and the
+ * cause of a lost connection; clicking it lists the users in their colours,
+ * or reconnects at once while reconnecting. A long text is elided in the
+ * middle (text() and the accessible name keep it whole; the accessible
+ * description is the tooltip), so screen readers read the state.
  */
 class StatusWidget : public QToolButton
 {
@@ -30,11 +35,19 @@ public:
     /// The list of users shown on click (a popup, so the GUI never blocks).
     QMenu *usersMenu() const { return m_usersMenu; }
 
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+
 private:
     void refresh();
     void showUsers();
     void fillUsersMenu();
+    void onClicked();
 
+    EnglishPlurals::Handle m_plurals;
     CollabClient *m_client;
     QTimer m_noticeTimer;
     QTimer m_countdown;

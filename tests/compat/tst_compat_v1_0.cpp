@@ -110,7 +110,7 @@ void TestCompatV10::hostBuiltAgainst10SyncsWithHostStub()
     QVERIFY2(running, qPrintable(error));
     auto *status = host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 users)"), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 user)"), 20000);
 
     // The old host adds a lens; the stub adds a mirror with minimal data,
     // gives it a key, and undoes that (the key must go everywhere, also

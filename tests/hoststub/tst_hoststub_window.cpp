@@ -10,6 +10,7 @@
 
 #include <optiverse/ipresencehost.h>
 #include <optiverse/ipresenceobserver.h>
+#include <optiverse/isessionhost.h>
 
 #include <QDoubleSpinBox>
 #include <QGraphicsPathItem>
@@ -147,7 +148,39 @@ private slots:
         QCOMPARE(text.data.value(QStringLiteral("text")).toString(), QStringLiteral("Label"));
         QCOMPARE(text.data.value(QStringLiteral("z_value")).toDouble(), 8.0); // above the highest
         QCOMPARE(m_scene->findItem(text.uuid)->zValue(), 8.0);
+        // The next one does not land on the first: 10 mm further on the diagonal.
+        QCOMPARE(text.data.value(QStringLiteral("x_mm")).toDouble(), centre.x() + 10);
+        QCOMPARE(text.data.value(QStringLiteral("y_mm")).toDouble(), centre.y() + 10);
         m_scene->removeObserver(&observer);
+    }
+
+    void sessionTitleAndShutdownWarning()
+    {
+        // A plugin tells the host, through the optional ISessionHost, what
+        // the title shows and what leaving would end for others.
+        auto *session = Optiverse::queryInterface<Optiverse::ISessionHost>(m_window);
+        QVERIFY(session);
+        QCOMPARE(m_window->queryInterface("org.optiverse.ISessionHost/2.0"), nullptr);
+        auto *plugin = reinterpret_cast<Optiverse::IPlugin *>(quintptr(0x10)); // an identity, never called
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("Optiverse Host Stub"));
+        session->setSessionTitle(plugin, QStringLiteral("alice — lab"));
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("alice — lab — Optiverse Host Stub"));
+        session->setSessionTitle(plugin, QString());
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("Optiverse Host Stub"));
+
+        QStringList asked;
+        bool answer = false;
+        m_window->setLeaveConfirmation([&](const QStringList &w) { return asked += w, answer; });
+        QVERIFY(m_window->close()); // nothing to warn about: closes without asking
+        QVERIFY(asked.isEmpty());
+        m_window->show();
+        session->setShutdownWarning(plugin, QStringLiteral("bob loses the session"));
+        QVERIFY(!m_window->close());
+        QCOMPARE(asked, QStringList{QStringLiteral("bob loses the session")});
+        QVERIFY(m_window->isVisible());
+        answer = true;
+        QVERIFY(m_window->close());
+        session->setShutdownWarning(plugin, QString());
     }
 
     void deleteRemovesSelectionAsOneUndoStep()

@@ -187,8 +187,9 @@ void TestConvergence::randomOperation(Peer &peer)
     };
     const int roll = int(m_rng.bounded(100));
     if (!peer.online) {
-        if (roll < 25) { // come back, with the edits made meanwhile
-            peer.sync.setJoinMode(SyncManager::JoinMode::ReplaceLocalScene);
+        if (roll < 25) { // come back, bringing the edits made meanwhile or replacing them
+            peer.sync.setJoinMode(m_rng.bounded(2) ? SyncManager::JoinMode::BringLocalChanges
+                                                    : SyncManager::JoinMode::ReplaceLocalScene);
             peer.client.connectToServer(url(), QStringLiteral("prop"), peer.name);
             peer.online = true;
             return;
@@ -406,6 +407,7 @@ void TestConvergence::largeOfflineReplayStaysWithinServerRateLimit()
     });
     QSignalSpy closed(&bob.client, &CollabClient::errorOccurred);
     QSignalSpy synced(&bob.sync, &SyncManager::synchronized);
+    bob.sync.setJoinMode(SyncManager::JoinMode::BringLocalChanges); // "bring my changes"
     bob.client.connectToServer(url(), QStringLiteral("burst"), bob.name);
     QVERIFY(synced.wait(10000));
     QTRY_COMPARE_WITH_TIMEOUT(alice.scene.items().size(), Edits, 20000);

@@ -10,6 +10,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
 
 class TestProcesses : public QObject
 {
@@ -21,12 +22,17 @@ private slots:
     void helpListsEveryPluginOption();
     void badCollaborationOptionsFailCleanly_data();
     void badCollaborationOptionsFailCleanly();
+    void closedPortIsReportedWithinEightSeconds();
+    void aloneInASessionShowsOneUser();
+    void serverStoppedIsShown();
 
 private:
     static quint16 freePort();
     QString writeScript(const QString &name, const QJsonArray &steps);
     QProcess *startHost(const QString &name, const QStringList &extra);
     QJsonObject dump(const QString &name) const;
+    /// The host stub's --dump-status file: its first status widget, and the window title.
+    QJsonObject status(const QString &name) const;
     QTemporaryDir m_dir;
     QList<QProcess *> m_hosts;
 };
@@ -195,6 +201,85 @@ void TestProcesses::badCollaborationOptionsFailCleanly()
     QVERIFY2(err.contains(message), qPrintable(err));
 }
 
+QJsonObject TestProcesses::status(const QString &name) const
+{
+    QFile f(m_dir.filePath(name + QStringLiteral(".status.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QJsonObject all = QJsonDocument::fromJson(f.readAll()).object();
+    QJsonObject first = all.value(QLatin1String("status")).toArray().at(0).toObject();
+    first.insert(QLatin1String("title"), all.value(QLatin1String("title")));
+    return first;
+}
+
+void TestProcesses::closedPortIsReportedWithinEightSeconds()
+{
+    // Nothing listens there: the user is told, in words, and it stops trying.
+    const quint16 port = freePort();
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(port);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("optiverse.collab.client.debug=true"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(HOST_STUB),
+            {QStringLiteral("--plugin-dir"), QStringLiteral(PLUGIN_DIR), QStringLiteral("--enable-plugin"),
+             QStringLiteral("Collaboration"), QStringLiteral("--collab-connect"), url, QStringLiteral("--collab-name"),
+             QStringLiteral("refused"), QStringLiteral("--quit-after"), QStringLiteral("8000"),
+             QStringLiteral("--dump-status"), m_dir.filePath(QStringLiteral("refused.status.json"))});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    const QByteArray log = p.readAllStandardError();
+    const QJsonObject shown = status(QStringLiteral("refused"));
+    QCOMPARE(shown.value(QLatin1String("text")).toString(),
+             QStringLiteral("Error: cannot reach %1 (connection refused: is the server running, is the port right?)").arg(url));
+    QVERIFY(shown.value(QLatin1String("tooltip")).toString().contains(QStringLiteral("cannot reach")));
+    const auto attempts = log.count("connecting to");
+    QVERIFY2(attempts >= 1 && attempts <= 3, log.constData());
+    QCOMPARE(shown.value(QLatin1String("title")).toString(), QStringLiteral("Optiverse Host Stub")); // never in a session
+}
+
+void TestProcesses::aloneInASessionShowsOneUser()
+{
+    const quint16 port = freePort();
+    QProcess *host = startHost(QStringLiteral("solo"), {QStringLiteral("--collab-host"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                                        QStringLiteral("--quit-after"), QStringLiteral("2500"), QStringLiteral("--dump-status"),
+                                                        m_dir.filePath(QStringLiteral("solo.status.json"))});
+    QVERIFY(host->waitForFinished(30000));
+    QCOMPARE(host->exitCode(), 0);
+    const QJsonObject shown = status(QStringLiteral("solo"));
+    QCOMPARE(shown.value(QLatin1String("text")).toString(), QStringLiteral("Connected (1 user)"));
+    QVERIFY(shown.value(QLatin1String("tooltip")).toString().contains(QStringLiteral("Session: bench-lab")));
+    QCOMPARE(shown.value(QLatin1String("title")).toString(), QStringLiteral("solo — bench-lab — Optiverse Host Stub"));
+}
+
+void TestProcesses::serverStoppedIsShown()
+{
+    const quint16 port = freePort();
+    QProcess server;
+    server.start(QStringLiteral(SERVER_EXE), {QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QString::number(port)});
+    QByteArray out;
+    QTRY_VERIFY_WITH_TIMEOUT((out += server.readAllStandardOutput()).contains("Ready."), 10000);
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(port);
+    // Someone already in the session sees the host stub arrive.
+    QWebSocket observer;
+    QByteArray seen;
+    connect(&observer, &QWebSocket::textMessageReceived, this, [&seen](const QString &m) { seen += m.toUtf8(); });
+    observer.open(QUrl(url + QStringLiteral("/ws/bench-lab/observer")));
+    QProcess *host = startHost(QStringLiteral("stopped"), {QStringLiteral("--collab-connect"), url, QStringLiteral("--quit-after"),
+                                                           QStringLiteral("6000"), QStringLiteral("--dump-status"),
+                                                           m_dir.filePath(QStringLiteral("stopped.status.json"))});
+    QTRY_VERIFY_WITH_TIMEOUT(seen.contains("\"stopped\""), 10000);
+    server.terminate(); // SIGTERM: clients are closed with 1001
+    QVERIFY(server.waitForFinished(10000));
+    QVERIFY(host->waitForFinished(30000));
+    QCOMPARE(host->exitCode(), 0);
+    const QJsonObject shown = status(QStringLiteral("stopped"));
+    const QString text = shown.value(QLatin1String("text")).toString();
+    QVERIFY2(text.startsWith(QStringLiteral("Server stopped — reconnecting")), qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral(" 0 s")));
+    QVERIFY(shown.value(QLatin1String("tooltip")).toString().contains(QStringLiteral("Connection lost: ")));
+    QCOMPARE(shown.value(QLatin1String("title")).toString(), QStringLiteral("stopped — bench-lab — Optiverse Host Stub"));
+}
 
 QTEST_MAIN(TestProcesses)
 #include "tst_processes.moc"

@@ -53,6 +53,9 @@ private slots:
     void noFlickerWhileOwnEditIsPending();
     void concurrentAddOfSameUuidIsIdempotent();
     void offlineEditsSentOnceAfterReconnect();
+    void editsAfterLeavingNeverReachTheSessionOnReplace();
+    void editsBeforeTheFirstJoinAreLocal();
+    void editsWhileDroppedAreReplayed();
     void resumesFromSequenceAfterDrop();
     void dragIsThrottledAndFinalPoseExact();
     void largeNonAsciiCanvasIsShared();
@@ -303,14 +306,18 @@ void TestSync::offlineEditsSentOnceAfterReconnect()
     const SceneItem shared = pair.item;
 
     b->client.disconnectFromServer();
+    QCOMPARE(b->sync.participation(), SyncManager::Participation::Left);
     const SceneItem offline = lens(7);
     QVERIFY(b->scene.addItem(offline, ChangeOrigin::Local, nullptr));
     QVERIFY(b->scene.moveItem(shared.uuid, 5, 5, 5, ChangeOrigin::Local, nullptr));
-    QCOMPARE(b->sync.offlineEditCount(), 2);
+    QCOMPARE(b->sync.offlineEditCount(), 0); // left on purpose: not queued by themselves
+    QCOMPARE(b->sync.localChangeCount(), 2);
     const SceneItem fromA = lens(3);
     QVERIFY(a->scene.addItem(fromA, ChangeOrigin::Local, nullptr)); // made while bob is away
 
+    // Rejoining with "bring my changes".
     QSignalSpy synced(&b->sync, &SyncManager::synchronized);
+    b->sync.setJoinMode(SyncManager::JoinMode::BringLocalChanges);
     b->client.connectToServer(url(), QStringLiteral("lab"), QStringLiteral("bob"));
     QVERIFY(synced.wait(5000));
     QTRY_COMPARE(a->scene.dump(), b->scene.dump());
@@ -318,6 +325,84 @@ void TestSync::offlineEditsSentOnceAfterReconnect()
     QCOMPARE(a->scene.item(shared.uuid).data.value(QLatin1String("x_mm")).toDouble(), 5.0);
     QCOMPARE(b->sync.offlineEditCount(), 0);
     QCOMPARE(b->sync.commandsSent(), quint64(2)); // each offline edit sent exactly once
+}
+
+void TestSync::editsAfterLeavingNeverReachTheSessionOnReplace()
+{
+    // The scenario: after Disconnect bob deletes alice's item and adds
+    // one; he rejoins and accepts "replace": alice sees neither.
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    b->client.disconnectFromServer();
+    QVERIFY(b->scene.removeItem(pair.item.uuid, ChangeOrigin::Local, nullptr));
+    const SceneItem ruler = lens(42);
+    QVERIFY(b->scene.addItem(ruler, ChangeOrigin::Local, nullptr));
+    QCOMPARE(b->sync.localChangeCount(), 2);
+    const quint64 sentBefore = b->sync.commandsSent();
+
+    QSignalSpy synced(&b->sync, &SyncManager::synchronized);
+    b->sync.setJoinMode(SyncManager::JoinMode::ReplaceLocalScene);
+    b->client.connectToServer(url(), QStringLiteral("lab"), QStringLiteral("bob"));
+    QVERIFY(synced.wait(5000));
+    QTRY_COMPARE(b->scene.dump(), a->scene.dump()); // bob's canvas replaced, exactly
+    QVERIFY(!a->scene.item(pair.item.uuid).uuid.isNull());
+    QVERIFY(a->scene.item(ruler.uuid).uuid.isNull());
+    QCOMPARE(b->sync.commandsSent(), sentBefore);
+    QCOMPARE(b->sync.localChangeCount(), 0);
+    // A later edit still flows: bob is in the session again.
+    QVERIFY(b->scene.moveItem(pair.item.uuid, 9, 9, 0, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(a->scene.item(pair.item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 9.0);
+    QCOMPARE(a->scene.dump(), serverState());
+}
+
+void TestSync::editsBeforeTheFirstJoinAreLocal()
+{
+    auto a = join(SyncManager::JoinMode::ShareLocalScene, QStringLiteral("alice"));
+    QVERIFY(a);
+    QVERIFY(a->scene.addItem(lens(1), ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(serverState(), a->scene.dump());
+
+    // Edits of a canvas that never was in a session are not queued (no
+    // "too many edits while disconnected" for a user who never connected).
+    Peer bob;
+    bob.sync.setOfflineLimit(3);
+    QSignalSpy dropped(&bob.sync, &SyncManager::editDropped);
+    for (int i = 0; i < 10; ++i)
+        QVERIFY(bob.scene.addItem(lens(100 + i), ChangeOrigin::Local, nullptr));
+    QCOMPARE(bob.sync.participation(), SyncManager::Participation::NeverJoined);
+    QCOMPARE(bob.sync.offlineEditCount(), 0);
+    QCOMPARE(dropped.size(), 0);
+    QSignalSpy synced(&bob.sync, &SyncManager::synchronized);
+    bob.client.connectToServer(url(), QStringLiteral("lab"), QStringLiteral("bob"));
+    QVERIFY(synced.wait(5000));
+    QCOMPARE(bob.sync.participation(), SyncManager::Participation::InSession);
+    QTRY_COMPARE(bob.scene.dump(), a->scene.dump()); // replaced, as the warning says
+    QCOMPARE(bob.sync.commandsSent(), quint64(0));
+    QCOMPARE(a->scene.items().size(), 1);
+}
+
+void TestSync::editsWhileDroppedAreReplayed()
+{
+    Pair pair;
+    QVERIFY(startPairSharingAnItem(&pair));
+    auto &a = pair.a, &b = pair.b;
+    // The network drops bob's connection (he did not leave): his edits
+    // meanwhile are kept and sent once when he is back.
+    auto *socket = b->client.findChild<QWebSocket *>();
+    QVERIFY(socket);
+    socket->abort();
+    QTRY_COMPARE(b->sync.participation(), SyncManager::Participation::Dropped);
+    const SceneItem added = lens(5);
+    QVERIFY(b->scene.addItem(added, ChangeOrigin::Local, nullptr));
+    QVERIFY(b->scene.moveItem(pair.item.uuid, 7, 7, 0, ChangeOrigin::Local, nullptr));
+    QCOMPARE(b->sync.offlineEditCount(), 2);
+    QCOMPARE(b->sync.localChangeCount(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(b->sync.participation(), SyncManager::Participation::InSession, 10000);
+    QTRY_COMPARE(a->scene.dump(), b->scene.dump());
+    QVERIFY(!a->scene.item(added.uuid).uuid.isNull());
+    QCOMPARE(a->scene.item(pair.item.uuid).data.value(QLatin1String("x_mm")).toDouble(), 7.0);
+    QCOMPARE(b->sync.offlineEditCount(), 0);
 }
 
 void TestSync::resumesFromSequenceAfterDrop()

@@ -129,9 +129,11 @@ void TestCollaborationPlugin::addsAndRemovesMenuAndStatusWidget()
     QStringList actions;
     for (QAction *a : menu->actions())
         actions.append(a->text());
-    QCOMPARE(actions, (QStringList{QStringLiteral("&Connect/Host Session…"), QStringLiteral("&Disconnect")}));
+    QCOMPARE(actions, (QStringList{QStringLiteral("&Connect/Host Session…"), QStringLiteral("&Disconnect"),
+                                   QStringLiteral("&Reconnect Now")}));
     QVERIFY(menu->actions().at(0)->isEnabled());
     QVERIFY(!menu->actions().at(1)->isEnabled()); // nothing to disconnect from yet
+    QVERIFY(!menu->actions().at(2)->isEnabled()); // nothing to reconnect to
     auto *status = host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
     QCOMPARE(status->text(), QStringLiteral("Not connected"));

@@ -189,7 +189,7 @@ void TestPluginLoaded::menuFollowsTheState()
     child<QLineEdit>(dialog, "connectSession")->setText(QStringLiteral("lab"));
     child<QLineEdit>(dialog, "connectName")->setText(QStringLiteral("alice"));
     child<QPushButton>(dialog, "connectButton")->click();
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
     QVERIFY(!connectAction->isEnabled()); // one session at a time
     QVERIFY(disconnectAction->isEnabled());
 
@@ -209,7 +209,7 @@ void TestPluginLoaded::menuFollowsTheState()
     child<QSpinBox>(dialog, "port")->setValue(port);
     child<QCheckBox>(dialog, "autoConnect")->setChecked(true);
     child<QPushButton>(dialog, "startStop")->click();
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
     QVERIFY(connectAction->isEnabled());
     QVERIFY(disconnectAction->isEnabled());
 
@@ -224,7 +224,7 @@ void TestPluginLoaded::menuFollowsTheState()
 
     // Quitting the host (shutdown) while hosting: the server goes with it.
     child<QPushButton>(dialog, "startStop")->click();
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
     loaded.shutdown();
     QTcpSocket after;
     after.connectToHost(QHostAddress::LocalHost, port);
@@ -245,7 +245,7 @@ void TestPluginLoaded::unsharedEditIsShownInTheStatusBar()
     QVERIFY2(loaded.start(args, &error), qPrintable(error));
     auto *status = loaded.host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
 
     const Optiverse::SceneItem item = lens(1);
     QVERIFY(loaded.host.memoryScene().addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
@@ -253,7 +253,7 @@ void TestPluginLoaded::unsharedEditIsShownInTheStatusBar()
                                           Optiverse::ChangeOrigin::Local, nullptr));
     QTRY_VERIFY2(status->text().contains(QLatin1String("too large to share")), qPrintable(status->text()));
     QVERIFY(status->text().contains(item.uuid.toString(QUuid::WithoutBraces)));
-    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 users)"), 10000); // a notice, not a state
+    QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Connected (1 user)"), 10000); // a notice, not a state
     QVERIFY(server.isRunning());
 }
 
@@ -273,7 +273,7 @@ void TestPluginLoaded::refusedItemIsToldInTheStatusBar()
              qPrintable(error));
     auto *status = loaded.host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
 
     // bob, an original-protocol peer on a raw WebSocket, adds an SLM and moves it.
     RawPeer bob;
@@ -306,7 +306,7 @@ void TestPluginLoaded::hostWithoutPresenceStillSyncs()
              qPrintable(error));
     auto *status = loaded.host.mainWindow()->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
 
     RawPeer bob;
     QVERIFY(bob.join(server, QStringLiteral("bob")));
@@ -341,7 +341,7 @@ void TestPluginLoaded::closingTheHostWindowLeavesAndStopsItsServer()
     QVERIFY2(plugins->enablePlugin(QStringLiteral("Collaboration"), false, &error), qPrintable(error));
     auto *status = window->statusBar()->findChild<QToolButton *>(QStringLiteral("CollaborationStatus"));
     QVERIFY(status);
-    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status->text(), QStringLiteral("Connected (1 user)"));
     // The tooltip names the server the user can share.
     const QString tip = status->toolTip();
     const qsizetype at = tip.indexOf(QStringLiteral("ws://127.0.0.1:"));
@@ -355,8 +355,28 @@ void TestPluginLoaded::closingTheHostWindowLeavesAndStopsItsServer()
     QVERIFY(bob.join(hosted, QStringLiteral("bob")));
     QTRY_COMPARE(status->text(), QStringLiteral("Connected (2 users)"));
 
-    window->close(); // what File → Quit does
+    // Quitting would end bob's session: asked first, in words.
+    QStringList asked;
+    bool answer = false;
+    window->setLeaveConfirmation([&](const QStringList &warnings) {
+        asked += warnings;
+        return answer;
+    });
+    window->show();
+    QVERIFY(!window->close()); // what File → Quit does; the user says no
+    QCOMPARE(asked, QStringList{QStringLiteral("1 other user connected to the server running in this window. "
+                                               "It stops, and their session ends.")});
+    QVERIFY(window->isVisible());
+    QVERIFY(!bobGone);
+    // Disabling the plugin asks the same.
+    QVERIFY(!plugins->mayDisable(QStringLiteral("Collaboration")));
+    QCOMPARE(asked.size(), 2);
+    QVERIFY(!bobGone);
+
+    answer = true;
+    QVERIFY(window->close());
     QTRY_VERIFY(bobGone);
+    QCOMPARE(bob.socket.closeCode(), QWebSocketProtocol::CloseCodeGoingAway); // told the server stopped
     QTcpSocket probe; // the in-process server is gone with the window's session
     probe.connectToHost(QHostAddress::LocalHost, quint16(hosted.port()));
     QVERIFY(!probe.waitForConnected(2000));

@@ -13,6 +13,7 @@
 #include <QAbstractButton>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -29,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QWebSocket>
 
 #include <algorithm>
 #include <cmath>
@@ -45,10 +47,17 @@ private slots:
     void hostPortInUseIsReported();
     void hostStartsServerJoinsAndSharesUrl();
     void statusFollowsTheSession();
+    void closedPortFailsClearlyAfterThreeAttempts();
+    void droppedConnectionOffersReconnectNow();
+    void hostHandOverIsShown();
     void lastValuesAreRemembered();
     void usersListShowsNamesAndColours();
     void errorIsShownWithTheReason();
     void replaceCanvasAsksFirst();
+    void rejoinAsksReplaceOrBringChanges();
+    void pastedSessionUrlFillsTheFields();
+    void shareUrlFollowsTheFieldsAndHostingLocksThem();
+    void errorBannerNeitherSqueezesNorLeavesAGap();
     void mnemonicsAreUniquePerPage();
     void returnTriggersTheVisiblePagesAction();
     void tabOrderFollowsTheLayout();
@@ -228,7 +237,7 @@ void TestUi::statusFollowsTheSession()
 
     a.join(url, QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
     QCOMPARE(status.text(), QStringLiteral("Connecting..."));
-    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 user)"));
     QVERIFY(status.toolTip().contains(url.toDisplayString()));
     QVERIFY(status.toolTip().contains(QStringLiteral("lab")));
 
@@ -237,22 +246,90 @@ void TestUi::statusFollowsTheSession()
     QTRY_COMPARE(status.text(), QStringLiteral("Connected (2 users)"));
     b.leave();
     QTRY_COMPARE(status.text(), QStringLiteral("bob left"));
-    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 user)"));
 
-    server.close(); // the server goes away: the client retries by itself
-    QTRY_VERIFY(status.text().startsWith(QStringLiteral("Reconnecting in ")));
+    server.close(); // the host stops the server (1001): the client says so and retries by itself
+    QTRY_VERIFY2(status.text().startsWith(QStringLiteral("Server stopped — reconnecting in ")), qPrintable(status.text()));
     QVERIFY(status.text().endsWith(QStringLiteral(" s…")));
+    QVERIFY(!status.text().contains(QStringLiteral(" 0 s")));
+    QVERIFY2(status.toolTip().contains(QStringLiteral("Connection lost: ")), qPrintable(status.toolTip()));
+    QCOMPARE(status.accessibleName(), status.text());
+    QCOMPARE(status.accessibleDescription(), status.toolTip());
 
     a.leave();
     QTRY_COMPARE(status.text(), QStringLiteral("Not connected"));
+}
 
-    // A server that refuses us: the reason is shown.
-    CollaborationSession c(&sceneA);
+void TestUi::closedPortFailsClearlyAfterThreeAttempts()
+{
+    // A port nothing listens on: at most three attempts, then an error that
+    // names the address and the cause in words; no endless reconnecting.
+    const quint16 port = freePort();
+    QVERIFY(port);
+    MemoryScene scene;
+    CollaborationSession c(&scene);
+    c.client()->setReconnectBackoff(50, 200);
     StatusWidget refused(c.client());
-    c.join(QUrl(QStringLiteral("ws://127.0.0.1:1")), QStringLiteral("lab"), QStringLiteral("carol"),
-           SyncManager::JoinMode::ReplaceLocalScene);
-    QTRY_VERIFY(refused.text().startsWith(QStringLiteral("Reconnecting in ")));
-    QVERIFY(!c.client()->lastError().isEmpty());
+    QSignalSpy states(c.client(), &CollabClient::stateChanged);
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(port);
+    c.join(QUrl(url), QStringLiteral("lab"), QStringLiteral("carol"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(c.client()->state(), CollabClient::State::Disconnected);
+    QCOMPARE(c.client()->attempts(), CollabClient::MaxFirstAttempts);
+    QCOMPARE(refused.text(), QStringLiteral("Error: cannot reach %1 (connection refused: is the server running, is "
+                                            "the port right?)").arg(url));
+    QVERIFY(refused.toolTip().contains(refused.text()));
+    QCOMPARE(refused.accessibleName(), refused.text());
+    for (const QList<QVariant> &change : std::as_const(states)) // never "Reconnecting": it never worked
+        QVERIFY(change.at(0).value<CollabClient::State>() != CollabClient::State::Reconnecting);
+    QCOMPARE(c.sync()->participation(), SyncManager::Participation::NeverJoined);
+
+    // The dialog, opened again, shows the error beside the fields.
+    CollaborationDialog dialog(&c, 0);
+    dialog.show();
+    QCOMPARE(dialog.errorText(), refused.text());
+}
+
+void TestUi::droppedConnectionOffersReconnectNow()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    MemoryScene scene;
+    CollaborationSession a(&scene);
+    a.client()->setReconnectBackoff(60000, 60000); // only "Reconnect now" brings it back in time
+    StatusWidget status(a.client());
+    a.join(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(server.port())), QStringLiteral("lab"),
+           QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 user)"));
+    auto *socket = a.client()->findChild<QWebSocket *>();
+    QVERIFY(socket);
+    socket->abort(); // the network, not the server
+    QTRY_VERIFY2(status.text().startsWith(QStringLiteral("Reconnecting in ")), qPrintable(status.text()));
+    QVERIFY(status.toolTip().contains(QStringLiteral("Click to reconnect now")));
+    QCOMPARE(a.sync()->participation(), SyncManager::Participation::Dropped);
+    status.click();
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 user)"));
+    QCOMPARE(a.sync()->participation(), SyncManager::Participation::InSession);
+}
+
+void TestUi::hostHandOverIsShown()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    MemoryScene sceneA, sceneB;
+    CollaborationSession a(&sceneA), b(&sceneB);
+    StatusWidget status(b.client());
+    status.setNoticeDuration(60000);
+    a.join(url, QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_COMPARE(a.client()->state(), CollabClient::State::Connected);
+    b.join(url, QStringLiteral("lab"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(b.client()->users().size(), 2);
+    QTRY_VERIFY2(status.toolTip().contains(QStringLiteral("Host: alice")), qPrintable(status.toolTip()));
+    a.leave(); // the host leaves, the server runs on: the session goes on with bob hosting
+    QTRY_COMPARE(status.text(), QStringLiteral("You host the session now"));
+    QVERIFY2(status.toolTip().contains(QStringLiteral("Host: you")), qPrintable(status.toolTip()));
 }
 
 void TestUi::lastValuesAreRemembered()
@@ -291,7 +368,7 @@ void TestUi::usersListShowsNamesAndColours()
     StatusWidget status(a.client());
     status.show();
     a.join(url, QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
-    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 users)"));
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (1 user)"));
     b.join(url, QStringLiteral("lab"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
     QTRY_COMPARE(a.client()->users().size(), 2);
 
@@ -404,6 +481,182 @@ void TestUi::replaceCanvasAsksFirst()
     child<QPushButton>(&quiet, "connectButton")->click();
     QCOMPARE(asked.size(), 2);
     QTRY_COMPARE(uuids(empty), uuids(theirs));
+}
+
+void TestUi::rejoinAsksReplaceOrBringChanges()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
+    MemoryScene alices;
+    const Optiverse::SceneItem waveplate = lens(1);
+    QVERIFY(alices.addItem(waveplate, Optiverse::ChangeOrigin::Local, nullptr));
+    CollaborationSession alice(&alices);
+    QSignalSpy aliceSynced(alice.sync(), &SyncManager::synchronized);
+    alice.join(QUrl(url), QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QVERIFY(aliceSynced.wait(5000));
+
+    MemoryScene bobs;
+    CollaborationSession bob(&bobs);
+    QList<int> asked;
+    auto answer = CollaborationDialog::RejoinChoice::Cancel;
+    const auto connectBob = [&] {
+        CollaborationDialog dialog(&bob, [&bobs] { return int(bobs.items().size()); });
+        dialog.setReplaceConfirmation([](int) { return true; });
+        dialog.setRejoinQuestion([&](int changes) {
+            asked.append(changes);
+            return answer;
+        });
+        dialog.setMode(CollaborationDialog::Mode::Connect);
+        child<QLineEdit>(&dialog, "serverUrl")->setText(url);
+        child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("lab"));
+        child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("bob"));
+        child<QPushButton>(&dialog, "connectButton")->click();
+        return dialog.result() == QDialog::Accepted;
+    };
+    QVERIFY(connectBob());
+    QTRY_COMPARE(uuids(bobs), uuids(alices));
+    QVERIFY(asked.isEmpty()); // a first join: nothing to ask
+
+    // Disconnect, delete alice's item, add another: two changes.
+    bob.leave();
+    QVERIFY(bobs.removeItem(waveplate.uuid, Optiverse::ChangeOrigin::Local, nullptr));
+    const Optiverse::SceneItem ruler = lens(7);
+    QVERIFY(bobs.addItem(ruler, Optiverse::ChangeOrigin::Local, nullptr));
+    QVERIFY(!connectBob()); // Cancel: nothing happens
+    QCOMPARE(asked, QList<int>{2});
+    QCOMPARE(bob.client()->state(), CollabClient::State::Disconnected);
+
+    answer = CollaborationDialog::RejoinChoice::Replace;
+    QVERIFY(connectBob());
+    QCOMPARE(asked, (QList<int>{2, 2}));
+    QTRY_COMPARE(uuids(bobs), uuids(alices));
+    QVERIFY(!alices.item(waveplate.uuid).uuid.isNull()); // never reached alice
+    QVERIFY(alices.item(ruler.uuid).uuid.isNull());
+
+    // Again, bringing them this time: alice gets them, once.
+    bob.leave();
+    QVERIFY(bobs.removeItem(waveplate.uuid, Optiverse::ChangeOrigin::Local, nullptr));
+    QVERIFY(bobs.addItem(ruler, Optiverse::ChangeOrigin::Local, nullptr));
+    answer = CollaborationDialog::RejoinChoice::BringChanges;
+    const quint64 sent = bob.sync()->commandsSent();
+    QVERIFY(connectBob());
+    QTRY_VERIFY(alices.item(waveplate.uuid).uuid.isNull());
+    QTRY_VERIFY(!alices.item(ruler.uuid).uuid.isNull());
+    QTRY_COMPARE(bob.sync()->unacknowledgedCount(), 0);
+    QCOMPARE(bob.sync()->commandsSent(), sent + 2);
+    QCOMPARE(uuids(bobs), uuids(alices));
+
+    // Another session is not a rejoin: the ordinary replace warning.
+    bob.leave();
+    QVERIFY(bobs.addItem(lens(9), Optiverse::ChangeOrigin::Local, nullptr));
+    CollaborationDialog other(&bob, [&bobs] { return int(bobs.items().size()); });
+    int replaceAsked = 0;
+    other.setReplaceConfirmation([&](int) { return ++replaceAsked, false; });
+    other.setRejoinQuestion([&](int c) { return asked.append(c), CollaborationDialog::RejoinChoice::Cancel; });
+    other.setMode(CollaborationDialog::Mode::Connect);
+    child<QLineEdit>(&other, "serverUrl")->setText(url);
+    child<QLineEdit>(&other, "connectSession")->setText(QStringLiteral("elsewhere"));
+    child<QPushButton>(&other, "connectButton")->click();
+    QCOMPARE(replaceAsked, 1);
+    QCOMPARE(asked.size(), 3);
+}
+
+void TestUi::pastedSessionUrlFillsTheFields()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Connect);
+    auto *url = child<QLineEdit>(&dialog, "serverUrl");
+    url->clear();
+    url->setFocus();
+    QTest::keyClicks(url, QStringLiteral("ws://host:8790/ws/default/b")); // typing: left alone meanwhile
+    QCOMPARE(url->text(), QStringLiteral("ws://host:8790/ws/default/b"));
+    url->clear();
+    QApplication::clipboard()->setText(QStringLiteral("ws://host:8790/ws/default/bob"));
+    url->paste(); // as pasted from a chat message
+    QCOMPARE(url->text(), QStringLiteral("ws://host:8790"));
+    QCOMPARE(child<QLineEdit>(&dialog, "connectSession")->text(), QStringLiteral("default"));
+    QCOMPARE(child<QLineEdit>(&dialog, "connectName")->text(), QStringLiteral("bob"));
+    QCOMPARE(dialog.errorText(), QString());
+
+    // Set without typing (e.g. restored): taken apart when Connect is pressed.
+    const quint16 port = freePort();
+    url->setText(QStringLiteral("ws://127.0.0.1:%1/ws/lab%20one/carol").arg(port));
+    child<QPushButton>(&dialog, "connectButton")->click();
+    QCOMPARE(url->text(), QStringLiteral("ws://127.0.0.1:%1").arg(port));
+    QCOMPARE(child<QLineEdit>(&dialog, "connectSession")->text(), QStringLiteral("lab one"));
+    QCOMPARE(child<QLineEdit>(&dialog, "connectName")->text(), QStringLiteral("carol"));
+    QCOMPARE(s.client()->session(), QStringLiteral("lab one"));
+    QCOMPARE(s.client()->requestedName(), QStringLiteral("carol"));
+    s.leave();
+}
+
+void TestUi::shareUrlFollowsTheFieldsAndHostingLocksThem()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    auto *share = child<QLineEdit>(&dialog, "shareUrl");
+    auto *port = child<QSpinBox>(&dialog, "port");
+    child<QComboBox>(&dialog, "listenAddress")->setCurrentText(QStringLiteral("127.0.0.1"));
+    port->setValue(9123);
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9123"));
+    port->setValue(9124);
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9124"));
+
+    const quint16 free = freePort();
+    port->setValue(free);
+    child<QLineEdit>(&dialog, "hostSession")->setText(QStringLiteral("lab"));
+    child<QLineEdit>(&dialog, "hostName")->setText(QStringLiteral("alice"));
+    child<QPushButton>(&dialog, "startStop")->click();
+    QVERIFY(s.isServerRunning());
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:%1").arg(free));
+    for (const char *name : {"listenAddress", "port", "hostSession", "hostName", "hostPassword", "autoConnect",
+                             "useCanvas", "emptyCanvas"}) {
+        auto *w = dialog.findChild<QWidget *>(QLatin1String(name));
+        QVERIFY2(w && !w->isEnabled(), name);
+        QVERIFY2(w->toolTip().contains(QStringLiteral("Stop the server")), name);
+    }
+    child<QPushButton>(&dialog, "startStop")->click();
+    QVERIFY(!s.isServerRunning());
+    QVERIFY(child<QLineEdit>(&dialog, "hostSession")->isEnabled());
+    QVERIFY(!child<QLineEdit>(&dialog, "hostSession")->toolTip().contains(QStringLiteral("Stop the server")));
+}
+
+void TestUi::errorBannerNeitherSqueezesNorLeavesAGap()
+{
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *empty = child<QRadioButton>(&dialog, "emptyCanvas");
+    auto *start = child<QPushButton>(&dialog, "startStop");
+    const QSize before = dialog.size();
+    const QPoint radioBefore = empty->mapTo(&dialog, QPoint());
+    const int radioHeight = empty->height();
+
+    child<QLineEdit>(&dialog, "hostName")->clear();
+    child<QCheckBox>(&dialog, "autoConnect")->setChecked(true);
+    start->click(); // an error: the banner shows below the fields
+    QVERIFY(!dialog.errorText().isEmpty());
+    QTRY_VERIFY(dialog.height() > before.height());
+    QCOMPARE(empty->mapTo(&dialog, QPoint()), radioBefore); // nothing above it moved
+    QCOMPARE(empty->height(), radioHeight);                 // nor was squeezed
+
+    child<QLineEdit>(&dialog, "hostName")->setText(QStringLiteral("alice"));
+    child<QSpinBox>(&dialog, "port")->setValue(freePort());
+    start->click(); // fixed: the banner goes, and so does its space
+    QVERIFY(s.isServerRunning());
+    QCOMPARE(dialog.errorText(), QString());
+    QTRY_COMPARE(dialog.height(), before.height());
+    QCOMPARE(empty->mapTo(&dialog, QPoint()), radioBefore);
+    s.shutdown();
 }
 
 void TestUi::mnemonicsAreUniquePerPage()

@@ -157,7 +157,7 @@ private slots:
         StatusWidget widget(session.client());
         session.join(urlOf(*server), QStringLiteral("lab"), QStringLiteral("alice"),
                      SyncManager::JoinMode::ReplaceLocalScene, Secret);
-        QTRY_COMPARE(widget.text(), QStringLiteral("Connected (1 users)"));
+        QTRY_COMPARE(widget.text(), QStringLiteral("Connected (1 user)"));
         QCOMPARE(server->connectionCount(), 1);
     }
 
