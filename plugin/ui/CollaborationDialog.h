@@ -17,6 +17,8 @@ class QStackedWidget;
 namespace Optiverse::Collab {
 
 class CollaborationSession;
+class NetworkSessionList;
+struct DiscoveredServer;
 
 /**
  * Collaboration → Connect/Host Session…: host a server (and join it) or
@@ -61,6 +63,7 @@ private:
     void loadSettings();
     void saveSettings() const;
     bool validateIdentity(QLineEdit *session, QLineEdit *name);
+    void useNetworkSession(const DiscoveredServer &server, const QString &sessionId);
 
     CollaborationSession *m_session;
     std::function<int()> m_localItemCount;
@@ -93,6 +96,10 @@ private:
     QLineEdit *m_hostPassword = nullptr;
     QLineEdit *m_connectPassword = nullptr;
     QLineEdit *m_fingerprint = nullptr;
+
+    // LAN discovery: announce our server; list the sessions others announce.
+    QCheckBox *m_advertise = nullptr;
+    NetworkSessionList *m_networkSessions = nullptr;
 };
 
 } // namespace Optiverse::Collab
