@@ -52,7 +52,8 @@ NetworkSessionList::NetworkSessionList(DiscoveryConfig config, QWidget *parent)
     m_view->setHeaderLabels({tr("Session"), tr("Users"), tr("Server"), tr("Address")});
     m_view->header()->setStretchLastSection(true);
     m_view->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->setMinimumHeight(fontMetrics().height() * 6);
+    // Its own height, not squeezed by an error shown below: the dialog grows instead.
+    m_view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Minimum);
     m_view->setMinimumWidth(fontMetrics().averageCharWidth() * 64); // name, count and a full ws://IP:PORT
     m_view->setToolTip(tr("Servers on this network that announce themselves. Double-click a session to join it."));
     connect(m_view, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) { activate(item); });
