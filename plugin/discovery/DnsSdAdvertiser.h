@@ -25,7 +25,8 @@ public:
 
     /// True when built with libavahi-client.
     static bool isBuiltIn();
-    bool start(const BeaconAdvertiser::Server &server);
+    /// Registers on the interfaces of @p config (all: every interface).
+    bool start(const BeaconAdvertiser::Server &server, const DiscoveryConfig &config);
     /// Re-publishes the TXT records when the sessions changed.
     void setSessions(const QList<AdvertisedSession> &sessions);
     void stop();

@@ -222,7 +222,7 @@ void CollabServer::startAdvertising()
     if (!m_beacon->start(&error))
         qCInfo(lcServer).noquote() << "Not announcing on the LAN:" << error;
     m_dnsSd = new DnsSdAdvertiser(this);
-    m_dnsSd->start(server);
+    m_dnsSd->start(server, m_config.discovery);
     connect(this, &CollabServer::connectionCountChanged, m_beacon, [this] {
         m_beacon->announceSoon(); // joins and leaves show within a quarter second
         if (m_dnsSd->isRunning())

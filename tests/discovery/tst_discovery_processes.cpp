@@ -60,6 +60,9 @@ void TestDiscoveryProcesses::discoverListsWhatIsAnnounced()
     QVERIFY(silent.start({QStringLiteral("--no-advertise")}));
     QVERIFY(plain.output().contains("Announced on the LAN"));
     QVERIFY(!silent.output().contains("Announced on the LAN"));
+    // DNS-SD: announced, or skipped with one line (not built in, or no Avahi daemon).
+    QCOMPARE(plain.logCount("DNS-SD:"), 1);
+    QCOMPARE(silent.logCount("DNS-SD:"), 0);
 
     QWebSocket bob, carol;
     bob.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws/lab/bob").arg(plain.port())));
