@@ -51,6 +51,9 @@ if [[ -x "$SERVER" ]]; then HAVE_SERVER=1; else log "note: $SERVER not found: ou
 # (the relay and the bench raise their own soft limit; this covers any server).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+# LAN announcements of the server under test stay on this computer.
+export OPTIVERSE_DISCOVERY_INTERFACES=lo
+
 # --- servers ------------------------------------------------------------------
 SERVER_PID=""
 cleanup() {

@@ -36,6 +36,7 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
         return false;
 
     auto session = std::make_unique<CollaborationSession>(host->scene());
+    session->setAdvertising(options.advertise, options.name);
     if (options.host && !session->startServer(options.hostAddress, options.hostPort, errorString, options.password))
         return false;
 

@@ -23,6 +23,8 @@ bool CollaborationSession::startServer(const QHostAddress &address, quint16 port
     stopServer();
     ServerConfig config;
     config.password = password;
+    config.advertise = m_advertise;
+    config.serverName = m_serverName;
     auto server = std::make_unique<CollabServer>(config);
     if (!server->listen(address, port, error))
         return false;
@@ -38,6 +40,12 @@ void CollaborationSession::stopServer()
     m_server->close();
     m_server.reset();
     emit serverStateChanged(false);
+}
+
+void CollaborationSession::setAdvertising(bool advertise, const QString &serverName)
+{
+    m_advertise = advertise;
+    m_serverName = serverName;
 }
 
 bool CollaborationSession::isServerRunning() const

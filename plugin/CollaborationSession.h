@@ -34,6 +34,10 @@ public:
     bool startServer(const QHostAddress &address, quint16 port, QString *error, const QString &password = {});
     void stopServer();
     bool isServerRunning() const;
+    /// Whether the next startServer() announces the server and its sessions
+    /// on the LAN (default: yes), under @p serverName (e.g. the user's name).
+    void setAdvertising(bool advertise, const QString &serverName = {});
+    bool isAdvertising() const { return m_advertise; }
     CollabServer *server() const { return m_server.get(); }
     /// URLs others can use to reach the in-process server.
     QStringList shareUrls() const;
@@ -59,6 +63,8 @@ private:
     CollabClient m_client;
     SyncManager m_sync;
     std::unique_ptr<CollabServer> m_server;
+    bool m_advertise = true;
+    QString m_serverName;
 };
 
 } // namespace Optiverse::Collab

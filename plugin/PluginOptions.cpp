@@ -64,6 +64,10 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
             option = option.left(eq);
             hasValue = true;
         }
+        if (option == QLatin1String("--collab-no-advertise") && !hasValue) {
+            o.advertise = false;
+            continue;
+        }
         if (!knownOptions().contains(option))
             continue;
         if (option == QLatin1String("--collab-password")) {
@@ -133,7 +137,9 @@ QString PluginOptions::help()
                           "  --collab-password-file FILE      session password: first line of FILE (default: none;\n"
                           "                                   with --collab-host the server requires it)\n"
                           "  --collab-pin SHA256              wss:// only: trust the certificate with this SHA-256\n"
-                          "                                   fingerprint (default: the system's CAs)\n");
+                          "                                   fingerprint (default: the system's CAs)\n"
+                          "  --collab-no-advertise            with --collab-host: do not announce the server and its\n"
+                          "                                   sessions on the LAN (default: announced)\n");
 }
 
 } // namespace Optiverse::Collab

@@ -22,6 +22,7 @@ public:
     quint16 hostPort = 0;
     QString password;         ///< first line of --collab-password-file FILE (for --collab-host too)
     QByteArray pinnedSha256;  ///< --collab-pin SHA256 (wss:// only)
+    bool advertise = true;    ///< false with --collab-no-advertise (the --collab-host server stays unannounced)
 
     /// Parses @p arguments. On error returns false with a message naming the option.
     static bool parse(const QStringList &arguments, PluginOptions *out, QString *error);

@@ -6,10 +6,11 @@ add_library(optiverse_ui STATIC
     PresenceManager.h PresenceManager.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
     ui/EnglishPlurals.h ui/EnglishPlurals.cpp
+    ui/NetworkSessionList.h ui/NetworkSessionList.cpp
     ui/StatusWidget.h ui/StatusWidget.cpp
     ui/UserColor.h ui/UserColor.cpp)
 target_include_directories(optiverse_ui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui)
-target_link_libraries(optiverse_ui PUBLIC optiverse_sync optiverse_server Qt6::Widgets)
+target_link_libraries(optiverse_ui PUBLIC optiverse_sync optiverse_server optiverse_discovery Qt6::Widgets)
 optiverse_strict(optiverse_ui)
 
 # The Collaboration plugin module, loaded by hosts with QPluginLoader.

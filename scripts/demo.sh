@@ -13,6 +13,7 @@ bin=$root/$build/bin
 
 work=$(mktemp -d)
 export XDG_CONFIG_HOME=$work/config # the demo never touches your own settings
+export OPTIVERSE_DISCOVERY_INTERFACES=lo # LAN announcements stay on this computer
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT

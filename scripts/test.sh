@@ -30,10 +30,10 @@ fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
 # WERROR off: clang's -Wpedantic flags Qt's logging macros in the server code.
 cmake -S . -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
       -DOPTIVERSE_FUZZ=ON -DOPTIVERSE_WERROR=OFF -DBUILD_TESTING=OFF
-cmake --build "$fuzz_build" -j"$(nproc)" --target fuzz_message fuzz_session_state
+cmake --build "$fuzz_build" -j"$(nproc)" --target fuzz_message fuzz_session_state fuzz_beacon
 fuzz_work=$(mktemp -d)
 trap 'rm -rf "$fuzz_work"' EXIT
-for target in fuzz_message fuzz_session_state; do
+for target in fuzz_message fuzz_session_state fuzz_beacon; do
     mkdir -p "$fuzz_work/$target" "$fuzz_build/findings"
     dict=()
     [ -f "fuzz/$target.dict" ] && dict=(-dict="fuzz/$target.dict")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ServerOptions.h"
 
+#include "Beacon.h"
 #include "SessionPassword.h"
 #include "TlsCredentials.h"
 
@@ -96,8 +97,17 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                      QStringLiteral("FILE"));
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
                                     QStringLiteral("Unencrypted PEM private key of --tls-cert."), QStringLiteral("FILE"));
+    const QCommandLineOption noAdvertise(QStringLiteral("no-advertise"),
+                                         QStringLiteral("Do not announce this server and its sessions on the LAN "
+                                                        "(default: announced by UDP beacon, and DNS-SD where Avahi runs)."));
+    const QCommandLineOption advertiseNames(QStringLiteral("advertise-names"),
+                                            QStringLiteral("Include user names in the announcement (default: only "
+                                                           "the number of users)."));
+    const QCommandLineOption serverName(QStringLiteral("server-name"),
+                                        QStringLiteral("Name to announce on the LAN (default: this computer's name)."),
+                                        QStringLiteral("NAME"));
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
-                       history, origin, passwordFile, tlsCert, tlsKey});
+                       history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -192,6 +202,21 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
             *error = QStringLiteral("--tls-cert/--tls-key: ") + why;
             return false;
         }
+    }
+    o.config.advertise = !parser.isSet(noAdvertise);
+    o.config.advertiseNames = parser.isSet(advertiseNames);
+    if (parser.isSet(serverName)) {
+        o.config.serverName = parser.value(serverName).trimmed();
+        if (!Beacon::isValidServerName(o.config.serverName)) {
+            *error = QStringLiteral("Invalid value \"%1\" for --server-name: expected 1 to %2 printable characters")
+                         .arg(parser.value(serverName).left(100))
+                         .arg(Protocol::MaxNameLength);
+            return false;
+        }
+    }
+    if (o.config.advertiseNames && !o.config.advertise) {
+        *error = QStringLiteral("--advertise-names and --no-advertise contradict each other");
+        return false;
     }
     *out = o;
     return true;

@@ -111,6 +111,8 @@ int main(int argc, char *argv[])
         out << "A session password is required." << Qt::endl;
     if (!options.config.dataDir.isEmpty())
         out << "Sessions are stored in " << options.config.dataDir << Qt::endl;
+    if (server.isAdvertising())
+        out << "Announced on the LAN (see optiverse-collab-discover); --no-advertise turns that off." << Qt::endl;
     out << "Ready." << Qt::endl;
 
     const int rc = QCoreApplication::exec();

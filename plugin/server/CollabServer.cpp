@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "CollabServer.h"
 
+#include "BeaconAdvertiser.h"
+#include "Beacon.h"
 #include "ClientConnection.h"
+#include "DnsSdAdvertiser.h"
 #include "MessageFactory.h"
 #include "ServerLog.h"
 #include "ServerSession.h"
@@ -11,6 +14,7 @@
 #include "TlsCredentials.h"
 #include "TlsTcpServer.h"
 
+#include <QHostInfo>
 #include <QNetworkInterface>
 #include <QSslSocket>
 #include <QTcpServer>
@@ -108,6 +112,8 @@ bool CollabServer::listen(const QHostAddress &address, quint16 port, QString *er
     }
     m_keepalive.start();
     qCInfo(lcServer).noquote() << "Listening on" << m_tcp->serverAddress().toString() << "port" << m_tcp->serverPort();
+    if (m_config.advertise)
+        startAdvertising();
     emit listeningChanged(true);
     return true;
 }
@@ -115,6 +121,7 @@ bool CollabServer::listen(const QHostAddress &address, quint16 port, QString *er
 void CollabServer::close()
 {
     const bool wasListening = m_tcp->isListening();
+    stopAdvertising();
     m_tcp->close();
     m_keepalive.stop();
     for (ClientConnection *c : std::as_const(m_connections))
@@ -170,6 +177,70 @@ QString CollabServer::certificateFingerprint() const
 int CollabServer::connectionCount() const { return int(m_connections.size()); }
 
 int CollabServer::sessionCount() const { return int(m_sessions.size()); }
+
+QList<AdvertisedSession> CollabServer::sessionSummaries() const
+{
+    QHash<QString, AdvertisedSession> byId;
+    for (const ServerSession *s : m_sessions)
+        byId.insert(s->id(), AdvertisedSession{s->id(), s->userCount(), {}});
+    if (m_config.advertiseNames) {
+        for (const ClientConnection *c : m_connections) {
+            if (const ServerSession *s = c->session(); s && byId.contains(s->id()))
+                byId[s->id()].names.append(c->userId());
+        }
+    }
+    QList<AdvertisedSession> list = byId.values();
+    std::sort(list.begin(), list.end(), [](const AdvertisedSession &a, const AdvertisedSession &b) {
+        return a.users != b.users ? a.users > b.users : a.id < b.id;
+    });
+    for (AdvertisedSession &s : list)
+        s.names.sort();
+    return list;
+}
+
+bool CollabServer::isAdvertising() const { return m_beacon && m_beacon->isRunning(); }
+
+void CollabServer::startAdvertising()
+{
+    BeaconAdvertiser::Server server;
+    server.name = m_config.serverName.trimmed().left(Protocol::MaxNameLength);
+    if (!Beacon::isValidServerName(server.name))
+        server.name = QHostInfo::localHostName().left(Protocol::MaxNameLength);
+    if (!Beacon::isValidServerName(server.name))
+        server.name = QStringLiteral("Optiverse server");
+    server.tls = usesTls();
+    server.boundAddress = address();
+    server.port = port();
+    server.passwordRequired = !m_config.password.isEmpty();
+    server.fingerprint = certificateFingerprint();
+    // Sending never blocks, and the beacon is built from counts the server
+    // keeps anyway: announcing costs the server nothing it would notice.
+    m_beacon = new BeaconAdvertiser(m_config.discovery, this);
+    m_beacon->setServer(server);
+    m_beacon->setSessionsProvider([this] { return sessionSummaries(); });
+    QString error;
+    if (!m_beacon->start(&error))
+        qCInfo(lcServer).noquote() << "Not announcing on the LAN:" << error;
+    m_dnsSd = new DnsSdAdvertiser(this);
+    m_dnsSd->start(server, m_config.discovery);
+    connect(this, &CollabServer::connectionCountChanged, m_beacon, [this] {
+        m_beacon->announceSoon(); // joins and leaves show within a quarter second
+        if (m_dnsSd->isRunning())
+            m_dnsSd->setSessions(sessionSummaries());
+    });
+}
+
+void CollabServer::stopAdvertising()
+{
+    if (m_beacon)
+        m_beacon->stop();
+    if (m_dnsSd)
+        m_dnsSd->stop();
+    delete m_beacon;
+    m_beacon = nullptr;
+    delete m_dnsSd;
+    m_dnsSd = nullptr;
+}
 
 void CollabServer::onTcpConnection()
 {

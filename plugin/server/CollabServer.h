@@ -20,7 +20,10 @@ class QWebSocketServer;
 
 namespace Optiverse::Collab {
 
+class BeaconAdvertiser;
 class ClientConnection;
+class DnsSdAdvertiser;
+struct AdvertisedSession;
 class ServerSession;
 class SessionStore;
 
@@ -56,6 +59,11 @@ public:
     QString certificateFingerprint() const;
     int connectionCount() const;
     int sessionCount() const;
+    /// The sessions as announced on the LAN: most users first, user names
+    /// only with ServerConfig::advertiseNames.
+    QList<AdvertisedSession> sessionSummaries() const;
+    /// True while the server announces itself on the LAN.
+    bool isAdvertising() const;
     const ServerConfig &config() const { return m_config; }
 
 signals:
@@ -74,6 +82,8 @@ private:
     /// Checks the handshake's password header; refuses the socket (and
     /// returns false) when it is missing or wrong.
     bool admit(QWebSocket *socket);
+    void startAdvertising();
+    void stopAdvertising();
 
     ServerConfig m_config;
     QTcpServer *m_tcp = nullptr;
@@ -89,6 +99,8 @@ private:
         int count = 0;
     };
     QHash<QString, PasswordFailures> m_passwordFailures; // by client address
+    BeaconAdvertiser *m_beacon = nullptr;
+    DnsSdAdvertiser *m_dnsSd = nullptr;
 };
 
 } // namespace Optiverse::Collab

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "DiscoveryConfig.h"
 #include "Protocol.h"
 
 #include <QList>
@@ -43,6 +44,12 @@ struct ServerConfig
     QList<QSslCertificate> tlsCertificateChain;
     QSslKey tlsKey;
     bool useTls() const { return !tlsCertificateChain.isEmpty(); }
+    /// Announce the server and its sessions on the LAN (UDP beacon, DNS-SD
+    /// with Avahi). Off here; the standalone server and the Host dialog turn it on.
+    bool advertise = false;
+    bool advertiseNames = false; ///< include user names in the announcement
+    QString serverName;          ///< announced name (empty: the computer's host name)
+    DiscoveryConfig discovery = DiscoveryConfig::fromEnvironment();
 };
 
 } // namespace Optiverse::Collab

@@ -5,6 +5,8 @@
 #include "CertificateFingerprint.h"
 #include "CollaborationSession.h"
 #include "CollabClient.h"
+#include "DiscoveredServer.h"
+#include "NetworkSessionList.h"
 #include "PluginOptions.h"
 #include "Protocol.h"
 #include "SessionUrl.h"
@@ -169,6 +171,12 @@ QWidget *CollaborationDialog::buildHostPage()
     m_autoConnect->setObjectName(QStringLiteral("autoConnect"));
     m_autoConnect->setChecked(true);
     form->addRow(QString(), m_autoConnect);
+    m_advertise = new QCheckBox(tr("Announce on this ne&twork"), page);
+    m_advertise->setObjectName(QStringLiteral("advertise"));
+    m_advertise->setChecked(true);
+    m_advertise->setToolTip(tr("Others see the server, its sessions and their number of users in their Connect "
+                               "page (never the password)"));
+    form->addRow(QString(), m_advertise);
     m_useCanvas = new QRadioButton(tr("Use &current canvas"), page);
     m_useCanvas->setObjectName(QStringLiteral("useCanvas"));
     m_emptyCanvas = new QRadioButton(tr("Start with &empty canvas"), page);
@@ -219,6 +227,12 @@ QWidget *CollaborationDialog::buildConnectPage()
 {
     auto *page = new QWidget(this);
     auto *form = new QFormLayout(page);
+    m_networkSessions = new NetworkSessionList(DiscoveryConfig::fromEnvironment(), page);
+    auto *found = new QGroupBox(tr("Sessions on this network"), page);
+    auto *foundLayout = new QVBoxLayout(found);
+    foundLayout->addWidget(m_networkSessions);
+    form->addRow(found);
+    connect(m_networkSessions, &NetworkSessionList::sessionChosen, this, &CollaborationDialog::useNetworkSession);
     m_serverUrl = new QLineEdit(page);
     m_serverUrl->setObjectName(QStringLiteral("serverUrl"));
     m_serverUrl->setPlaceholderText(tr("ws://192.168.1.100:8765"));
@@ -349,6 +363,7 @@ void CollaborationDialog::startServer()
         m_listenAddress->setFocus();
         return;
     }
+    m_session->setAdvertising(m_advertise->isChecked(), m_hostName->text().trimmed());
     QString error;
     if (!m_session->startServer(address, quint16(m_port->value()), &error, m_hostPassword->text())) {
         showError(tr("Could not start the server: %1").arg(error));
@@ -411,6 +426,26 @@ void CollaborationDialog::connectToServer()
     accept();
 }
 
+void CollaborationDialog::useNetworkSession(const DiscoveredServer &server, const QString &sessionId)
+{
+    showError(QString());
+    m_serverUrl->setText(server.url().toString());
+    if (!sessionId.isEmpty())
+        m_connectSession->setText(sessionId);
+    m_fingerprint->setText(server.beacon.fingerprint); // trust on first use, and the list says so
+    m_networkSessions->showChosen(server, sessionId);
+    if (sessionId.isEmpty()) {
+        m_connectSession->setFocus();
+        return;
+    }
+    if (server.beacon.passwordRequired && m_connectPassword->text().isEmpty()) {
+        showError(tr("%1 requires a password: type it and press Connect.").arg(server.beacon.name));
+        m_connectPassword->setFocus();
+        return;
+    }
+    connectToServer();
+}
+
 void CollaborationDialog::updateForMode()
 {
     // Return triggers the visible page's action; only one button may be the default.
@@ -455,7 +490,7 @@ void CollaborationDialog::refreshServerState()
     m_startStop->setText(running ? tr("&Stop Server") : tr("&Start Server"));
     // What the running server and its session were started with cannot change
     // under them: locked, and the tooltip says why.
-    const QList<QWidget *> locked{m_listenAddress, m_port, m_hostSession, m_hostName, m_hostPassword, m_autoConnect};
+    const QList<QWidget *> locked{m_listenAddress, m_port, m_hostSession, m_hostName, m_hostPassword, m_autoConnect, m_advertise};
     for (QWidget *w : locked) {
         w->setEnabled(!running);
         w->setToolTip(running ? tr("Stop the server to change this") : w->property("idleToolTip").toString());
@@ -500,6 +535,7 @@ void CollaborationDialog::loadSettings()
     m_listenAddress->setCurrentText(s.value(QStringLiteral("listenAddress"), QString(Protocol::DefaultListenAddress)).toString());
     m_port->setValue(s.value(QStringLiteral("port"), Protocol::DefaultPort).toInt());
     m_autoConnect->setChecked(s.value(QStringLiteral("autoConnect"), true).toBool());
+    m_advertise->setChecked(s.value(QStringLiteral("advertise"), true).toBool());
     (s.value(QStringLiteral("emptyCanvas"), false).toBool() ? m_emptyCanvas : m_useCanvas)->setChecked(true);
     setMode(s.value(QStringLiteral("mode")).toString() == QLatin1String("connect") ? Mode::Connect : Mode::Host);
     m_pages->setCurrentIndex(mode() == Mode::Host ? 0 : 1);
@@ -517,6 +553,7 @@ void CollaborationDialog::saveSettings() const
         s.setValue(QStringLiteral("listenAddress"), m_listenAddress->currentText().trimmed());
         s.setValue(QStringLiteral("port"), m_port->value());
         s.setValue(QStringLiteral("autoConnect"), m_autoConnect->isChecked());
+        s.setValue(QStringLiteral("advertise"), m_advertise->isChecked());
         s.setValue(QStringLiteral("emptyCanvas"), m_emptyCanvas->isChecked());
     } else {
         s.setValue(QStringLiteral("serverUrl"), m_serverUrl->text().trimmed());

@@ -19,6 +19,8 @@ class QStackedWidget;
 namespace Optiverse::Collab {
 
 class CollaborationSession;
+class NetworkSessionList;
+struct DiscoveredServer;
 
 /**
  * Collaboration → Connect/Host Session…: host a server (and join it) or
@@ -73,6 +75,7 @@ private:
     /// and Name fields and leaves the URL.
     void takeSessionPath();
     void showClientError();
+    void useNetworkSession(const DiscoveredServer &server, const QString &sessionId);
 
     EnglishPlurals::Handle m_plurals;
     CollaborationSession *m_session;
@@ -108,6 +111,10 @@ private:
     QLineEdit *m_hostPassword = nullptr;
     QLineEdit *m_connectPassword = nullptr;
     QLineEdit *m_fingerprint = nullptr;
+
+    // LAN discovery: announce our server; list the sessions others announce.
+    QCheckBox *m_advertise = nullptr;
+    NetworkSessionList *m_networkSessions = nullptr;
 };
 
 } // namespace Optiverse::Collab

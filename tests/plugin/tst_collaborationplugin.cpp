@@ -107,7 +107,7 @@ void TestCollaborationPlugin::metadataOptionsAreTheCommandLineHelp()
     auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
     QVERIFY2(plugin, qPrintable(loader.errorString()));
     const QJsonArray fromHelp = optionsOfHelp(plugin->commandLineHelp());
-    QCOMPARE(fromHelp.size(), 6);
+    QCOMPARE(fromHelp.size(), 7);
     QCOMPARE(fromFile, fromHelp);
     QVERIFY(loader.unload());
 }

@@ -400,6 +400,8 @@ int main(int argc, char *argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
         qputenv("QT_LOGGING_RULES", "qt.qpa.*=false;optiverse.*.info=false;optiverse.*.warning=false");
+    // The Host page's server announces itself: on this computer only.
+    qputenv("OPTIVERSE_DISCOVERY_INTERFACES", "lo");
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("optiverse-ui-screenshots"));
     QApplication::setOrganizationName(QStringLiteral("OptiverseScreenshots"));
