@@ -6,6 +6,7 @@
 // edits intended; no original client may hold an item under another UUID.
 #include "CollabClient.h"
 #include "CollabServer.h"
+#include "HostScene.h"
 #include "MemoryScene.h"
 #include "OriginalClient.h"
 #include "OriginalServer.h"
@@ -26,12 +27,30 @@ namespace {
 
 constexpr int Wait = 10000;
 
+/// One of ours: the host stub's scene (a real QGraphicsScene host), or a
+/// MemoryScene (a host written from interfaces/ alone), with our client.
 struct Ours
 {
-    MemoryScene scene;
+    explicit Ours(bool hostStub = false)
+    {
+        if (hostStub)
+            hostScene = std::make_unique<HostScene>();
+        else
+            memoryScene = std::make_unique<MemoryScene>();
+        sync = std::make_unique<SyncManager>(scene(), &client);
+        if (hostScene)
+            sync->setSceneKeys(hostScene.get()); // what the plugin gets from queryInterface
+        client.setReconnectBackoff(50, 200);
+    }
+    IScene *scene() const { return hostScene ? static_cast<IScene *>(hostScene.get()) : memoryScene.get(); }
+    QByteArray dump() const
+    {
+        return hostScene ? QJsonDocument(hostScene->toJson()).toJson(QJsonDocument::Indented) : memoryScene->dump();
+    }
+    std::unique_ptr<HostScene> hostScene;
+    std::unique_ptr<MemoryScene> memoryScene;
     CollabClient client;
-    SyncManager sync{&scene, &client};
-    Ours() { client.setReconnectBackoff(50, 200); }
+    std::unique_ptr<SyncManager> sync;
 };
 
 QJsonObject props(double x, double y, double angle = 0, const QJsonObject &more = {})
@@ -91,7 +110,8 @@ private:
     QUrl ourUrl() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_server->port())); }
     QUrl originalUrl() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_original->port())); }
     std::unique_ptr<Ours> joinOurs(const QUrl &url, const QString &name,
-                                   SyncManager::JoinMode mode = SyncManager::JoinMode::ReplaceLocalScene);
+                                   SyncManager::JoinMode mode = SyncManager::JoinMode::ReplaceLocalScene,
+                                   bool hostStub = false);
     std::unique_ptr<OriginalClient> joinOriginal(const QUrl &url, const QString &name, OriginalClient::Role role,
                                                  const QList<OriginalClient::Item> &canvas = {});
     /// Every scene equals @p model, and no original client has a second copy.
@@ -120,11 +140,12 @@ void TestMixed::cleanup()
     m_original.reset();
 }
 
-std::unique_ptr<Ours> TestMixed::joinOurs(const QUrl &url, const QString &name, SyncManager::JoinMode mode)
+std::unique_ptr<Ours> TestMixed::joinOurs(const QUrl &url, const QString &name, SyncManager::JoinMode mode,
+                                          bool hostStub)
 {
-    auto peer = std::make_unique<Ours>();
-    peer->sync.setJoinMode(mode);
-    QSignalSpy synced(&peer->sync, &SyncManager::synchronized);
+    auto peer = std::make_unique<Ours>(hostStub);
+    peer->sync->setJoinMode(mode);
+    QSignalSpy synced(peer->sync.get(), &SyncManager::synchronized);
     peer->client.connectToServer(url, m_session, name);
     if (!synced.wait(Wait))
         return nullptr;
@@ -149,8 +170,8 @@ bool TestMixed::allMatch(const Model &model, const QList<Ours *> &ours, const QL
 {
     const QByteArray expected = model.dump();
     for (Ours *o : ours) {
-        if (o->scene.dump() != expected) {
-            *why = "ours " + o->client.userId().toUtf8() + ":\n" + o->scene.dump() + "\nexpected:\n" + expected;
+        if (o->dump() != expected) {
+            *why = "ours " + o->client.userId().toUtf8() + ":\n" + o->dump() + "\nexpected:\n" + expected;
             return false;
         }
     }
@@ -177,7 +198,7 @@ QByteArray TestMixed::ourServerState(QString session)
     const QString saved = std::exchange(m_session, session);
     auto observer = joinOurs(ourUrl(), QStringLiteral("observer"));
     m_session = saved;
-    return observer ? observer->scene.dump() : QByteArray();
+    return observer ? observer->dump() : QByteArray();
 }
 
 void TestMixed::mixedTeamOnOurServer()
@@ -192,9 +213,9 @@ void TestMixed::mixedTeamOnOurServer()
     QVERIFY(host);
     for (const OriginalClient::Item &i : host->canvas())
         model.items.insert(i.uuid, {i.type, i.properties});
-    auto ours1 = joinOurs(ourUrl(), QStringLiteral("ours1"));
+    auto ours1 = joinOurs(ourUrl(), QStringLiteral("ours1"), SyncManager::JoinMode::ReplaceLocalScene, true);
     auto o1 = joinOriginal(ourUrl(), QStringLiteral("o1"), OriginalClient::Role::Client);
-    auto ours2 = joinOurs(ourUrl(), QStringLiteral("ours2"));
+    auto ours2 = joinOurs(ourUrl(), QStringLiteral("ours2"), SyncManager::JoinMode::ReplaceLocalScene, true);
     auto o2 = joinOriginal(ourUrl(), QStringLiteral("o2"), OriginalClient::Role::Client);
     QVERIFY(ours1 && o1 && ours2 && o2);
     QList<Ours *> ours{ours1.get(), ours2.get()};
@@ -203,7 +224,7 @@ void TestMixed::mixedTeamOnOurServer()
 
     // Sequential edits by everyone.
     const SceneItem source{QUuid::createUuid(), QStringLiteral("source"), props(-20, 5, 0, {{QLatin1String("wavelength_nm"), 633.0}})};
-    QVERIFY(ours1->scene.addItem(source, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours1->scene()->addItem(source, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(source.uuid), {source.type, source.data});
     QTRY_ALL_MATCH(model, ours, originals);
 
@@ -216,7 +237,7 @@ void TestMixed::mixedTeamOnOurServer()
     for (auto it = model.items.cbegin(); it != model.items.cend(); ++it)
         if (it->type == QLatin1String("lens"))
             lens = it.key();
-    QVERIFY(ours2->scene.moveItem(QUuid::fromString(lens), 15, 2, 10, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours2->scene()->moveItem(QUuid::fromString(lens), 15, 2, 10, ChangeOrigin::Local, nullptr));
     model.items[lens].data = props(15, 2, 10, {{QLatin1String("focal_length_mm"), 100.0}});
     QTRY_ALL_MATCH(model, ours, originals);
 
@@ -224,7 +245,7 @@ void TestMixed::mixedTeamOnOurServer()
     model.items[lens].data.insert(QLatin1String("focal_length_mm"), 75.0);
     QTRY_ALL_MATCH(model, ours, originals);
 
-    QVERIFY(ours1->scene.updateItem(source.uuid, {{QLatin1String("wavelength_nm"), 532.0}}, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours1->scene()->updateItem(source.uuid, {{QLatin1String("wavelength_nm"), 532.0}}, ChangeOrigin::Local, nullptr));
     model.items[idOf(source.uuid)].data.insert(QLatin1String("wavelength_nm"), 532.0);
     QTRY_ALL_MATCH(model, ours, originals);
 
@@ -245,7 +266,7 @@ void TestMixed::mixedTeamOnOurServer()
     QTRY_VERIFY(!host->isConnected());
     originals.removeOne(host.get());
     const SceneItem text{QUuid::createUuid(), QStringLiteral("text"), props(0, -40, 0, {{QLatin1String("text"), QStringLiteral("λ/2 ✓")}})};
-    QVERIFY(ours2->scene.addItem(text, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours2->scene()->addItem(text, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(text.uuid), {text.type, text.data});
     QTRY_ALL_MATCH(model, ours, originals);
 
@@ -268,7 +289,7 @@ void TestMixed::mixedTeamOnOurServer()
     // Late joiners, one of each; the host pushes its canvas to each of them:
     // that changes nothing anywhere.
     auto o3 = joinOriginal(ourUrl(), QStringLiteral("o3"), OriginalClient::Role::Client);
-    auto ours3 = joinOurs(ourUrl(), QStringLiteral("ours3"));
+    auto ours3 = joinOurs(ourUrl(), QStringLiteral("ours3"), SyncManager::JoinMode::ReplaceLocalScene, true);
     QVERIFY(o3 && ours3);
     originals.append(o3.get());
     ours.append(ours3.get());
@@ -278,7 +299,7 @@ void TestMixed::mixedTeamOnOurServer()
     o3->updateItem(bs, {{QLatin1String("ratio"), 0.3}});
     model.items[bs].data.insert(QLatin1String("ratio"), 0.3);
     QTRY_ALL_MATCH(model, ours, originals);
-    QVERIFY(ours3->scene.removeItem(source.uuid, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours3->scene()->removeItem(source.uuid, ChangeOrigin::Local, nullptr));
     model.items.remove(idOf(source.uuid));
     QTRY_ALL_MATCH(model, ours, originals);
     QCOMPARE(ourServerState(m_session), model.dump());
@@ -386,18 +407,18 @@ void TestMixed::stalePushNeitherWipesNorResurrects()
     QVERIFY(host && ours);
     const SceneItem a{QUuid::createUuid(), QStringLiteral("lens"), props(1, 1)};
     const SceneItem b{QUuid::createUuid(), QStringLiteral("mirror"), props(2, 2)};
-    QVERIFY(ours->scene.addItem(a, ChangeOrigin::Local, nullptr));
-    QVERIFY(ours->scene.addItem(b, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->addItem(a, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->addItem(b, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(a.uuid), {a.type, a.data});
     model.items.insert(idOf(b.uuid), {b.type, b.data});
     QTRY_ALL_MATCH(model, {ours.get()}, {host.get()});
     const QJsonObject stale = host->currentState(); // a, b as they were
 
     // Then b is removed, c added and a moved: the host composes its push too late.
-    QVERIFY(ours->scene.removeItem(b.uuid, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->removeItem(b.uuid, ChangeOrigin::Local, nullptr));
     const SceneItem c{QUuid::createUuid(), QStringLiteral("source"), props(3, 3)};
-    QVERIFY(ours->scene.addItem(c, ChangeOrigin::Local, nullptr));
-    QVERIFY(ours->scene.moveItem(a.uuid, 9, 9, 9, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->addItem(c, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->moveItem(a.uuid, 9, 9, 9, ChangeOrigin::Local, nullptr));
     model.items.remove(idOf(b.uuid));
     model.items.insert(idOf(c.uuid), {c.type, c.data});
     model.items[idOf(a.uuid)].data = props(9, 9, 9);
@@ -427,7 +448,7 @@ void TestMixed::wireShapesForOriginalClients()
     auto ours = joinOurs(ourUrl(), QStringLiteral("ours"));
     QVERIFY(ours);
     const SceneItem lens{QUuid::createUuid(), QStringLiteral("lens"), props(1, 2, 3, {{QLatin1String("focal_length_mm"), 100.0}})};
-    QVERIFY(ours->scene.addItem(lens, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     auto o = joinOriginal(ourUrl(), QStringLiteral("o"), OriginalClient::Role::Client);
     QVERIFY(o);
     QTRY_COMPARE(o->copies(idOf(lens.uuid)), 1);
@@ -448,10 +469,10 @@ void TestMixed::wireShapesForOriginalClients()
 
     // add_item and update_item of ours carry item_uuid and the whole item in data.
     const SceneItem mirror{QUuid::createUuid(), QStringLiteral("mirror"), props(4, 5, 6)};
-    QVERIFY(ours->scene.addItem(mirror, ChangeOrigin::Local, nullptr));
-    QVERIFY(ours->scene.updateItem(lens.uuid, {{QLatin1String("focal_length_mm"), 80.0}}, ChangeOrigin::Local, nullptr));
-    QVERIFY(ours->scene.moveItem(mirror.uuid, 7, 8, 9, ChangeOrigin::Local, nullptr));
-    QTRY_COMPARE(o->dump(), ours->scene.dump());
+    QVERIFY(ours->scene()->addItem(mirror, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->updateItem(lens.uuid, {{QLatin1String("focal_length_mm"), 80.0}}, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->moveItem(mirror.uuid, 7, 8, 9, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(o->dump(), ours->dump());
     QList<QJsonObject> commands;
     for (const QJsonObject &m : std::as_const(o->received))
         if (m.value(QLatin1String("type")) == QLatin1String("command"))
@@ -461,7 +482,7 @@ void TestMixed::wireShapesForOriginalClients()
     addData.insert(QLatin1String("item_uuid"), idOf(mirror.uuid));
     QCOMPARE(commands.at(0).value(QLatin1String("action")).toString(), QStringLiteral("add_item"));
     QCOMPARE(commands.at(0).value(QLatin1String("data")).toObject(), addData);
-    QJsonObject updateData = ours->scene.item(lens.uuid).data;
+    QJsonObject updateData = ours->scene()->item(lens.uuid).data;
     updateData.insert(QLatin1String("item_uuid"), idOf(lens.uuid));
     QCOMPARE(commands.at(1).value(QLatin1String("action")).toString(), QStringLiteral("update_item"));
     QCOMPARE(commands.at(1).value(QLatin1String("data")).toObject(), updateData);
@@ -472,8 +493,8 @@ void TestMixed::wireShapesForOriginalClients()
 
     // What an original sends (identity inside data) is stored without it.
     o->updateItem(idOf(mirror.uuid), {{QLatin1String("label"), QStringLiteral("M")}});
-    QTRY_COMPARE(ours->scene.item(mirror.uuid).data.value(QLatin1String("label")).toString(), QStringLiteral("M"));
-    const QJsonObject stored = ours->scene.item(mirror.uuid).data;
+    QTRY_COMPARE(ours->scene()->item(mirror.uuid).data.value(QLatin1String("label")).toString(), QStringLiteral("M"));
+    const QJsonObject stored = ours->scene()->item(mirror.uuid).data;
     for (const char *key : {"uuid", "item_uuid", "item_id", "item_type"})
         QVERIFY2(!stored.contains(QLatin1String(key)), key);
 }
@@ -497,13 +518,13 @@ void TestMixed::mixedTeamOnOriginalServer()
     QTRY_ALL_MATCH(model, ours, originals);
 
     const SceneItem mirror{QUuid::createUuid(), QStringLiteral("mirror"), props(2, 2, 45)};
-    QVERIFY(ours1->scene.addItem(mirror, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours1->scene()->addItem(mirror, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(mirror.uuid), {mirror.type, mirror.data});
     QTRY_ALL_MATCH(model, ours, originals);
-    QVERIFY(ours1->scene.updateItem(mirror.uuid, {{QLatin1String("label"), QStringLiteral("M1")}}, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours1->scene()->updateItem(mirror.uuid, {{QLatin1String("label"), QStringLiteral("M1")}}, ChangeOrigin::Local, nullptr));
     model.items[idOf(mirror.uuid)].data.insert(QLatin1String("label"), QStringLiteral("M1"));
     QTRY_ALL_MATCH(model, ours, originals);
-    QVERIFY(ours1->scene.moveItem(mirror.uuid, 3, 3, 0, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours1->scene()->moveItem(mirror.uuid, 3, 3, 0, ChangeOrigin::Local, nullptr));
     model.items[idOf(mirror.uuid)].data = props(3, 3, 0, {{QLatin1String("label"), QStringLiteral("M1")}});
     QTRY_ALL_MATCH(model, ours, originals);
     o1->moveItem(idOf(mirror.uuid), 4, 4, 0);
@@ -516,7 +537,7 @@ void TestMixed::mixedTeamOnOriginalServer()
     QVERIFY(ours2);
     ours.append(ours2.get());
     QTRY_ALL_MATCH(model, ours, originals);
-    QVERIFY(ours2->scene.removeItem(QUuid::fromString(lens), ChangeOrigin::Local, nullptr));
+    QVERIFY(ours2->scene()->removeItem(QUuid::fromString(lens), ChangeOrigin::Local, nullptr));
     model.items.remove(lens);
     QTRY_ALL_MATCH(model, ours, originals);
     for (OriginalClient *o : originals)
@@ -530,9 +551,9 @@ void TestMixed::ourHostFeedsLateJoinersOnOriginalServer()
     Model model;
     const SceneItem lens{QUuid::createUuid(), QStringLiteral("lens"), props(1, 0, 0)};
     auto host = std::make_unique<Ours>();
-    QVERIFY(host->scene.addItem(lens, ChangeOrigin::Local, nullptr));
-    host->sync.setJoinMode(SyncManager::JoinMode::ShareLocalScene);
-    QSignalSpy synced(&host->sync, &SyncManager::synchronized);
+    QVERIFY(host->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
+    host->sync->setJoinMode(SyncManager::JoinMode::ShareLocalScene);
+    QSignalSpy synced(host->sync.get(), &SyncManager::synchronized);
     host->client.connectToServer(originalUrl(), m_session, QStringLiteral("ourhost"));
     QVERIFY(synced.wait(Wait));
     QVERIFY(host->client.isHost());
@@ -545,7 +566,7 @@ void TestMixed::ourHostFeedsLateJoinersOnOriginalServer()
     QTRY_COMPARE(o1->fullStatesApplied, 3);
     QTRY_ALL_MATCH(model, {host.get()}, {o1.get()});
     const SceneItem mirror{QUuid::createUuid(), QStringLiteral("mirror"), props(2, 0, 0)};
-    QVERIFY(host->scene.addItem(mirror, ChangeOrigin::Local, nullptr));
+    QVERIFY(host->scene()->addItem(mirror, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(mirror.uuid), {mirror.type, mirror.data});
     QTRY_ALL_MATCH(model, {host.get()}, {o1.get()});
     // A late original joiner: the stored state is the push made for o1
@@ -567,15 +588,15 @@ void TestMixed::ourEditSurvivesAStaleHostPushOnOriginalServer()
     QVERIFY(ours && o1);
     QList<OriginalClient *> originals{host.get(), o1.get()};
     const SceneItem lens{QUuid::createUuid(), QStringLiteral("lens"), props(1, 1)};
-    QVERIFY(ours->scene.addItem(lens, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(lens.uuid), {lens.type, lens.data});
     QTRY_ALL_MATCH(model, {ours.get()}, originals);
     const QJsonObject beforeEdits = host->currentState();
 
     // Our add and update reach the host after it composed its push for a joiner.
     const SceneItem mirror{QUuid::createUuid(), QStringLiteral("mirror"), props(2, 2)};
-    QVERIFY(ours->scene.addItem(mirror, ChangeOrigin::Local, nullptr));
-    QVERIFY(ours->scene.updateItem(lens.uuid, {{QLatin1String("focal_length_mm"), 40.0}}, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->addItem(mirror, ChangeOrigin::Local, nullptr));
+    QVERIFY(ours->scene()->updateItem(lens.uuid, {{QLatin1String("focal_length_mm"), 40.0}}, ChangeOrigin::Local, nullptr));
     model.items.insert(idOf(mirror.uuid), {mirror.type, mirror.data});
     model.items[idOf(lens.uuid)].data.insert(QLatin1String("focal_length_mm"), 40.0);
     QTRY_ALL_MATCH(model, {ours.get()}, originals);
@@ -587,5 +608,5 @@ void TestMixed::ourEditSurvivesAStaleHostPushOnOriginalServer()
     QCOMPARE(o1->copies(idOf(mirror.uuid)), 1);
 }
 
-QTEST_GUILESS_MAIN(TestMixed)
+QTEST_MAIN(TestMixed)
 #include "tst_mixed.moc"
