@@ -4,6 +4,9 @@
 #include "CollaborationDialog.h"
 #include "CollaborationSession.h"
 #include "PluginOptions.h"
+#include "HistoryRequest.h"
+#include "MessageFactory.h"
+#include "RecordingPlayer.h"
 #include "PresenceManager.h"
 #include "StatusWidget.h"
 
@@ -34,6 +37,20 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     PluginOptions options;
     if (!PluginOptions::parse(arguments, &options, errorString))
         return false;
+    if (!options.replayFile.isEmpty()) {
+        // Read and checked whole before anything is applied.
+        RecordingPlayer player(host->scene(), queryInterface<ISceneKeys>(host));
+        qint64 last = -1;
+        QString why;
+        if (!player.replayFile(options.replayFile, options.replayUntil, &last, &why)) {
+            *errorString = QStringLiteral("--collab-replay: %1").arg(why);
+            return false;
+        }
+        if (!why.isEmpty())
+            qCWarning(lcPlugin).noquote() << "--collab-replay: the host refused" << why;
+        qCInfo(lcPlugin).noquote() << "replayed" << options.replayFile << "up to seq" << last << ":"
+                                   << player.shown().size() << "item(s)";
+    }
 
     auto session = std::make_unique<CollaborationSession>(host->scene());
     session->setAdvertising(options.advertise, options.name);
@@ -94,6 +111,20 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
                     &CollaborationPlugin::updateHostHints);
     }
 
+    if (options.restoreSeq >= 0) {
+        // Once, right after the first join: the server applies it as ordinary commands.
+        const qint64 seq = options.restoreSeq;
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(client, &CollabClient::joined, this, [client, seq, once](bool) {
+            QObject::disconnect(*once);
+            HistoryRequest request;
+            request.kind = HistoryRequest::Kind::Restore;
+            request.seq = seq;
+            request.requestId = QStringLiteral("collab-restore");
+            client->send(MessageFactory::toBytes(request.toJson()));
+            qCInfo(lcPlugin).noquote() << "asked the session to restore seq" << seq;
+        });
+    }
     if (options.host) {
         m_session->join(m_session->localServerUrl(), options.session, options.name,
                         SyncManager::JoinMode::ShareLocalScene, options.password);
