@@ -4,6 +4,7 @@
 #include "CollaborationDialog.h"
 #include "CollaborationSession.h"
 #include "PluginOptions.h"
+#include "HistoryPanel.h"
 #include "HistoryRequest.h"
 #include "MessageFactory.h"
 #include "RecordingPlayer.h"
@@ -80,6 +81,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_disconnectAction->setObjectName(QStringLiteral("CollaborationDisconnectAction"));
     m_reconnectAction = m_menu->addAction(tr("&Reconnect Now"), this, [this] { m_session->client()->reconnectNow(); });
     m_reconnectAction->setObjectName(QStringLiteral("CollaborationReconnectAction"));
+    m_historyAction = m_menu->addAction(tr("Session &History…"), this, &CollaborationPlugin::openHistory);
+    m_historyAction->setObjectName(QStringLiteral("CollaborationHistoryAction"));
     m_host->addMenu(m_menu);
 
     m_status = new StatusWidget(client);
@@ -144,6 +147,7 @@ void CollaborationPlugin::shutdown()
     if (m_dialog)
         m_dialog->close();
     delete m_dialog;
+    delete m_history;
     if (m_sessionHost) {
         m_sessionHost->setSessionTitle(this, QString());
         m_sessionHost->setShutdownWarning(this, QString());
@@ -160,9 +164,20 @@ void CollaborationPlugin::shutdown()
     m_host->removeMenu(m_menu);
     delete m_menu;
     m_menu = nullptr;
-    m_connectAction = m_disconnectAction = m_reconnectAction = nullptr;
+    m_connectAction = m_disconnectAction = m_reconnectAction = m_historyAction = nullptr;
     m_session.reset();
     m_host = nullptr;
+}
+
+void CollaborationPlugin::openHistory()
+{
+    if (!m_history) {
+        m_history = new HistoryPanel(m_session->client(), m_host->mainWindow());
+        m_host->mainWindow()->addDockWidget(Qt::RightDockWidgetArea, m_history);
+    }
+    m_history->show();
+    m_history->raise();
+    m_history->refresh();
 }
 
 QString CollaborationPlugin::commandLineHelp() const

@@ -7,6 +7,7 @@ add_library(optiverse_ui STATIC
     history/RecordingPlayer.h history/RecordingPlayer.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
     ui/EnglishPlurals.h ui/EnglishPlurals.cpp
+    ui/HistoryPanel.h ui/HistoryPanel.cpp
     ui/NetworkSessionList.h ui/NetworkSessionList.cpp
     ui/StatusWidget.h ui/StatusWidget.cpp
     ui/UserColor.h ui/UserColor.cpp)
