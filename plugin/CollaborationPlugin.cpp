@@ -4,6 +4,10 @@
 #include "CollaborationDialog.h"
 #include "CollaborationSession.h"
 #include "PluginOptions.h"
+#include "HistoryPanel.h"
+#include "HistoryRequest.h"
+#include "MessageFactory.h"
+#include "RecordingPlayer.h"
 #include "PresenceManager.h"
 #include "StatusWidget.h"
 
@@ -34,6 +38,20 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     PluginOptions options;
     if (!PluginOptions::parse(arguments, &options, errorString))
         return false;
+    if (!options.replayFile.isEmpty()) {
+        // Read and checked whole before anything is applied.
+        RecordingPlayer player(host->scene(), queryInterface<ISceneKeys>(host));
+        qint64 last = -1;
+        QString why;
+        if (!player.replayFile(options.replayFile, options.replayUntil, &last, &why)) {
+            *errorString = QStringLiteral("--collab-replay: %1").arg(why);
+            return false;
+        }
+        if (!why.isEmpty())
+            qCWarning(lcPlugin).noquote() << "--collab-replay: the host refused" << why;
+        qCInfo(lcPlugin).noquote() << "replayed" << options.replayFile << "up to seq" << last << ":"
+                                   << player.shown().size() << "item(s)";
+    }
 
     auto session = std::make_unique<CollaborationSession>(host->scene());
     session->setAdvertising(options.advertise, options.name);
@@ -63,6 +81,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_disconnectAction->setObjectName(QStringLiteral("CollaborationDisconnectAction"));
     m_reconnectAction = m_menu->addAction(tr("&Reconnect Now"), this, [this] { m_session->client()->reconnectNow(); });
     m_reconnectAction->setObjectName(QStringLiteral("CollaborationReconnectAction"));
+    m_historyAction = m_menu->addAction(tr("Session &History…"), this, &CollaborationPlugin::openHistory);
+    m_historyAction->setObjectName(QStringLiteral("CollaborationHistoryAction"));
     m_host->addMenu(m_menu);
 
     m_status = new StatusWidget(client);
@@ -94,6 +114,20 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
                     &CollaborationPlugin::updateHostHints);
     }
 
+    if (options.restoreSeq >= 0) {
+        // Once, right after the first join: the server applies it as ordinary commands.
+        const qint64 seq = options.restoreSeq;
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(client, &CollabClient::joined, this, [client, seq, once](bool) {
+            QObject::disconnect(*once);
+            HistoryRequest request;
+            request.kind = HistoryRequest::Kind::Restore;
+            request.seq = seq;
+            request.requestId = QStringLiteral("collab-restore");
+            client->send(MessageFactory::toBytes(request.toJson()));
+            qCInfo(lcPlugin).noquote() << "asked the session to restore seq" << seq;
+        });
+    }
     if (options.host) {
         m_session->join(m_session->localServerUrl(), options.session, options.name,
                         SyncManager::JoinMode::ShareLocalScene, options.password);
@@ -113,6 +147,7 @@ void CollaborationPlugin::shutdown()
     if (m_dialog)
         m_dialog->close();
     delete m_dialog;
+    delete m_history;
     if (m_sessionHost) {
         m_sessionHost->setSessionTitle(this, QString());
         m_sessionHost->setShutdownWarning(this, QString());
@@ -129,9 +164,20 @@ void CollaborationPlugin::shutdown()
     m_host->removeMenu(m_menu);
     delete m_menu;
     m_menu = nullptr;
-    m_connectAction = m_disconnectAction = m_reconnectAction = nullptr;
+    m_connectAction = m_disconnectAction = m_reconnectAction = m_historyAction = nullptr;
     m_session.reset();
     m_host = nullptr;
+}
+
+void CollaborationPlugin::openHistory()
+{
+    if (!m_history) {
+        m_history = new HistoryPanel(m_session->client(), m_host->mainWindow());
+        m_host->mainWindow()->addDockWidget(Qt::RightDockWidgetArea, m_history);
+    }
+    m_history->show();
+    m_history->raise();
+    m_history->refresh();
 }
 
 QString CollaborationPlugin::commandLineHelp() const

@@ -17,6 +17,7 @@ class ISessionHost;
 namespace Optiverse::Collab {
 
 class CollaborationDialog;
+class HistoryPanel;
 class CollaborationSession;
 class PresenceManager;
 class StatusWidget;
@@ -41,6 +42,7 @@ public:
 
 private:
     void openDialog();
+    void openHistory();
     void updateActions();
     /// Window title and shutdown warning, for hosts with ISessionHost.
     void updateHostHints();
@@ -52,9 +54,11 @@ private:
     QAction *m_connectAction = nullptr;
     QAction *m_disconnectAction = nullptr;
     QAction *m_reconnectAction = nullptr;
+    QAction *m_historyAction = nullptr;
     Optiverse::ISessionHost *m_sessionHost = nullptr;
     StatusWidget *m_status = nullptr;
     QPointer<CollaborationDialog> m_dialog;
+    QPointer<HistoryPanel> m_history;
 };
 
 } // namespace Optiverse::Collab

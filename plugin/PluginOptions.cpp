@@ -14,7 +14,8 @@ const QStringList &knownOptions()
     static const QStringList options{QStringLiteral("--collab-connect"), QStringLiteral("--collab-session"),
                                      QStringLiteral("--collab-name"), QStringLiteral("--collab-host"),
                                      QStringLiteral("--collab-password-file"), QStringLiteral("--collab-pin"),
-                                     QStringLiteral("--collab-password")};
+                                     QStringLiteral("--collab-password"), QStringLiteral("--collab-replay"),
+                                     QStringLiteral("--collab-replay-until"), QStringLiteral("--collab-restore")};
     return options;
 }
 
@@ -97,6 +98,16 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
             if (!SessionUrl::validateName(value, QStringLiteral("--collab-name"), error))
                 return false;
             o.name = value;
+        } else if (option == QLatin1String("--collab-replay")) {
+            o.replayFile = value;
+        } else if (option == QLatin1String("--collab-replay-until") || option == QLatin1String("--collab-restore")) {
+            bool ok = false;
+            const qint64 seq = value.toLongLong(&ok);
+            if (!ok || seq < 0) {
+                *error = QStringLiteral("%1: \"%2\" is not a seq (a non-negative integer)").arg(option, value.left(64));
+                return false;
+            }
+            (option == QLatin1String("--collab-restore") ? o.restoreSeq : o.replayUntil) = seq;
         } else if (option == QLatin1String("--collab-password-file")) {
             QString why;
             if (!SessionPassword::readFile(value, &o.password, &why)) {
@@ -119,6 +130,19 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
         *error = QStringLiteral("--collab-host and --collab-connect cannot be used together");
         return false;
     }
+    if (!o.replayFile.isEmpty() && (o.host || !o.connectUrl.isEmpty())) {
+        *error = QStringLiteral("--collab-replay plays a recording without connecting: it cannot be used with "
+                                "--collab-connect or --collab-host");
+        return false;
+    }
+    if (o.replayUntil >= 0 && o.replayFile.isEmpty()) {
+        *error = QStringLiteral("--collab-replay-until needs --collab-replay FILE");
+        return false;
+    }
+    if (o.restoreSeq >= 0 && !o.host && o.connectUrl.isEmpty()) {
+        *error = QStringLiteral("--collab-restore needs --collab-connect or --collab-host");
+        return false;
+    }
     if (!o.pinnedSha256.isEmpty() && o.connectUrl.scheme() != QLatin1String("wss")) {
         *error = QStringLiteral("--collab-pin needs a wss:// URL in --collab-connect (the in-process server and "
                                 "ws:// have no certificate)");
@@ -139,7 +163,11 @@ QString PluginOptions::help()
                           "  --collab-pin SHA256              wss:// only: trust the certificate with this SHA-256\n"
                           "                                   fingerprint (default: the system's CAs)\n"
                           "  --collab-no-advertise            with --collab-host: do not announce the server and its\n"
-                          "                                   sessions on the LAN (default: announced)\n");
+                          "                                   sessions on the LAN (default: announced)\n"
+                          "  --collab-replay FILE             play a session recording into the scene without\n"
+                          "                                   connecting (as remote changes, as fast as possible)\n"
+                          "  --collab-replay-until SEQ        with --collab-replay: stop after operation SEQ\n"
+                          "  --collab-restore SEQ             restore the session to SEQ right after joining\n");
 }
 
 } // namespace Optiverse::Collab

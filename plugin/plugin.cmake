@@ -4,12 +4,14 @@ add_library(optiverse_ui STATIC
     CollaborationSession.h CollaborationSession.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
+    history/RecordingPlayer.h history/RecordingPlayer.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
     ui/EnglishPlurals.h ui/EnglishPlurals.cpp
+    ui/HistoryPanel.h ui/HistoryPanel.cpp
     ui/NetworkSessionList.h ui/NetworkSessionList.cpp
     ui/StatusWidget.h ui/StatusWidget.cpp
     ui/UserColor.h ui/UserColor.cpp)
-target_include_directories(optiverse_ui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui)
+target_include_directories(optiverse_ui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui ${CMAKE_CURRENT_SOURCE_DIR}/history)
 target_link_libraries(optiverse_ui PUBLIC optiverse_sync optiverse_server optiverse_discovery Qt6::Widgets)
 optiverse_strict(optiverse_ui)
 

@@ -106,8 +106,21 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     const QCommandLineOption serverName(QStringLiteral("server-name"),
                                         QStringLiteral("Name to announce on the LAN (default: this computer's name)."),
                                         QStringLiteral("NAME"));
+    const QCommandLineOption historyRestore(QStringLiteral("history-restore"),
+                                            QStringLiteral("Who may restore a version or revert a change in the "
+                                                           "session history: all, host or none (default: all)."),
+                                            QStringLiteral("WHO"), QStringLiteral("all"));
+    const QCommandLineOption historyMaxAge(QStringLiteral("history-max-age"),
+                                           QStringLiteral("Fold history older than DAYS into a checkpoint "
+                                                          "(default: keep it forever)."),
+                                           QStringLiteral("DAYS"));
+    const QCommandLineOption exportRecording(QStringLiteral("export"),
+                                             QStringLiteral("With --data-dir: write SESSION's recording (JSON Lines) "
+                                                            "to FILE (- for stdout) and exit. Usage: --export SESSION FILE."),
+                                             QStringLiteral("SESSION"));
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
-                       history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName});
+                       history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName,
+                       historyRestore, historyMaxAge, exportRecording});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -120,12 +133,20 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
             *error = QCoreApplication::applicationName() + QLatin1Char(' ') + QCoreApplication::applicationVersion();
         return true;
     }
-    if (!parser.positionalArguments().isEmpty()) {
+    ServerOptions o;
+    if (parser.isSet(exportRecording)) {
+        if (!parser.isSet(dataDir) || parser.positionalArguments().size() != 1) {
+            *error = QStringLiteral("--export needs --data-dir DIR, a session and a file: "
+                                    "--data-dir DIR --export SESSION FILE");
+            return false;
+        }
+        o.exportSession = parser.value(exportRecording);
+        o.exportFile = parser.positionalArguments().constFirst();
+    } else if (!parser.positionalArguments().isEmpty()) {
         *error = QStringLiteral("Unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst().left(100));
         return false;
     }
 
-    ServerOptions o;
     o.hostText = parser.value(host).trimmed();
     if (o.hostText == QLatin1String("localhost")) {
         o.host = QHostAddress(QHostAddress::LocalHost);
@@ -184,6 +205,22 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
         return false;
     o.config.historyLength = int(n);
     o.config.allowedOrigins = parser.values(origin);
+    const QString restoreWho = parser.value(historyRestore).trimmed().toLower();
+    if (restoreWho == QLatin1String("all"))
+        o.config.historyRestore = ServerConfig::HistoryPermission::All;
+    else if (restoreWho == QLatin1String("host"))
+        o.config.historyRestore = ServerConfig::HistoryPermission::Host;
+    else if (restoreWho == QLatin1String("none"))
+        o.config.historyRestore = ServerConfig::HistoryPermission::None;
+    else {
+        *error = QStringLiteral("Invalid value \"%1\" for --history-restore: expected all, host or none")
+                     .arg(parser.value(historyRestore).left(100));
+        return false;
+    }
+    n = 0;
+    if (!parseNumber(parser, historyMaxAge, 1, 100000, &n, error))
+        return false;
+    o.config.historyMaxAgeDays = int(n);
     if (parser.isSet(passwordFile)) {
         QString why;
         if (!SessionPassword::readFile(parser.value(passwordFile), &o.config.password, &why)) {

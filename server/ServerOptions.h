@@ -16,6 +16,9 @@ struct ServerOptions
     quint16 port = 8765;
     bool debug = false;
     ServerConfig config;
+    /// --export SESSION FILE: write that session's recording and exit.
+    QString exportSession;
+    QString exportFile;
 
     /// Parses @p arguments (argv as strings). Returns false with a message
     /// for the user in @p error; @p exitNow is set for --help/--version.

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 // optiverse-collab-server: the standalone Optiverse collaboration server.
 #include "CollabServer.h"
+#include "RecordingExporter.h"
+#include "SessionStore.h"
 #include "ServerOptions.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QSaveFile>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 #include <QTextStream>
@@ -62,6 +66,36 @@ int main(int argc, char *argv[])
     }
     QLoggingCategory::setFilterRules(options.debug ? QStringLiteral("optiverse.*.debug=true")
                                                    : QStringLiteral("optiverse.*.debug=false"));
+    if (!options.exportSession.isEmpty()) {
+        // --export: read the store, write the recording, exit (no listening).
+        SessionStore store;
+        qint64 count = 0;
+        bool ok = store.open(options.config.dataDir, &error);
+        if (ok && options.exportFile == QLatin1String("-")) {
+            QFile stdoutFile;
+            ok = stdoutFile.open(stdout, QIODevice::WriteOnly)
+                && RecordingExporter::exportSession(&store, options.exportSession, &stdoutFile, &count, &error);
+        } else if (ok) {
+            // Written whole or not at all: a failed export leaves no half file.
+            QSaveFile file(options.exportFile);
+            ok = file.open(QIODevice::WriteOnly);
+            if (!ok)
+                error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, file.errorString());
+            ok = ok && RecordingExporter::exportSession(&store, options.exportSession, &file, &count, &error);
+            if (ok && !file.commit()) {
+                ok = false;
+                error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, file.errorString());
+            }
+        }
+        if (!ok) {
+            err << "optiverse-collab-server: --export: " << error << Qt::endl;
+            return 1;
+        }
+        if (options.exportFile != QLatin1String("-"))
+            err << "Exported " << count << " operation(s) of session " << options.exportSession << " to "
+                << options.exportFile << Qt::endl;
+        return 0;
+    }
     if (!installSignalHandlers()) {
         err << "optiverse-collab-server: cannot install signal handlers\n";
         return 1;

@@ -8,6 +8,7 @@
 #include "SessionUrl.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
@@ -203,6 +204,10 @@ void CollabClient::onTextMessage(const QString &text)
     Message message;
     QString error;
     if (!Message::parse(text.toUtf8(), &message, &error)) {
+        if (error.startsWith(QLatin1String("unknown message type \"history:"))) { // issue 13
+            emit historyMessage(QJsonDocument::fromJson(text.toUtf8()).object());
+            return;
+        }
         // Unknown types are how newer servers extend the protocol: ignore them.
         qCDebug(lcClient) << "ignored message:" << error;
         return;

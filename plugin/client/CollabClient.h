@@ -5,6 +5,7 @@
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 #include <QSslError>
@@ -117,6 +118,8 @@ signals:
     void hostChanged(const QString &userId, const QString &displayName);
     /// Every valid message after the ack (commands, states, presence…).
     void messageReceived(const Optiverse::Collab::Message &message);
+    /// A session-history reply (history:* types, issue 13), as received.
+    void historyMessage(const QJsonObject &message);
     /// A readable problem: refused, unreachable, invalid frame from the server…
     void errorOccurred(const QString &message);
 

@@ -50,6 +50,16 @@ struct ServerConfig
     bool advertiseNames = false; ///< include user names in the announcement
     QString serverName;          ///< announced name (empty: the computer's host name)
     DiscoveryConfig discovery = DiscoveryConfig::fromEnvironment();
+
+    // Session history (issue 13).
+    enum class HistoryPermission { All, Host, None };
+    /// Who may restore a version or revert a change (--history-restore).
+    HistoryPermission historyRestore = HistoryPermission::All;
+    /// With dataDir: operations older than this many days are folded into a
+    /// checkpoint (--history-max-age); 0 keeps them forever.
+    int historyMaxAgeDays = 0;
+    /// Operations between two in-memory checkpoints of the history.
+    int historyCheckpointInterval = 2000;
 };
 
 } // namespace Optiverse::Collab

@@ -2,6 +2,7 @@
 #include "ServerSession.h"
 
 #include "ClientConnection.h"
+#include "HistoryRequest.h"
 #include "Message.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
@@ -9,7 +10,10 @@
 #include "ServerLog.h"
 #include "SessionStore.h"
 
+#include <QDateTime>
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QUuid>
 #include <QWebSocket>
 
 #include <algorithm>
@@ -37,6 +41,7 @@ ServerSession::ServerSession(const QString &id, const ServerConfig &config, Sess
     m_heldSyncTimer.setSingleShot(true);
     connect(&m_heldSyncTimer, &QTimer::timeout, this, [this] { answerHeldSyncRequests(nullptr, true); });
     m_clock.start();
+    m_log.setCheckpointInterval(config.historyCheckpointInterval);
 }
 
 ServerSession::~ServerSession() = default;
@@ -51,6 +56,20 @@ bool ServerSession::load(QString *error)
     if (!m_store->load(m_id, &items, &m_seq, &history, &removed, error))
         return false;
     m_state.load(items, removed);
+    {
+        // The history walks back from the stored scene through the stored
+        // operations (each carries the values it replaced).
+        HistoryScene head;
+        for (const StateItem &item : std::as_const(items))
+            head.insert(item.id, item);
+        std::vector<HistoryOperation> operations;
+        QList<OperationLog::Version> versions;
+        if (!m_store->loadOperations(m_id, &operations, &versions, error))
+            return false;
+        m_log.resetFromHead(m_seq, head, std::move(operations));
+        m_log.setVersions(versions);
+        compactOldHistory();
+    }
     for (SessionStore::HistoryEntry &entry : history)
         m_history.push_back({entry.seq, std::move(entry.message)});
     while (m_history.size() > size_t(qMax(0, m_config.historyLength)))
@@ -130,7 +149,7 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
                     {QLatin1String("display_name"), requestedName},
                     {QLatin1String("seq"), m_seq},
                     {QLatin1String("capabilities"),
-                     QJsonArray{Protocol::CapSeq, Protocol::CapPresence, QLatin1String("resume")}},
+                     QJsonArray{Protocol::CapSeq, Protocol::CapPresence, QLatin1String("resume"), Protocol::CapHistory}},
                     {Protocol::AckLimits, QJsonObject{{Protocol::LimitMaxRate, m_config.maxMessagesPerSecond},
                                                       {Protocol::LimitBurst, m_config.burst},
                                                       {Protocol::LimitMaxMessageBytes, m_config.maxMessageBytes},
@@ -175,6 +194,10 @@ void ServerSession::leave(ClientConnection *connection)
         }
     }
     updateMessageLimits();
+    if (m_members.isEmpty()) {
+        m_log.checkpointHead(); // the scene everyone left, rebuilt at once
+        compactOldHistory();
+    }
     if (m_members.isEmpty() && m_store)
         m_idleTimer.start();
 }
@@ -216,6 +239,15 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
     QString error;
     const QByteArray utf8 = text.toUtf8();
     if (!Message::parse(utf8, &message, &error)) {
+        // History requests are extension types Message does not know: only
+        // the (rare) messages it refuses are looked at again.
+        if (error.startsWith(QLatin1String("unknown message type \"history:"))) {
+            const QJsonObject json = QJsonDocument::fromJson(utf8).object();
+            if (HistoryRequest::isHistoryType(json)) {
+                handleHistory(from, json);
+                return;
+            }
+        }
         qCDebug(lcServer).noquote() << "Invalid message from" << from->userId() << ":" << error;
         sendError(from, QStringLiteral("invalid_message"), error);
         return;
@@ -289,6 +321,7 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
     // that every peer, original or ours, creates the item.
     const bool becameAdd = change.created && command.action != Command::Action::Add;
     QString text;
+    QJsonObject relayedCommand; // for the history
     if (becameAdd) {
         Command add = command;
         add.action = Command::Action::Add;
@@ -296,13 +329,21 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         QJsonObject relayed = MessageFactory::command(from->userId(), add, message.clientSeq());
         relayed.insert(QLatin1String("seq"), next);
         text = utf8Text(relayed);
+        relayedCommand = relayed.value(QLatin1String("command")).toObject();
     } else {
         text = relayedText(message, utf8, from->userId(), next);
+        relayedCommand = message.json().value(QLatin1String("command")).toObject();
     }
+    const auto before = m_log.head().constFind(command.itemId);
+    const HistoryOperation op = makeOperation(
+        next, from->userId(), relayedCommand,
+        {HistoryOperation::diff(command.itemId, before == m_log.head().cend() ? nullptr : &*before,
+                                change.remove ? nullptr : &change.item)});
     if (m_store) {
         QString error;
-        const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error)
-                                          : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved);
+        const QByteArray stored_op = storedForm(op);
+        const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error, stored_op)
+                                          : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved, stored_op);
         if (!stored) {
             sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the change"));
             return;
@@ -311,6 +352,7 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
     const bool wasEmpty = m_state.isEmpty();
     m_state.commit(change);
     m_seq = next;
+    m_log.append(op);
     if (wasEmpty != m_state.isEmpty())
         updateMessageLimits();
 
@@ -452,15 +494,23 @@ void ServerSession::handleFullState(ClientConnection *from, const Message &messa
     const SessionState::MergeResult result = merged.merge(message.items());
     if (!result.changed.isEmpty()) {
         const qint64 next = m_seq + 1;
+        QList<HistoryOperation::ItemChange> changes;
+        for (const StateItem &item : result.changed) {
+            const auto before = m_log.head().constFind(item.id);
+            changes.append(HistoryOperation::diff(item.id, before == m_log.head().cend() ? nullptr : &*before, &item));
+        }
+        HistoryOperation op = makeOperation(next, from->userId(), {}, changes);
+        op.statePush = true;
         if (m_store) {
             QString error;
-            if (!m_store->replaceAll(m_id, merged.items(), next, &error)) {
+            if (!m_store->replaceAll(m_id, merged.items(), next, &error, storedForm(op))) {
                 sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the state"));
                 return;
             }
         }
         m_state = std::move(merged);
         m_seq = next;
+        m_log.append(std::move(op));
         m_history.clear(); // commands before a pushed state are not replayed
         updateMessageLimits();
         qCInfo(lcServer).noquote() << "Session" << m_id << "took" << result.changed.size() << "item(s) from"
@@ -524,6 +574,250 @@ QString ServerSession::fullStateText() const
     m_fullStateCache = utf8Text(o);
     m_fullStateCacheSeq = m_seq;
     return m_fullStateCache;
+}
+
+// --- Session history (issue 13) ---------------------------------------------
+
+HistoryOperation ServerSession::makeOperation(qint64 seq, const QString &userId, const QJsonObject &command,
+                                              const QList<HistoryOperation::ItemChange> &changes) const
+{
+    HistoryOperation op;
+    op.seq = seq;
+    op.userId = userId;
+    op.timeMs = QDateTime::currentMSecsSinceEpoch();
+    op.command = command;
+    op.changes = changes;
+    return op;
+}
+
+QByteArray ServerSession::storedForm(const HistoryOperation &op) const
+{
+    return m_store ? QJsonDocument(op.toJson()).toJson(QJsonDocument::Compact) : QByteArray();
+}
+
+bool ServerSession::mayRewrite(ClientConnection *from) const
+{
+    switch (m_config.historyRestore) {
+    case ServerConfig::HistoryPermission::All: return true;
+    case ServerConfig::HistoryPermission::Host: return from == m_host;
+    case ServerConfig::HistoryPermission::None: return false;
+    }
+    return false;
+}
+
+void ServerSession::compactOldHistory()
+{
+    if (m_config.historyMaxAgeDays <= 0)
+        return;
+    const qint64 cutoff = QDateTime::currentMSecsSinceEpoch() - qint64(m_config.historyMaxAgeDays) * 86400000;
+    const qint64 through = m_log.lastSeqBefore(cutoff);
+    if (through <= m_log.baseSeq())
+        return;
+    HistoryScene base;
+    m_log.sceneAt(through, &base);
+    QString error;
+    if (m_store && !m_store->compact(m_id, through, base.values(), &error))
+        return; // kept: the next leave tries again
+    m_log.compactThrough(through);
+    qCInfo(lcServer).noquote() << "Session" << m_id << ": history up to seq" << through << "compacted into a checkpoint";
+}
+
+void ServerSession::sendHistoryError(ClientConnection *to, const QString &requestId, const QString &code,
+                                     const QString &message)
+{
+    QJsonObject e{{QLatin1String("type"), Protocol::TypeError},
+                  {QLatin1String("code"), code},
+                  {QLatin1String("message"), message}};
+    if (!requestId.isEmpty())
+        e.insert(QLatin1String("request_id"), requestId);
+    to->send(utf8Text(e));
+}
+
+int ServerSession::applyGroup(ClientConnection *by, const QList<Command> &commands, const QJsonObject &group)
+{
+    int applied = 0;
+    for (const Command &command : commands) {
+        SessionState::Change change;
+        QString reason;
+        if (!m_state.prepare(command, &change, &reason)) {
+            qCWarning(lcServer).noquote() << "history: skipped" << Command::actionName(command.action)
+                                          << command.itemId << ":" << reason;
+            continue;
+        }
+        const qint64 next = m_seq + 1;
+        QJsonObject relayed = MessageFactory::command(by->userId(), command);
+        relayed.insert(QLatin1String("seq"), next);
+        relayed.insert(Protocol::FieldHistoryGroup, group);
+        const QString text = utf8Text(relayed);
+        const auto before = m_log.head().constFind(command.itemId);
+        HistoryOperation op = makeOperation(
+            next, by->userId(), relayed.value(QLatin1String("command")).toObject(),
+            {HistoryOperation::diff(command.itemId, before == m_log.head().cend() ? nullptr : &*before,
+                                    change.remove ? nullptr : &change.item)});
+        op.group = group;
+        if (m_store) {
+            QString error;
+            const QByteArray stored = storedForm(op);
+            const bool ok = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error, stored)
+                                          : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved, stored);
+            if (!ok)
+                break; // what is applied stays a consistent prefix
+        }
+        m_state.commit(change);
+        m_seq = next;
+        m_log.append(std::move(op));
+        if (m_config.historyLength > 0) {
+            m_history.push_back({m_seq, text});
+            while (m_history.size() > size_t(m_config.historyLength))
+                m_history.pop_front();
+        }
+        broadcast(text, nullptr);
+        ++applied;
+    }
+    updateMessageLimits();
+    return applied;
+}
+
+void ServerSession::handleHistory(ClientConnection *from, const QJsonObject &json)
+{
+    HistoryRequest request;
+    QString error;
+    if (!HistoryRequest::fromJson(json, &request, &error)) {
+        sendHistoryError(from, json.value(QLatin1String("request_id")).toString().left(64),
+                         QStringLiteral("invalid_message"), error);
+        return;
+    }
+    if (!from->hasSeq()) {
+        sendHistoryError(from, request.requestId, QStringLiteral("history_unsupported"),
+                         QStringLiteral("the session history needs a client declaring the \"seq\" capability"));
+        return;
+    }
+    auto reply = [&](QJsonObject o) {
+        if (!request.requestId.isEmpty())
+            o.insert(QLatin1String("request_id"), request.requestId);
+        from->send(utf8Text(o));
+    };
+    auto outOfRange = [&] {
+        sendHistoryError(from, request.requestId, QStringLiteral("history_out_of_range"),
+                         QStringLiteral("seq %1 is not in this session's history (%2 to %3)")
+                             .arg(request.seq).arg(m_log.baseSeq()).arg(m_log.headSeq()));
+    };
+    auto versionsJson = [this] {
+        QJsonArray list;
+        for (const OperationLog::Version &v : m_log.versions())
+            list.append(QJsonObject{{QLatin1String("seq"), v.seq},
+                                    {QLatin1String("name"), v.name},
+                                    {QLatin1String("user_id"), v.userId},
+                                    {QLatin1String("time_ms"), v.timeMs}});
+        return list;
+    };
+    switch (request.kind) {
+    case HistoryRequest::Kind::Page: {
+        OperationLog::PageQuery query;
+        query.beforeSeq = request.beforeSeq;
+        query.limit = request.limit;
+        query.userId = request.filterUser;
+        query.itemId = request.filterItem;
+        qint64 nextBefore = -1;
+        QJsonArray entries;
+        constexpr int MaxChangesPerEntry = 50; // a state push may touch thousands of items
+        for (const HistoryOperation *op : m_log.page(query, &nextBefore)) {
+            QJsonObject entry = op->toJson();
+            if (op->changes.size() > MaxChangesPerEntry) {
+                QJsonArray changes = entry.value(QLatin1String("changes")).toArray();
+                while (changes.size() > MaxChangesPerEntry)
+                    changes.removeLast();
+                entry.insert(QLatin1String("changes"), changes);
+                entry.insert(QLatin1String("changes_total"), op->changes.size());
+            }
+            entries.append(entry);
+        }
+        reply(QJsonObject{{QLatin1String("type"), Protocol::TypeHistoryPage},
+                          {QLatin1String("entries"), entries},
+                          {QLatin1String("next_before_seq"), nextBefore},
+                          {QLatin1String("base_seq"), m_log.baseSeq()},
+                          {QLatin1String("head_seq"), m_log.headSeq()},
+                          {QLatin1String("versions"), versionsJson()}});
+        return;
+    }
+    case HistoryRequest::Kind::SceneAt: {
+        HistoryScene scene;
+        if (!m_log.sceneAt(request.seq, &scene))
+            return outOfRange();
+        QJsonArray items;
+        for (const StateItem &item : std::as_const(scene))
+            items.append(item.toJson());
+        reply(QJsonObject{{QLatin1String("type"), Protocol::TypeHistoryScene},
+                          {QLatin1String("seq"), request.seq},
+                          {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+        return;
+    }
+    case HistoryRequest::Kind::Restore:
+    case HistoryRequest::Kind::Revert: {
+        const bool restore = request.kind == HistoryRequest::Kind::Restore;
+        if (!mayRewrite(from)) {
+            sendHistoryError(from, request.requestId, QStringLiteral("history_forbidden"),
+                             m_config.historyRestore == ServerConfig::HistoryPermission::Host
+                                 ? QStringLiteral("only the host may restore or revert in this session")
+                                 : QStringLiteral("restoring and reverting are turned off on this server"));
+            return;
+        }
+        QList<Command> commands;
+        QJsonArray skipped;
+        if (restore) {
+            HistoryScene target;
+            if (!m_log.sceneAt(request.seq, &target))
+                return outOfRange();
+            commands = OperationLog::diffCommands(m_log.head(), target);
+        } else if (!m_log.revertCommands(request.seq, &commands, &skipped, &error)) {
+            sendHistoryError(from, request.requestId, QStringLiteral("history_out_of_range"), error);
+            return;
+        }
+        QJsonObject group{{QLatin1String("id"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
+                          {QLatin1String("kind"), restore ? QLatin1String("restore") : QLatin1String("revert")},
+                          {QLatin1String("target_seq"), request.seq},
+                          {QLatin1String("count"), commands.size()}};
+        if (const HistoryOperation *target = m_log.find(request.seq))
+            group.insert(QLatin1String("target_time_ms"), target->timeMs);
+        const qint64 first = m_seq + 1;
+        const int applied = applyGroup(from, commands, group);
+        qCInfo(lcServer).noquote() << "User" << from->userId() << (restore ? "restored session" : "reverted in session")
+                                   << m_id << "seq" << request.seq << "-" << applied << "command(s)";
+        QJsonObject done{{QLatin1String("type"), Protocol::TypeHistoryDone},
+                         {QLatin1String("action"), restore ? QLatin1String("restore") : QLatin1String("revert")},
+                         {QLatin1String("target_seq"), request.seq},
+                         {QLatin1String("group"), group},
+                         {QLatin1String("applied"), applied},
+                         {QLatin1String("first_seq"), applied > 0 ? first : -1},
+                         {QLatin1String("last_seq"), applied > 0 ? m_seq : -1},
+                         {QLatin1String("skipped"), skipped}};
+        if (applied < commands.size())
+            done.insert(QLatin1String("incomplete"), true);
+        reply(done);
+        return;
+    }
+    case HistoryRequest::Kind::Name: {
+        if (request.seq < m_log.baseSeq() || request.seq > m_log.headSeq())
+            return outOfRange();
+        const OperationLog::Version version{request.seq, request.name, from->userId(),
+                                            QDateTime::currentMSecsSinceEpoch()};
+        if (m_store && !m_store->putVersion(m_id, version, &error)) {
+            sendHistoryError(from, request.requestId, QStringLiteral("storage_failed"),
+                             QStringLiteral("the server could not store the name"));
+            return;
+        }
+        m_log.addVersion(version);
+        QJsonObject versions{{QLatin1String("type"), Protocol::TypeHistoryVersions},
+                             {QLatin1String("versions"), versionsJson()}};
+        const QString text = utf8Text(versions);
+        const auto members = m_members;
+        for (ClientConnection *c : members)
+            if (c->hasSeq() && c != from)
+                c->send(text);
+        reply(versions);
+        return;
+    }
+    }
 }
 
 } // namespace Optiverse::Collab

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "OperationLog.h"
 #include "SessionState.h"
 
 #include <QList>
@@ -40,6 +41,8 @@ public:
     int userCount() const { return int(m_members.size()); }
     bool isFull() const;
     ClientConnection *host() const { return m_host; }
+    /// Every accepted operation since the session's base (issue 13).
+    const OperationLog &operationLog() const { return m_log; }
 
     /// Adds @p connection under a unique user id derived from @p requestedName,
     /// sends connection:ack (and, to original clients, the state) and tells
@@ -83,6 +86,22 @@ private:
     void holdSyncRequest(ClientConnection *from);
     bool releaseHeldSync(ClientConnection *connection);
     void answerHeldSyncRequests(ClientConnection *except, bool onlyExpired);
+
+    // --- Session history (issue 13) ---
+    void handleHistory(ClientConnection *from, const QJsonObject &json);
+    /// Records the operation @p seq turning @p before into @p after items;
+    /// returns its stored form (empty without a store).
+    HistoryOperation makeOperation(qint64 seq, const QString &userId, const QJsonObject &command,
+                                   const QList<HistoryOperation::ItemChange> &changes) const;
+    QByteArray storedForm(const HistoryOperation &op) const;
+    /// Applies @p commands as ordinary commands by @p by, one history group;
+    /// returns how many were applied.
+    int applyGroup(ClientConnection *by, const QList<Command> &commands, const QJsonObject &group);
+    bool mayRewrite(ClientConnection *from) const;
+    void compactOldHistory();
+    void sendHistoryError(ClientConnection *to, const QString &requestId, const QString &code, const QString &message);
+
+    OperationLog m_log;
 
     const QString m_id;
     const ServerConfig &m_config;

@@ -6,6 +6,7 @@
 
 #include <QAtomicInteger>
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -38,6 +39,7 @@ struct SessionStore::Private
     std::optional<QSqlQuery> putRemoved;
     std::optional<QSqlQuery> forgetRemoved;
     std::optional<QSqlQuery> loadRemoved;
+    std::optional<QSqlQuery> putOperation;
     // QSqlDatabase::transaction()/commit() prepare their SQL anew each time:
     // a quarter of a stored command's cost.
     std::optional<QSqlQuery> begin;
@@ -104,6 +106,16 @@ struct SessionStore::Private
     }
 };
 
+bool SessionStore::storeOperation(const QString &session, qint64 seq, const QByteArray &operation, QString *error)
+{
+    if (operation.isEmpty())
+        return true;
+    d->putOperation->bindValue(0, session);
+    d->putOperation->bindValue(1, seq);
+    d->putOperation->bindValue(2, QString::fromUtf8(operation));
+    return d->exec(*d->putOperation, QStringLiteral("store operation"), error);
+}
+
 SessionStore::SessionStore() : d(std::make_unique<Private>()) {}
 
 SessionStore::~SessionStore() { close(); }
@@ -145,6 +157,14 @@ bool SessionStore::open(const QString &dir, QString *error)
             // Ids removed in a session, so a stale push cannot bring them back after a restart.
             "CREATE TABLE IF NOT EXISTS removed (session_id TEXT NOT NULL, item_id TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
+            // Session history (issue 13): every operation kept (until --history-max-age
+            // folds old ones into history_base), and named versions.
+            "CREATE TABLE IF NOT EXISTS operations (session_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "data TEXT NOT NULL, PRIMARY KEY (session_id, seq)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS history_base (session_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+            "items TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS versions (session_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "name TEXT NOT NULL, user_id TEXT NOT NULL, time_ms INTEGER NOT NULL, PRIMARY KEY (session_id, seq))",
         };
         for (const char *sql : setup) {
             if (!q.exec(QString::fromLatin1(sql))) {
@@ -174,6 +194,7 @@ bool SessionStore::open(const QString &dir, QString *error)
         d->putRemoved = prepare("INSERT OR REPLACE INTO removed (session_id, item_id, seq) VALUES (?, ?, ?)");
         d->forgetRemoved = prepare("DELETE FROM removed WHERE session_id = ? AND item_id = ?");
         d->loadRemoved = prepare("SELECT item_id FROM removed WHERE session_id = ? ORDER BY seq");
+        d->putOperation = prepare("INSERT OR REPLACE INTO operations (session_id, seq, data) VALUES (?, ?, ?)");
         d->begin = prepare("BEGIN");
         d->commit = prepare("COMMIT");
         d->rollback = prepare("ROLLBACK");
@@ -213,6 +234,7 @@ void SessionStore::close()
     d->putRemoved.reset();
     d->forgetRemoved.reset();
     d->loadRemoved.reset();
+    d->putOperation.reset();
     d->begin.reset();
     d->commit.reset();
     d->rollback.reset();
@@ -272,7 +294,7 @@ bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 
 }
 
 bool SessionStore::putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed,
-                           QString *error, bool wasRemoved)
+                           QString *error, bool wasRemoved, const QByteArray &operation)
 {
     if (!isOpen())
         return true;
@@ -288,12 +310,13 @@ bool SessionStore::putItem(const QString &session, const StateItem &item, qint64
                 return false;
         }
         return d->exec(*d->putItem, QStringLiteral("store item"), error) && d->storeSeq(session, seq, error)
-            && d->storeHistory(session, seq, relayed, m_historyLength, error);
+            && d->storeHistory(session, seq, relayed, m_historyLength, error)
+            && storeOperation(session, seq, operation, error);
     }, error);
 }
 
 bool SessionStore::removeItem(const QString &session, const QString &itemId, qint64 seq, const QString &relayed,
-                              QString *error)
+                              QString *error, const QByteArray &operation)
 {
     if (!isOpen())
         return true;
@@ -305,11 +328,13 @@ bool SessionStore::removeItem(const QString &session, const QString &itemId, qin
         d->putRemoved->bindValue(2, seq);
         return d->exec(*d->removeItem, QStringLiteral("remove item"), error)
             && d->exec(*d->putRemoved, QStringLiteral("remember removed id"), error) && d->storeSeq(session, seq, error)
-            && d->storeHistory(session, seq, relayed, m_historyLength, error);
+            && d->storeHistory(session, seq, relayed, m_historyLength, error)
+            && storeOperation(session, seq, operation, error);
     }, error);
 }
 
-bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error)
+bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error,
+                              const QByteArray &operation)
 {
     if (!isOpen())
         return true;
@@ -328,8 +353,164 @@ bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &it
             if (!d->exec(*d->putItem, QStringLiteral("store item"), error))
                 return false;
         }
-        return d->storeSeq(session, seq, error);
+        return d->storeSeq(session, seq, error) && storeOperation(session, seq, operation, error);
     }, error);
+}
+
+// --- Session history (issue 13) ---------------------------------------------
+
+bool SessionStore::loadOperations(const QString &session, std::vector<HistoryOperation> *operations,
+                                  QList<OperationLog::Version> *versions, QString *error)
+{
+    operations->clear();
+    versions->clear();
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT seq, data FROM operations WHERE session_id = ? ORDER BY seq"));
+    q.bindValue(0, session);
+    if (!d->exec(q, QStringLiteral("load operations"), error))
+        return false;
+    while (q.next()) {
+        HistoryOperation op;
+        QString why;
+        const QJsonDocument doc = QJsonDocument::fromJson(q.value(1).toByteArray());
+        if (!HistoryOperation::fromJson(doc.object(), &op, &why) || op.seq != q.value(0).toLongLong()) {
+            *error = QStringLiteral("stored operation %1 of session %2 is unreadable: %3")
+                         .arg(q.value(0).toLongLong()).arg(session, why);
+            return false;
+        }
+        operations->push_back(std::move(op));
+    }
+    q.finish();
+    q.prepare(QStringLiteral("SELECT seq, name, user_id, time_ms FROM versions WHERE session_id = ? ORDER BY seq"));
+    q.bindValue(0, session);
+    if (!d->exec(q, QStringLiteral("load versions"), error))
+        return false;
+    while (q.next())
+        versions->append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong()});
+    return true;
+}
+
+bool SessionStore::loadBase(const QString &session, qint64 *seq, QList<StateItem> *items, QString *error)
+{
+    *seq = 0;
+    items->clear();
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.prepare(QStringLiteral("SELECT seq, items FROM history_base WHERE session_id = ?"));
+    q.bindValue(0, session);
+    if (!d->exec(q, QStringLiteral("load history base"), error))
+        return false;
+    if (!q.next())
+        return true;
+    *seq = q.value(0).toLongLong();
+    const QJsonArray list = QJsonDocument::fromJson(q.value(1).toByteArray()).array();
+    for (const QJsonValue &v : list) {
+        StateItem item;
+        QString why;
+        if (!StateItem::fromJson(v.toObject(), &item, &why)) {
+            *error = QStringLiteral("stored history base of session %1 is unreadable: %2").arg(session, why);
+            return false;
+        }
+        items->append(std::move(item));
+    }
+    return true;
+}
+
+bool SessionStore::compact(const QString &session, qint64 seq, const QList<StateItem> &base, QString *error)
+{
+    if (!isOpen())
+        return true;
+    QJsonArray list;
+    for (const StateItem &item : base)
+        list.append(item.toJson());
+    return d->transaction([&] {
+        QSqlQuery q(d->db());
+        q.prepare(QStringLiteral("INSERT OR REPLACE INTO history_base (session_id, seq, items) VALUES (?, ?, ?)"));
+        q.bindValue(0, session);
+        q.bindValue(1, seq);
+        q.bindValue(2, QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact)));
+        if (!d->exec(q, QStringLiteral("store history base"), error))
+            return false;
+        QSqlQuery del(d->db());
+        del.prepare(QStringLiteral("DELETE FROM operations WHERE session_id = ? AND seq <= ?"));
+        del.bindValue(0, session);
+        del.bindValue(1, seq);
+        if (!d->exec(del, QStringLiteral("compact operations"), error))
+            return false;
+        del.prepare(QStringLiteral("DELETE FROM versions WHERE session_id = ? AND seq < ?"));
+        del.bindValue(0, session);
+        del.bindValue(1, seq);
+        return d->exec(del, QStringLiteral("compact versions"), error);
+    }, error);
+}
+
+bool SessionStore::putVersion(const QString &session, const OperationLog::Version &version, QString *error)
+{
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO versions (session_id, seq, name, user_id, time_ms) "
+                             "VALUES (?, ?, ?, ?, ?)"));
+    q.bindValue(0, session);
+    q.bindValue(1, version.seq);
+    q.bindValue(2, version.name);
+    q.bindValue(3, version.userId);
+    q.bindValue(4, version.timeMs);
+    return d->exec(q, QStringLiteral("store version"), error);
+}
+
+bool SessionStore::operationRange(const QString &session, qint64 *count, qint64 *first, qint64 *last,
+                                  QString *error)
+{
+    *count = 0;
+    *first = *last = -1;
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.prepare(QStringLiteral("SELECT COUNT(*), MIN(seq), MAX(seq) FROM operations WHERE session_id = ?"));
+    q.bindValue(0, session);
+    if (!d->exec(q, QStringLiteral("count operations"), error))
+        return false;
+    if (q.next() && q.value(0).toLongLong() > 0) {
+        *count = q.value(0).toLongLong();
+        *first = q.value(1).toLongLong();
+        *last = q.value(2).toLongLong();
+    }
+    return true;
+}
+
+bool SessionStore::forEachOperation(const QString &session, const std::function<bool(const QByteArray &)> &visit,
+                                    QString *error)
+{
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT data FROM operations WHERE session_id = ? ORDER BY seq"));
+    q.bindValue(0, session);
+    if (!d->exec(q, QStringLiteral("read operations"), error))
+        return false;
+    while (q.next())
+        if (!visit(q.value(0).toByteArray()))
+            break;
+    return true;
+}
+
+bool SessionStore::sessionIds(QStringList *ids, QString *error)
+{
+    ids->clear();
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    if (!q.exec(QStringLiteral("SELECT session_id FROM sessions ORDER BY session_id")))
+        return d->fail(QStringLiteral("list sessions"), q.lastError(), error);
+    while (q.next())
+        ids->append(q.value(0).toString());
+    return true;
 }
 
 } // namespace Optiverse::Collab

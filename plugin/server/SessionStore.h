@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "HistoryOperation.h"
+#include "OperationLog.h"
 #include "StateItem.h"
 
 #include <QList>
+#include <functional>
 #include <QString>
 #include <memory>
 
@@ -55,16 +58,41 @@ public:
     /// command @p relayed for it, in one transaction. @p wasRemoved: the item
     /// is re-added after a removal (its id leaves the removed list).
     bool putItem(const QString &session, const StateItem &item, qint64 seq, const QString &relayed, QString *error,
-                 bool wasRemoved = false);
+                 bool wasRemoved = false, const QByteArray &operation = {});
     /// Removes one item (its id joins the removed list), stores the session's
     /// new seq and @p relayed.
     bool removeItem(const QString &session, const QString &itemId, qint64 seq, const QString &relayed,
-                    QString *error);
+                    QString *error, const QByteArray &operation = {});
     /// Replaces every item of the session, stores its new seq and forgets
     /// its history (commands before a replaced state cannot be replayed).
-    bool replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error);
+    bool replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error,
+                    const QByteArray &operation = {});
+
+    // --- Session history (issue 13) -------------------------------------
+    // Each write above stores its @p operation (HistoryOperation JSON, the
+    // values it replaced included) in the same transaction when given.
+
+    /// The session's stored operations in seq order and its named versions.
+    bool loadOperations(const QString &session, std::vector<HistoryOperation> *operations,
+                        QList<OperationLog::Version> *versions, QString *error);
+    /// The checkpoint compacted operations were folded into (seq 0 and no
+    /// items when the history was never compacted).
+    bool loadBase(const QString &session, qint64 *seq, QList<StateItem> *items, QString *error);
+    /// Folds the operations at or before @p seq into the checkpoint @p base.
+    bool compact(const QString &session, qint64 seq, const QList<StateItem> &base, QString *error);
+    bool putVersion(const QString &session, const OperationLog::Version &version, QString *error);
+    /// Count, first and last seq of the stored operations (0, -1, -1 when none).
+    bool operationRange(const QString &session, qint64 *count, qint64 *first, qint64 *last, QString *error);
+    /// Calls @p visit with each stored operation's JSON text, in seq order,
+    /// without parsing it (export); stops early when @p visit returns false.
+    bool forEachOperation(const QString &session, const std::function<bool(const QByteArray &)> &visit,
+                          QString *error);
+    /// Every stored session id, sorted.
+    bool sessionIds(QStringList *ids, QString *error);
 
 private:
+    bool storeOperation(const QString &session, qint64 seq, const QByteArray &operation, QString *error);
+
     struct Private;
     std::unique_ptr<Private> d;
     int m_historyLength = 10000;

@@ -107,7 +107,7 @@ void TestCollaborationPlugin::metadataOptionsAreTheCommandLineHelp()
     auto *plugin = qobject_cast<Optiverse::IPlugin *>(loader.instance());
     QVERIFY2(plugin, qPrintable(loader.errorString()));
     const QJsonArray fromHelp = optionsOfHelp(plugin->commandLineHelp());
-    QCOMPARE(fromHelp.size(), 7);
+    QCOMPARE(fromHelp.size(), 10);
     QCOMPARE(fromFile, fromHelp);
     QVERIFY(loader.unload());
 }
@@ -130,7 +130,7 @@ void TestCollaborationPlugin::addsAndRemovesMenuAndStatusWidget()
     for (QAction *a : menu->actions())
         actions.append(a->text());
     QCOMPARE(actions, (QStringList{QStringLiteral("&Connect/Host Session…"), QStringLiteral("&Disconnect"),
-                                   QStringLiteral("&Reconnect Now")}));
+                                   QStringLiteral("&Reconnect Now"), QStringLiteral("Session &History…")}));
     QVERIFY(menu->actions().at(0)->isEnabled());
     QVERIFY(!menu->actions().at(1)->isEnabled()); // nothing to disconnect from yet
     QVERIFY(!menu->actions().at(2)->isEnabled()); // nothing to reconnect to

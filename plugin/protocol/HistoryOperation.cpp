@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+#include "HistoryOperation.h"
+
+#include "Command.h"
+#include "Protocol.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <cmath>
+
+namespace Optiverse::Collab {
+
+HistoryOperation::ItemChange HistoryOperation::diff(const QString &itemId, const StateItem *before,
+                                                    const StateItem *after)
+{
+    ItemChange c;
+    c.itemId = itemId;
+    c.existedBefore = before != nullptr;
+    c.existsAfter = after != nullptr;
+    c.itemType = after ? after->type : (before ? before->type : QString());
+    c.typeBefore = before ? before->type : c.itemType;
+    if (!before || !after || before->type != after->type) {
+        // Whole items: a creation, a removal, or a re-add as another type.
+        if (before)
+            c.before = before->data;
+        if (after)
+            c.after = after->data;
+        return c;
+    }
+    for (auto it = before->data.constBegin(); it != before->data.constEnd(); ++it) {
+        const auto a = after->data.constFind(it.key());
+        if (a == after->data.constEnd())
+            c.before.insert(it.key(), it.value());
+        else if (*a != it.value()) {
+            c.before.insert(it.key(), it.value());
+            c.after.insert(it.key(), *a);
+        }
+    }
+    for (auto it = after->data.constBegin(); it != after->data.constEnd(); ++it)
+        if (!before->data.contains(it.key()))
+            c.after.insert(it.key(), it.value());
+    return c;
+}
+
+void HistoryOperation::applyChange(const ItemChange &c, HistoryScene *scene, bool forward)
+{
+    const bool existedThen = forward ? c.existedBefore : c.existsAfter;
+    const bool existsNow = forward ? c.existsAfter : c.existedBefore;
+    const QJsonObject &from = forward ? c.before : c.after;
+    const QJsonObject &to = forward ? c.after : c.before;
+    const QString &type = forward ? c.itemType : c.typeBefore;
+    if (!existsNow) {
+        scene->remove(c.itemId);
+        return;
+    }
+    if (!existedThen || c.typeBefore != c.itemType) {
+        scene->insert(c.itemId, StateItem{c.itemId, type, to});
+        return;
+    }
+    auto it = scene->find(c.itemId);
+    if (it == scene->end()) // not expected in a consistent log; keep what is known
+        it = scene->insert(c.itemId, StateItem{c.itemId, type, {}});
+    for (auto k = from.constBegin(); k != from.constEnd(); ++k)
+        if (!to.contains(k.key()))
+            it->data.remove(k.key());
+    for (auto k = to.constBegin(); k != to.constEnd(); ++k)
+        it->data.insert(k.key(), k.value());
+}
+
+void HistoryOperation::apply(HistoryScene *scene) const
+{
+    for (const ItemChange &c : changes)
+        applyChange(c, scene, true);
+}
+
+void HistoryOperation::unapply(HistoryScene *scene) const
+{
+    for (auto it = changes.crbegin(); it != changes.crend(); ++it)
+        applyChange(*it, scene, false);
+}
+
+QString HistoryOperation::isoTime(qint64 timeMs)
+{
+    return QDateTime::fromMSecsSinceEpoch(timeMs, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+QJsonObject HistoryOperation::toJson() const
+{
+    QJsonArray list;
+    for (const ItemChange &c : changes) {
+        QJsonObject o{{QLatin1String("item_id"), c.itemId}, {QLatin1String("item_type"), c.itemType}};
+        if (c.typeBefore != c.itemType)
+            o.insert(QLatin1String("type_before"), c.typeBefore);
+        if (c.existedBefore)
+            o.insert(QLatin1String("before"), c.before);
+        if (c.existsAfter)
+            o.insert(QLatin1String("after"), c.after);
+        list.append(o);
+    }
+    QJsonObject o{{QLatin1String("seq"), seq},
+                  {QLatin1String("user_id"), userId},
+                  {QLatin1String("timestamp"), isoTime(timeMs)},
+                  {QLatin1String("time_ms"), timeMs},
+                  {QLatin1String("changes"), list}};
+    if (statePush)
+        o.insert(QLatin1String("state_push"), true);
+    else
+        o.insert(QLatin1String("command"), command);
+    if (!group.isEmpty())
+        o.insert(QLatin1String("group"), group);
+    return o;
+}
+
+namespace {
+bool counter(const QJsonValue &v, qint64 *out)
+{
+    const double d = v.toDouble(-1);
+    if (!v.isDouble() || d < 0 || d > 9007199254740992.0 || std::floor(d) != d)
+        return false;
+    *out = qint64(d);
+    return true;
+}
+} // namespace
+
+bool HistoryOperation::fromJson(const QJsonObject &o, HistoryOperation *out, QString *error)
+{
+    HistoryOperation op;
+    if (!counter(o.value(QLatin1String("seq")), &op.seq) || op.seq == 0) {
+        *error = QStringLiteral("\"seq\" must be a positive integer");
+        return false;
+    }
+    const QJsonValue user = o.value(QLatin1String("user_id"));
+    if (!user.isString() || user.toString().size() > Protocol::MaxIdLength) {
+        *error = QStringLiteral("\"user_id\" must be a string of at most %1 characters").arg(Protocol::MaxIdLength);
+        return false;
+    }
+    op.userId = user.toString();
+    if (!o.value(QLatin1String("timestamp")).isString()) {
+        *error = QStringLiteral("\"timestamp\" must be a string");
+        return false;
+    }
+    if (!counter(o.value(QLatin1String("time_ms")), &op.timeMs)) {
+        const QDateTime t = QDateTime::fromString(o.value(QLatin1String("timestamp")).toString(), Qt::ISODateWithMs);
+        if (!t.isValid()) {
+            *error = QStringLiteral("\"timestamp\" is not an ISO-8601 time");
+            return false;
+        }
+        op.timeMs = t.toMSecsSinceEpoch();
+    }
+    op.statePush = o.value(QLatin1String("state_push")).toBool();
+    if (!op.statePush) {
+        Command parsed;
+        if (!o.value(QLatin1String("command")).isObject()
+            || !Command::fromJson(o.value(QLatin1String("command")).toObject(), &parsed, error)) {
+            *error = QStringLiteral("\"command\": %1")
+                         .arg(o.value(QLatin1String("command")).isObject() ? *error : QStringLiteral("must be an object"));
+            return false;
+        }
+        op.command = o.value(QLatin1String("command")).toObject();
+    }
+    op.group = o.value(QLatin1String("group")).toObject();
+    const QJsonValue list = o.value(QLatin1String("changes"));
+    if (!list.isArray()) {
+        *error = QStringLiteral("\"changes\" must be an array");
+        return false;
+    }
+    for (const QJsonValue &v : list.toArray()) {
+        const QJsonObject c = v.toObject();
+        ItemChange change;
+        const QJsonValue id = c.value(QLatin1String("item_id"));
+        const QJsonValue type = c.value(QLatin1String("item_type"));
+        if (!v.isObject() || !id.isString() || id.toString().isEmpty() || id.toString().size() > Protocol::MaxIdLength
+            || !type.isString() || type.toString().size() > Protocol::MaxTypeLength) {
+            *error = QStringLiteral("\"changes\" must hold objects with an item_id and an item_type");
+            return false;
+        }
+        change.itemId = id.toString();
+        change.itemType = type.toString();
+        change.typeBefore = c.value(QLatin1String("type_before")).toString(change.itemType);
+        const QJsonValue before = c.value(QLatin1String("before"));
+        const QJsonValue after = c.value(QLatin1String("after"));
+        if ((!before.isUndefined() && !before.isObject()) || (!after.isUndefined() && !after.isObject())
+            || (before.isUndefined() && after.isUndefined())) {
+            *error = QStringLiteral("each change needs \"before\" and/or \"after\" objects");
+            return false;
+        }
+        change.existedBefore = before.isObject();
+        change.existsAfter = after.isObject();
+        change.before = before.toObject();
+        change.after = after.toObject();
+        op.changes.append(std::move(change));
+    }
+    *out = std::move(op);
+    return true;
+}
+
+} // namespace Optiverse::Collab

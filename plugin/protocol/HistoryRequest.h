@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArrayView>
+#include <QJsonObject>
+#include <QLatin1String>
+#include <QString>
+
+namespace Optiverse::Collab {
+
+/**
+ * A session-history request of a capable client (issue 13), validated. These
+ * are extension message types: original peers never send or receive them.
+ *
+ *   history:page     {before_seq?, limit? (1–500, default 100), filter_user?, filter_item?}
+ *                    → history:page {entries, next_before_seq, base_seq, head_seq, versions}
+ *   history:scene_at {seq} → history:scene {seq, state:{items}}
+ *   history:restore  {seq} → ordinary commands (one group), then history:done
+ *   history:revert   {seq} → ordinary commands (one group), then history:done {skipped}
+ *   history:name     {seq, name} → history:versions to every capable member
+ *
+ * Every request may carry "request_id" (a string of at most 64 characters),
+ * echoed in the reply or in the "error" it gets.
+ */
+class HistoryRequest
+{
+public:
+    enum class Kind { Page, SceneAt, Restore, Revert, Name };
+
+    Kind kind = Kind::Page;
+    qint64 seq = -1;        ///< scene_at, restore, revert, name
+    qint64 beforeSeq = -1;  ///< page
+    int limit = 100;        ///< page
+    QString filterUser;     ///< page
+    QString filterItem;     ///< page
+    QString name;           ///< name (1–100 characters)
+    QString requestId;
+
+    static constexpr int MaxLimit = 500;
+    static constexpr int MaxNameLength = 100;
+
+    /// True when @p json's type is a history request type at all.
+    static bool isHistoryType(const QJsonObject &json);
+    /// Validates @p json (a history request type); false with @p error otherwise.
+    static bool fromJson(const QJsonObject &json, HistoryRequest *out, QString *error);
+    /// The request as sent by a client.
+    QJsonObject toJson() const;
+};
+
+namespace Protocol {
+// History extension message types (issue 13).
+inline constexpr QLatin1String TypeHistoryPage("history:page");
+inline constexpr QLatin1String TypeHistorySceneAt("history:scene_at");
+inline constexpr QLatin1String TypeHistoryScene("history:scene");
+inline constexpr QLatin1String TypeHistoryRestore("history:restore");
+inline constexpr QLatin1String TypeHistoryRevert("history:revert");
+inline constexpr QLatin1String TypeHistoryName("history:name");
+inline constexpr QLatin1String TypeHistoryDone("history:done");
+inline constexpr QLatin1String TypeHistoryVersions("history:versions");
+/// Capability the server lists in connection:ack when it keeps a history.
+inline constexpr QLatin1String CapHistory("history");
+/// Top-level field of a relayed command that belongs to a restore or revert:
+/// {"id","kind":"restore"|"revert","target_seq","count"}.
+inline constexpr QLatin1String FieldHistoryGroup("history_group");
+} // namespace Protocol
+
+} // namespace Optiverse::Collab

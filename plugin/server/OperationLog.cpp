@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+#include "OperationLog.h"
+
+#include "Protocol.h"
+
+#include <QJsonObject>
+#include <QSet>
+#include <algorithm>
+
+namespace Optiverse::Collab {
+
+namespace {
+const QLatin1String PoseKeys[] = {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")};
+bool isPoseKey(const QString &key)
+{
+    return std::find(std::begin(PoseKeys), std::end(PoseKeys), key) != std::end(PoseKeys);
+}
+} // namespace
+
+void OperationLog::reset(qint64 baseSeq, const HistoryScene &baseScene)
+{
+    m_baseSeq = m_headSeq = baseSeq;
+    m_base = m_head = baseScene;
+    m_ops.clear();
+    m_checkpoints.clear();
+    m_sinceCheckpoint = 0;
+}
+
+void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations)
+{
+    // Operations beyond the stored head cannot exist (they are stored with
+    // it); a gap would make the walk back wrong, so the log starts after it.
+    while (!operations.empty() && operations.back().seq > headSeq)
+        operations.pop_back();
+    for (size_t i = operations.size(); i-- > 1;) {
+        if (operations[i - 1].seq >= operations[i].seq) {
+            operations.erase(operations.begin(), operations.begin() + qsizetype(i));
+            break;
+        }
+    }
+    if (!operations.empty() && operations.back().seq != headSeq)
+        operations.clear();
+    m_head = headScene;
+    m_headSeq = headSeq;
+    HistoryScene scene = headScene;
+    for (auto it = operations.crbegin(); it != operations.crend(); ++it)
+        it->unapply(&scene);
+    m_base = std::move(scene);
+    m_baseSeq = operations.empty() ? headSeq : operations.front().seq - 1;
+    m_ops = std::move(operations);
+    rebuildCheckpoints();
+}
+
+void OperationLog::rebuildCheckpoints()
+{
+    m_checkpoints.clear();
+    m_sinceCheckpoint = 0;
+    HistoryScene scene = m_base;
+    for (const HistoryOperation &op : m_ops) {
+        op.apply(&scene);
+        if (++m_sinceCheckpoint >= m_interval) {
+            m_checkpoints.emplace(op.seq, scene);
+            m_sinceCheckpoint = 0;
+        }
+    }
+}
+
+void OperationLog::append(HistoryOperation operation)
+{
+    operation.apply(&m_head);
+    m_headSeq = operation.seq;
+    m_ops.push_back(std::move(operation));
+    if (++m_sinceCheckpoint >= m_interval)
+        checkpointHead();
+}
+
+void OperationLog::checkpointHead()
+{
+    if (m_headSeq == m_baseSeq || m_checkpoints.count(m_headSeq))
+        return;
+    m_checkpoints.emplace(m_headSeq, m_head); // shares every item's data with the head
+    m_sinceCheckpoint = 0;
+}
+
+std::vector<HistoryOperation>::const_iterator OperationLog::lowerBound(qint64 seq) const
+{
+    return std::lower_bound(m_ops.cbegin(), m_ops.cend(), seq,
+                            [](const HistoryOperation &op, qint64 s) { return op.seq < s; });
+}
+
+const HistoryOperation *OperationLog::find(qint64 seq) const
+{
+    const auto it = lowerBound(seq);
+    return it != m_ops.cend() && it->seq == seq ? &*it : nullptr;
+}
+
+bool OperationLog::sceneAt(qint64 seq, HistoryScene *out) const
+{
+    if (seq < m_baseSeq || seq > m_headSeq)
+        return false;
+    // The nearest known scene at or below seq, and at or above it.
+    qint64 lowSeq = m_baseSeq;
+    const HistoryScene *low = &m_base;
+    qint64 highSeq = m_headSeq;
+    const HistoryScene *high = &m_head;
+    auto above = m_checkpoints.lower_bound(seq);
+    if (above != m_checkpoints.end()) {
+        highSeq = above->first;
+        high = &above->second;
+    }
+    if (above != m_checkpoints.begin()) {
+        auto below = std::prev(above);
+        if (above != m_checkpoints.end() && above->first == seq)
+            below = above;
+        lowSeq = below->first;
+        low = &below->second;
+    }
+    const auto pos = lowerBound(seq + 1); // first operation after seq
+    if (seq - lowSeq <= highSeq - seq) {
+        *out = *low;
+        for (auto it = lowerBound(lowSeq + 1); it != pos; ++it)
+            it->apply(out);
+    } else {
+        *out = *high;
+        for (auto it = lowerBound(highSeq + 1); it != pos;) {
+            --it;
+            it->unapply(out);
+        }
+    }
+    return true;
+}
+
+QList<const HistoryOperation *> OperationLog::page(const PageQuery &query, qint64 *nextBefore) const
+{
+    QList<const HistoryOperation *> out;
+    *nextBefore = -1;
+    const int limit = qBound(1, query.limit, 1000);
+    auto it = query.beforeSeq < 0 ? m_ops.cend() : lowerBound(query.beforeSeq);
+    while (it != m_ops.cbegin()) {
+        --it;
+        if (!query.userId.isEmpty() && it->userId != query.userId)
+            continue;
+        if (!query.itemId.isEmpty()
+            && std::none_of(it->changes.cbegin(), it->changes.cend(),
+                            [&](const HistoryOperation::ItemChange &c) { return c.itemId == query.itemId; }))
+            continue;
+        if (out.size() == limit) {
+            *nextBefore = out.constLast()->seq;
+            break;
+        }
+        out.append(&*it);
+    }
+    return out;
+}
+
+void OperationLog::compactThrough(qint64 seq)
+{
+    seq = qMin(seq, m_headSeq);
+    if (seq <= m_baseSeq)
+        return;
+    HistoryScene base;
+    sceneAt(seq, &base);
+    m_base = std::move(base);
+    m_baseSeq = seq;
+    m_ops.erase(m_ops.begin(), m_ops.begin() + (lowerBound(seq + 1) - m_ops.cbegin()));
+    m_checkpoints.erase(m_checkpoints.begin(), m_checkpoints.upper_bound(seq));
+    m_versions.erase(std::remove_if(m_versions.begin(), m_versions.end(),
+                                    [seq](const Version &v) { return v.seq < seq; }),
+                     m_versions.end());
+}
+
+qint64 OperationLog::lastSeqBefore(qint64 timeMs) const
+{
+    // Server time only grows (but a clock step back keeps order by seq): the
+    // first operation not older than timeMs ends the older ones.
+    qint64 last = -1;
+    for (const HistoryOperation &op : m_ops) {
+        if (op.timeMs >= timeMs)
+            break;
+        last = op.seq;
+    }
+    return last;
+}
+
+void OperationLog::addVersion(const Version &version)
+{
+    m_versions.erase(std::remove_if(m_versions.begin(), m_versions.end(),
+                                    [&](const Version &v) { return v.seq == version.seq; }),
+                     m_versions.end());
+    m_versions.append(version);
+    std::sort(m_versions.begin(), m_versions.end(), [](const Version &a, const Version &b) { return a.seq < b.seq; });
+}
+
+QList<Command> OperationLog::diffCommands(const HistoryScene &now, const HistoryScene &target)
+{
+    QList<Command> out;
+    auto add = [&out](const StateItem &item) {
+        Command c;
+        c.action = Command::Action::Add;
+        c.itemId = item.id;
+        c.itemType = item.type;
+        c.data = item.data;
+        out.append(c);
+    };
+    for (auto it = now.cbegin(); it != now.cend(); ++it) {
+        const auto t = target.constFind(it.key());
+        if (t != target.cend() && t->type == it->type) {
+            if (t->data == it->data)
+                continue;
+            Command c;
+            c.action = Command::Action::Update;
+            c.itemId = it.key();
+            c.itemType = t->type;
+            c.data = t->data;
+            for (auto k = t->data.constBegin(); k != t->data.constEnd(); ++k)
+                if (it->data.value(k.key()) != k.value() || !it->data.contains(k.key()))
+                    c.changedKeys.append(k.key());
+            for (auto k = it->data.constBegin(); k != it->data.constEnd(); ++k)
+                if (!t->data.contains(k.key()) && !isPoseKey(k.key()))
+                    c.removedKeys.append(k.key());
+            out.append(c);
+            continue;
+        }
+        Command r;
+        r.action = Command::Action::Remove;
+        r.itemId = it.key();
+        r.itemType = it->type;
+        out.append(r);
+        if (t != target.cend())
+            add(*t); // another type under the same id: re-created
+    }
+    for (auto t = target.cbegin(); t != target.cend(); ++t)
+        if (!now.contains(t.key()))
+            add(*t);
+    return out;
+}
+
+bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArray *skipped, QString *error) const
+{
+    const HistoryOperation *op = find(seq);
+    if (!op) {
+        *error = seq <= m_baseSeq && seq > 0 ? QStringLiteral("operation %1 was compacted away").arg(seq)
+                                             : QStringLiteral("no operation %1 in this session").arg(seq);
+        return false;
+    }
+    const auto later = lowerBound(seq + 1);
+    for (const HistoryOperation::ItemChange &c : op->changes) {
+        // What later operations did to this item: keys they wrote, who last,
+        // and whether it was removed or re-created since.
+        QHash<QString, const HistoryOperation *> touched;
+        const HistoryOperation *recreated = nullptr;
+        for (auto it = later; it != m_ops.cend(); ++it) {
+            for (const HistoryOperation::ItemChange &l : it->changes) {
+                if (l.itemId != c.itemId)
+                    continue;
+                if (!l.existedBefore || !l.existsAfter || l.typeBefore != l.itemType)
+                    recreated = &*it;
+                for (auto k = l.before.constBegin(); k != l.before.constEnd(); ++k)
+                    touched.insert(k.key(), &*it);
+                for (auto k = l.after.constBegin(); k != l.after.constEnd(); ++k)
+                    touched.insert(k.key(), &*it);
+            }
+        }
+        auto skip = [&](const QString &key, const QString &reason, const HistoryOperation *by) {
+            QJsonObject s{{QLatin1String("item_id"), c.itemId}, {QLatin1String("reason"), reason}};
+            if (!key.isEmpty())
+                s.insert(QLatin1String("key"), key);
+            if (by) {
+                s.insert(QLatin1String("seq"), by->seq);
+                s.insert(QLatin1String("user_id"), by->userId);
+            }
+            skipped->append(s);
+        };
+        const auto now = m_head.constFind(c.itemId);
+        const bool existsNow = now != m_head.cend();
+        if (!c.existedBefore || !c.existsAfter || c.typeBefore != c.itemType) {
+            if (recreated) {
+                skip({}, QStringLiteral("removed_or_added_since"), recreated);
+                continue;
+            }
+            if (c.existsAfter && existsNow) {
+                Command r;
+                r.action = Command::Action::Remove;
+                r.itemId = c.itemId;
+                r.itemType = now->type;
+                commands->append(r);
+            }
+            if (c.existedBefore) {
+                Command a;
+                a.action = Command::Action::Add;
+                a.itemId = c.itemId;
+                a.itemType = c.typeBefore;
+                a.data = c.before;
+                commands->append(a);
+            }
+            continue;
+        }
+        if (!existsNow) {
+            skip({}, QStringLiteral("item_removed"), recreated);
+            continue;
+        }
+        Command u;
+        u.action = Command::Action::Update;
+        u.itemId = c.itemId;
+        u.itemType = now->type;
+        u.data = now->data;
+        QSet<QString> keys;
+        for (auto k = c.before.constBegin(); k != c.before.constEnd(); ++k)
+            keys.insert(k.key());
+        for (auto k = c.after.constBegin(); k != c.after.constEnd(); ++k)
+            keys.insert(k.key());
+        QStringList sorted = keys.values();
+        sorted.sort();
+        for (const QString &key : std::as_const(sorted)) {
+            if (const HistoryOperation *by = touched.value(key)) {
+                skip(key, QStringLiteral("changed_since"), by);
+                continue;
+            }
+            if (recreated) {
+                skip(key, QStringLiteral("removed_or_added_since"), recreated);
+                continue;
+            }
+            if (c.before.contains(key)) {
+                u.data.insert(key, c.before.value(key));
+                u.changedKeys.append(key);
+            } else if (!isPoseKey(key)) {
+                u.data.remove(key);
+                u.removedKeys.append(key);
+            }
+        }
+        if (!u.changedKeys.isEmpty() || !u.removedKeys.isEmpty())
+            commands->append(u);
+    }
+    return true;
+}
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Command.h"
+#include "HistoryOperation.h"
+
+#include <QJsonArray>
+#include <QList>
+#include <QString>
+#include <map>
+#include <vector>
+
+namespace Optiverse::Collab {
+
+/**
+ * A session's history (issue 13): every accepted operation since the base
+ * (the session's start, or the checkpoint older operations were compacted
+ * into), with the scene at the head and checkpoints every few thousand
+ * operations, so the scene at any seq is rebuilt by applying at most half an
+ * interval of operations to the nearest checkpoint, in either direction.
+ *
+ * Memory only; ServerSession keeps it and SessionStore makes it durable.
+ * Not thread-safe (the session's thread).
+ */
+class OperationLog
+{
+public:
+    struct Version
+    {
+        qint64 seq = 0;
+        QString name;
+        QString userId;
+        qint64 timeMs = 0;
+    };
+    struct PageQuery
+    {
+        qint64 beforeSeq = -1; ///< only operations with seq < this (-1: from the head)
+        int limit = 100;
+        QString userId;        ///< non-empty: only this user's operations
+        QString itemId;        ///< non-empty: only operations touching this item
+    };
+
+    /// Checkpoint every @p operations operations (at least 64).
+    void setCheckpointInterval(int operations) { m_interval = qMax(64, operations); }
+    int checkpointInterval() const { return m_interval; }
+
+    /// Starts from @p baseScene at @p baseSeq with no operation.
+    void reset(qint64 baseSeq, const HistoryScene &baseScene);
+    /// Starts from the scene at the head (@p headScene at @p headSeq) and the
+    /// operations that led to it (in seq order, the last one at headSeq),
+    /// rebuilding the base and the checkpoints by walking back.
+    void resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations);
+
+    /// Appends @p operation (its seq beyond the head) and applies it to the head.
+    void append(HistoryOperation operation);
+    /// The scene at the head, as the operations left it.
+    const HistoryScene &head() const { return m_head; }
+    qint64 headSeq() const { return m_headSeq; }
+    qint64 baseSeq() const { return m_baseSeq; }
+    const HistoryScene &baseScene() const { return m_base; }
+    const std::vector<HistoryOperation> &operations() const { return m_ops; }
+    /// The operation at @p seq, or nullptr.
+    const HistoryOperation *find(qint64 seq) const;
+
+    /// Adds a checkpoint at the head (e.g. when the last member leaves).
+    void checkpointHead();
+    /// The scene right after @p seq (baseSeq() ≤ seq ≤ headSeq()); false otherwise.
+    bool sceneAt(qint64 seq, HistoryScene *out) const;
+
+    /// Newest first, at most query.limit; @p nextBefore gets the seq to pass as
+    /// beforeSeq for the next page (-1 when there is none).
+    QList<const HistoryOperation *> page(const PageQuery &query, qint64 *nextBefore) const;
+
+    /// Forgets the operations at or before @p seq: the scene there becomes the base.
+    void compactThrough(qint64 seq);
+    /// The seq of the last operation older than @p timeMs (-1: none).
+    qint64 lastSeqBefore(qint64 timeMs) const;
+
+    QList<Version> versions() const { return m_versions; }
+    void setVersions(const QList<Version> &versions) { m_versions = versions; }
+    void addVersion(const Version &version);
+
+    /// The commands that turn @p now into @p target: removals, additions and
+    /// one update_item per changed item (changed_keys and removed_keys).
+    static QList<Command> diffCommands(const HistoryScene &now, const HistoryScene &target);
+    /**
+     * The commands that invert the operation at @p seq on the head, leaving
+     * out properties (and items) changed by later operations; each one left
+     * out is appended to @p skipped as {item_id, key?, reason, seq?}.
+     * False (with @p error) when there is no such operation.
+     */
+    bool revertCommands(qint64 seq, QList<Command> *commands, QJsonArray *skipped, QString *error) const;
+
+private:
+    std::vector<HistoryOperation>::const_iterator lowerBound(qint64 seq) const;
+    void rebuildCheckpoints();
+
+    qint64 m_baseSeq = 0;
+    HistoryScene m_base;
+    qint64 m_headSeq = 0;
+    HistoryScene m_head;
+    std::vector<HistoryOperation> m_ops;
+    std::map<qint64, HistoryScene> m_checkpoints; // seq -> scene right after it
+    int m_interval = 2000;
+    int m_sinceCheckpoint = 0;
+    QList<Version> m_versions;
+};
+
+} // namespace Optiverse::Collab

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+#include "HistoryPanel.h"
+
+#include "CollabClient.h"
+#include "HistoryRequest.h"
+#include "MessageFactory.h"
+#include "UserColor.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace Optiverse::Collab {
+
+namespace {
+constexpr int SeqsRole = Qt::UserRole + 1;  // QList<qint64> as QVariantList, newest first
+constexpr qint64 BurstMs = 3000;            // same user, same item, same kind within this: one entry
+constexpr int PageSize = 500;
+
+QString valueText(const QJsonValue &v)
+{
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 6);
+    if (v.isString())
+        return v.toString().left(40);
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (v.isUndefined())
+        return QStringLiteral("—");
+    return QStringLiteral("…");
+}
+
+QString itemLabel(const QJsonObject &change)
+{
+    const QJsonObject data = change.value(QLatin1String("after")).toObject();
+    const QJsonObject before = change.value(QLatin1String("before")).toObject();
+    QString name = data.value(QLatin1String("name")).toString();
+    if (name.isEmpty())
+        name = before.value(QLatin1String("name")).toString();
+    if (!name.isEmpty())
+        return name;
+    QString type = change.value(QLatin1String("item_type")).toString();
+    if (!type.isEmpty())
+        type[0] = type[0].toUpper();
+    return QStringLiteral("%1 %2").arg(type, change.value(QLatin1String("item_id")).toString().right(4));
+}
+
+qint64 timeOf(const QJsonObject &op) { return op.value(QLatin1String("time_ms")).toInteger(); }
+QString groupId(const QJsonObject &op)
+{
+    return op.value(QLatin1String("group")).toObject().value(QLatin1String("id")).toString();
+}
+QString firstItem(const QJsonObject &op)
+{
+    return op.value(QLatin1String("changes")).toArray().at(0).toObject().value(QLatin1String("item_id")).toString();
+}
+QString actionOf(const QJsonObject &op)
+{
+    return op.value(QLatin1String("command")).toObject().value(QLatin1String("action")).toString();
+}
+} // namespace
+
+HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
+    : QDockWidget(tr("Session History"), parent), m_client(client)
+{
+    setObjectName(QStringLiteral("CollaborationHistoryPanel"));
+    auto *body = new QWidget(this);
+    auto *layout = new QVBoxLayout(body);
+    auto *filters = new QHBoxLayout;
+    m_userFilter = new QComboBox(body);
+    m_userFilter->setObjectName(QStringLiteral("HistoryUserFilter"));
+    m_userFilter->addItem(tr("Everyone"), QString());
+    m_itemFilter = new QLineEdit(body);
+    m_itemFilter->setObjectName(QStringLiteral("HistoryItemFilter"));
+    m_itemFilter->setPlaceholderText(tr("Filter by item name or id"));
+    m_itemFilter->setClearButtonEnabled(true);
+    filters->addWidget(m_userFilter);
+    filters->addWidget(m_itemFilter, 1);
+    layout->addLayout(filters);
+    m_tree = new QTreeWidget(body);
+    m_tree->setObjectName(QStringLiteral("HistoryTree"));
+    m_tree->setHeaderLabels({tr("Change"), tr("When")});
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
+    layout->addWidget(m_tree, 1);
+    m_status = new QLabel(body);
+    m_status->setObjectName(QStringLiteral("HistoryStatus"));
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+    auto *buttons = new QHBoxLayout;
+    m_restore = new QPushButton(tr("Restore this version"), body);
+    m_restore->setObjectName(QStringLiteral("HistoryRestoreButton"));
+    m_revert = new QPushButton(tr("Revert this change"), body);
+    m_revert->setObjectName(QStringLiteral("HistoryRevertButton"));
+    m_name = new QPushButton(tr("Name this version…"), body);
+    m_name->setObjectName(QStringLiteral("HistoryNameButton"));
+    buttons->addWidget(m_restore);
+    buttons->addWidget(m_revert);
+    buttons->addWidget(m_name);
+    layout->addLayout(buttons);
+    setWidget(body);
+
+    connect(m_client, &CollabClient::historyMessage, this, &HistoryPanel::onHistoryMessage);
+    // New changes arrive as ordinary commands: refresh shortly after a burst.
+    m_refreshTimer.setSingleShot(true);
+    m_refreshTimer.setInterval(400);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &HistoryPanel::refresh);
+    connect(m_client, &CollabClient::messageReceived, this, [this] {
+        if (isVisible() && !m_refreshTimer.isActive())
+            m_refreshTimer.start();
+    });
+    connect(m_client, &CollabClient::joined, this, [this] { refresh(); });
+    connect(m_userFilter, &QComboBox::currentIndexChanged, this, &HistoryPanel::rebuild);
+    connect(m_itemFilter, &QLineEdit::textChanged, this, &HistoryPanel::rebuild);
+    connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
+    connect(m_restore, &QPushButton::clicked, this, &HistoryPanel::restoreSelected);
+    connect(m_revert, &QPushButton::clicked, this, &HistoryPanel::revertSelected);
+    connect(m_name, &QPushButton::clicked, this, &HistoryPanel::nameSelected);
+    updateButtons();
+}
+
+void HistoryPanel::send(QJsonObject request)
+{
+    request.insert(QLatin1String("request_id"), QStringLiteral("history-panel"));
+    m_client->send(MessageFactory::toBytes(request));
+}
+
+void HistoryPanel::refresh()
+{
+    HistoryRequest page;
+    page.kind = HistoryRequest::Kind::Page;
+    page.limit = PageSize;
+    send(page.toJson());
+}
+
+QString HistoryPanel::describe(const QJsonObject &op)
+{
+    const QString user = op.value(QLatin1String("user_id")).toString();
+    const QJsonObject group = op.value(QLatin1String("group")).toObject();
+    if (group.value(QLatin1String("kind")).toString() == QLatin1String("restore")) {
+        const qint64 when = group.value(QLatin1String("target_time_ms")).toInteger();
+        return when > 0 ? tr("%1 restored the version of %2")
+                              .arg(user, QDateTime::fromMSecsSinceEpoch(when).toString(QStringLiteral("HH:mm")))
+                        : tr("%1 restored the version at change %2").arg(user).arg(group.value(QLatin1String("target_seq")).toInteger());
+    }
+    if (group.value(QLatin1String("kind")).toString() == QLatin1String("revert"))
+        return tr("%1 reverted change %2").arg(user).arg(group.value(QLatin1String("target_seq")).toInteger());
+    const QJsonArray changes = op.value(QLatin1String("changes")).toArray();
+    if (op.value(QLatin1String("state_push")).toBool())
+        return tr("%1 shared their canvas (%n item(s))", nullptr,
+                  int(op.value(QLatin1String("changes_total")).toInteger(changes.size()))).arg(user);
+    const QJsonObject c = changes.at(0).toObject();
+    const QString item = itemLabel(c);
+    if (!c.contains(QLatin1String("before")))
+        return tr("%1 added %2").arg(user, item);
+    if (!c.contains(QLatin1String("after")))
+        return tr("%1 removed %2").arg(user, item);
+    const QJsonObject before = c.value(QLatin1String("before")).toObject();
+    const QJsonObject after = c.value(QLatin1String("after")).toObject();
+    QStringList keys = before.keys() + after.keys();
+    keys.removeDuplicates();
+    const bool moved = std::all_of(keys.cbegin(), keys.cend(), [](const QString &k) {
+        return k == QLatin1String("x_mm") || k == QLatin1String("y_mm") || k == QLatin1String("angle_deg");
+    });
+    if (moved && !keys.contains(QLatin1String("angle_deg")))
+        return tr("%1 moved %2").arg(user, item);
+    if (moved)
+        return tr("%1 moved and turned %2").arg(user, item);
+    QStringList parts;
+    for (const QString &k : std::as_const(keys)) {
+        if (k == QLatin1String("x_mm") || k == QLatin1String("y_mm"))
+            continue;
+        parts.append(QStringLiteral("%1 %2 → %3").arg(QString(k).replace(QLatin1Char('_'), QLatin1Char(' ')),
+                                                      valueText(before.value(k)), valueText(after.value(k))));
+    }
+    return tr("%1 changed %2: %3").arg(user, item, parts.join(QLatin1String(", ")));
+}
+
+void HistoryPanel::onHistoryMessage(const QJsonObject &message)
+{
+    const QString type = message.value(QLatin1String("type")).toString();
+    if (type == Protocol::TypeHistoryPage) {
+        m_entries.clear();
+        for (const QJsonValue &v : message.value(QLatin1String("entries")).toArray())
+            m_entries.append(v.toObject());
+        m_versions.clear();
+        for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
+            m_versions.append(v.toObject());
+        rebuild();
+    } else if (type == Protocol::TypeHistoryVersions) {
+        m_versions.clear();
+        for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
+            m_versions.append(v.toObject());
+        rebuild();
+    } else if (type == Protocol::TypeHistoryDone) {
+        const QJsonArray skipped = message.value(QLatin1String("skipped")).toArray();
+        QStringList left;
+        for (const QJsonValue &v : skipped) {
+            const QJsonObject s = v.toObject();
+            left.append(s.contains(QLatin1String("key"))
+                            ? tr("%1 (changed since by %2)").arg(s.value(QLatin1String("key")).toString(),
+                                                                 s.value(QLatin1String("user_id")).toString())
+                            : tr("an item removed or added since"));
+        }
+        m_status->setText(left.isEmpty() ? tr("Done: %n change(s) applied for everyone.", nullptr,
+                                              message.value(QLatin1String("applied")).toInt())
+                                         : tr("Done; left out: %1").arg(left.join(QLatin1String(", "))));
+        refresh();
+    }
+}
+
+void HistoryPanel::rebuild()
+{
+    // Users seen, for the filter.
+    QStringList users;
+    for (const QJsonObject &op : std::as_const(m_entries))
+        users.append(op.value(QLatin1String("user_id")).toString());
+    users.removeDuplicates();
+    users.sort();
+    const QString chosen = m_userFilter->currentData().toString();
+    {
+        const QSignalBlocker block(m_userFilter);
+        m_userFilter->clear();
+        m_userFilter->addItem(tr("Everyone"), QString());
+        for (const QString &u : std::as_const(users))
+            m_userFilter->addItem(u, u);
+        m_userFilter->setCurrentIndex(qMax(0, m_userFilter->findData(chosen)));
+    }
+    const QString itemText = m_itemFilter->text().trimmed();
+    m_tree->clear();
+    QTreeWidgetItem *day = nullptr;
+    QDate dayDate;
+    QTreeWidgetItem *last = nullptr;
+    QJsonObject lastOp;
+    for (const QJsonObject &op : std::as_const(m_entries)) {
+        const QString user = op.value(QLatin1String("user_id")).toString();
+        if (!chosen.isEmpty() && user != chosen)
+            continue;
+        if (!itemText.isEmpty()) {
+            bool match = false;
+            for (const QJsonValue &c : op.value(QLatin1String("changes")).toArray())
+                match = match || itemLabel(c.toObject()).contains(itemText, Qt::CaseInsensitive)
+                    || c.toObject().value(QLatin1String("item_id")).toString().contains(itemText, Qt::CaseInsensitive);
+            if (!match)
+                continue;
+        }
+        const QDateTime when = QDateTime::fromMSecsSinceEpoch(timeOf(op));
+        if (!day || when.date() != dayDate) {
+            dayDate = when.date();
+            day = new QTreeWidgetItem(m_tree, {QLocale().toString(dayDate, QLocale::LongFormat)});
+            day->setFlags(Qt::ItemIsEnabled);
+            day->setExpanded(true);
+            last = nullptr;
+        }
+        // Bursts: a drag (same user, item and action within a few seconds),
+        // or one restore/revert group, is one entry.
+        const bool sameGroup = last && !groupId(op).isEmpty() && groupId(op) == groupId(lastOp);
+        const bool sameBurst = last && groupId(op).isEmpty() && groupId(lastOp).isEmpty()
+            && user == lastOp.value(QLatin1String("user_id")).toString() && firstItem(op) == firstItem(lastOp)
+            && actionOf(op) == actionOf(lastOp) && actionOf(op) != QLatin1String("add_item")
+            && actionOf(op) != QLatin1String("remove_item") && timeOf(lastOp) - timeOf(op) < BurstMs;
+        if (sameGroup || sameBurst) {
+            QVariantList seqs = last->data(0, SeqsRole).toList();
+            seqs.append(op.value(QLatin1String("seq")).toInteger());
+            last->setData(0, SeqsRole, seqs);
+            if (sameBurst) {
+                // The words span the burst: from the oldest value to the newest.
+                QJsonObject merged = op;
+                QJsonArray changes = op.value(QLatin1String("changes")).toArray();
+                QJsonObject c = changes.at(0).toObject();
+                c.insert(QLatin1String("after"),
+                         last->data(0, Qt::UserRole + 2).toJsonObject().value(QLatin1String("after")));
+                changes.replace(0, c);
+                merged.insert(QLatin1String("changes"), changes);
+                last->setText(0, describe(merged));
+            }
+            continue;
+        }
+        QString text = describe(op);
+        for (const QJsonObject &v : std::as_const(m_versions))
+            if (v.value(QLatin1String("seq")).toInteger() == op.value(QLatin1String("seq")).toInteger())
+                text = QStringLiteral("★ %1 — %2").arg(v.value(QLatin1String("name")).toString(), text);
+        last = new QTreeWidgetItem(day, {text, when.toString(QStringLiteral("HH:mm:ss"))});
+        last->setData(0, SeqsRole, QVariantList{op.value(QLatin1String("seq")).toInteger()});
+        last->setData(0, Qt::UserRole + 2, op.value(QLatin1String("changes")).toArray().at(0).toObject());
+        last->setForeground(0, UserColor::forUser(user, m_client->colorIndexOf(user)));
+        last->setToolTip(0, tr("change %1 by %2").arg(op.value(QLatin1String("seq")).toInteger()).arg(user));
+        lastOp = op;
+    }
+    if (m_entries.isEmpty())
+        m_status->setText(tr("No changes in this session yet."));
+    updateButtons();
+}
+
+QList<qint64> HistoryPanel::selectedSeqs() const
+{
+    QList<qint64> out;
+    const QList<QTreeWidgetItem *> selected = m_tree->selectedItems();
+    if (!selected.isEmpty())
+        for (const QVariant &v : selected.first()->data(0, SeqsRole).toList())
+            out.append(v.toLongLong());
+    return out;
+}
+
+void HistoryPanel::updateButtons()
+{
+    const bool any = !selectedSeqs().isEmpty();
+    m_restore->setEnabled(any);
+    m_revert->setEnabled(any);
+    m_name->setEnabled(any);
+}
+
+void HistoryPanel::restoreSelected()
+{
+    const QList<qint64> seqs = selectedSeqs();
+    if (seqs.isEmpty())
+        return;
+    HistoryRequest r;
+    r.kind = HistoryRequest::Kind::Restore;
+    r.seq = seqs.first(); // the newest of the entry: the version right after it
+    send(r.toJson());
+}
+
+void HistoryPanel::revertSelected()
+{
+    // A burst is reverted newest first, so each inverse finds its own values.
+    for (qint64 seq : selectedSeqs()) {
+        HistoryRequest r;
+        r.kind = HistoryRequest::Kind::Revert;
+        r.seq = seq;
+        send(r.toJson());
+    }
+}
+
+void HistoryPanel::nameSelected()
+{
+    const QList<qint64> seqs = selectedSeqs();
+    if (seqs.isEmpty())
+        return;
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Name this version"), tr("Name:"), QLineEdit::Normal, {}, &ok);
+    if (!ok || name.trimmed().isEmpty())
+        return;
+    HistoryRequest r;
+    r.kind = HistoryRequest::Kind::Name;
+    r.seq = seqs.first();
+    r.name = name.trimmed().left(HistoryRequest::MaxNameLength);
+    send(r.toJson());
+}
+
+} // namespace Optiverse::Collab
