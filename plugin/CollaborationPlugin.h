@@ -17,6 +17,8 @@ class ISessionHost;
 namespace Optiverse::Collab {
 
 class CollaborationDialog;
+class EditAwareness;
+class NoticeWidget;
 class CollaborationSession;
 class PresenceManager;
 class StatusWidget;
@@ -48,6 +50,8 @@ private:
     Optiverse::IHost *m_host = nullptr;
     std::unique_ptr<CollaborationSession> m_session;
     std::unique_ptr<PresenceManager> m_presence;
+    std::unique_ptr<EditAwareness> m_awareness;
+    NoticeWidget *m_notice = nullptr;
     QMenu *m_menu = nullptr;
     QAction *m_connectAction = nullptr;
     QAction *m_disconnectAction = nullptr;
