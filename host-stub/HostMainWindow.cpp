@@ -97,6 +97,12 @@ void HostMainWindow::createMenus()
     undo->setShortcut(QKeySequence::Undo);
     QAction *redo = m_scene->undoStack()->createRedoAction(this, tr("&Redo"));
     redo->setShortcut(QKeySequence::Redo);
+    // Through the scene, so IUndoHost guards review each step (the actions
+    // keep following the stack's texts and states).
+    disconnect(undo, &QAction::triggered, m_scene->undoStack(), nullptr);
+    disconnect(redo, &QAction::triggered, m_scene->undoStack(), nullptr);
+    connect(undo, &QAction::triggered, m_scene, &HostScene::undo);
+    connect(redo, &QAction::triggered, m_scene, &HostScene::redo);
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();
@@ -234,6 +240,8 @@ void *HostMainWindow::queryInterface(const char *iid) const
     // inherits QObject and IScene first (see IHost::queryInterface).
     if (iid && qstrcmp(iid, OPTIVERSE_ISCENEKEYS_IID) == 0)
         return static_cast<Optiverse::ISceneKeys *>(m_scene);
+    if (iid && qstrcmp(iid, OPTIVERSE_IUNDOHOST_IID) == 0)
+        return static_cast<Optiverse::IUndoHost *>(m_scene);
     if (iid && qstrcmp(iid, OPTIVERSE_ISESSIONHOST_IID) == 0)
         return static_cast<Optiverse::ISessionHost *>(const_cast<HostMainWindow *>(this));
     return nullptr;

@@ -6,7 +6,10 @@
 #include "AddItemCommand.h"
 #include "MoveItemCommand.h"
 #include "RemoveItemCommand.h"
+#include "UndoableCommand.h"
 #include "UpdateItemCommand.h"
+
+#include <optiverse/iundoguard.h>
 
 #include <QGraphicsScene>
 #include <QGraphicsSceneMouseEvent>
@@ -44,6 +47,14 @@ HostScene::HostScene(QObject *parent)
     // every add (that is O(n) per change otherwise); it still grows if needed.
     m_scene->setSceneRect(-1000, -1000, 2000, 2000);
     m_scene->installEventFilter(this); // to see the release that ends a drag
+    // Anything done to the stack outside undo()/redo() (an edit, clear())
+    // ends the chance to apply what the last step left out.
+    connect(m_undoStack, &QUndoStack::indexChanged, this, [this] {
+        if (!m_inStep) {
+            m_stepCurrent = false;
+            m_skippedCommands.clear();
+        }
+    });
 }
 
 HostScene::~HostScene()
@@ -51,6 +62,7 @@ HostScene::~HostScene()
     m_scene->removeEventFilter(this);
     // Undo commands only hold UUIDs; the items go with the QGraphicsScene.
     m_undoStack->clear();
+    m_undoGuards.clear();
     m_observers.clear();
     m_keysObservers.clear();
     m_items.clear();
@@ -448,4 +460,99 @@ QJsonObject HostScene::toJson() const
                                  {QStringLiteral("data"), it->itemData()}});
     }
     return QJsonObject{{QStringLiteral("items"), array}};
+}
+
+// ---- IUndoHost ------------------------------------------------------------------
+
+void HostScene::addUndoGuard(Optiverse::IUndoGuard *guard)
+{
+    if (guard && !m_undoGuards.contains(guard))
+        m_undoGuards.append(guard);
+}
+
+void HostScene::removeUndoGuard(Optiverse::IUndoGuard *guard)
+{
+    m_undoGuards.removeAll(guard);
+}
+
+void HostScene::undo()
+{
+    if (m_undoStack->canUndo())
+        runStep(Optiverse::UndoDirection::Undo);
+}
+
+void HostScene::redo()
+{
+    if (m_undoStack->canRedo())
+        runStep(Optiverse::UndoDirection::Redo);
+}
+
+void HostScene::runStep(Optiverse::UndoDirection direction)
+{
+    const bool undoing = direction == Optiverse::UndoDirection::Undo;
+    m_step = {};
+    m_step.stepId = m_nextStepId++;
+    m_step.direction = direction;
+    m_step.text = undoing ? m_undoStack->undoText() : m_undoStack->redoText();
+    m_skippedCommands.clear();
+    m_inStep = true;
+    if (undoing)
+        m_undoStack->undo();
+    else
+        m_undoStack->redo();
+    m_inStep = false;
+    m_stepCurrent = true;
+    const QList<Optiverse::IUndoGuard *> guards = m_undoGuards;
+    for (Optiverse::IUndoGuard *g : guards)
+        if (m_undoGuards.contains(g))
+            g->undoStepFinished(m_step);
+}
+
+Optiverse::UndoVerdict HostScene::reviewUndoChange(const Optiverse::UndoChange &change,
+                                                   Optiverse::UndoDirection direction)
+{
+    Optiverse::UndoVerdict all;
+    const QList<Optiverse::IUndoGuard *> guards = m_undoGuards;
+    for (Optiverse::IUndoGuard *g : guards) {
+        if (!m_undoGuards.contains(g))
+            continue;
+        const Optiverse::UndoVerdict v = g->reviewUndoChange(change, direction);
+        all.skip = all.skip || v.skip;
+        for (const QString &k : v.skippedKeys)
+            if (change.keys.contains(k) && !all.skippedKeys.contains(k))
+                all.skippedKeys.append(k);
+    }
+    return all;
+}
+
+void HostScene::noteUndoApplied(const Optiverse::UndoChange &change)
+{
+    m_step.applied.append(change);
+}
+
+void HostScene::noteUndoSkipped(UndoableCommand *command, const Optiverse::UndoChange &change)
+{
+    m_step.skipped.append(change);
+    if (!m_skippedCommands.contains(command))
+        m_skippedCommands.append(command);
+}
+
+void HostScene::noteUndoImpossible(const Optiverse::UndoChange &change)
+{
+    m_step.impossible.append(change);
+}
+
+bool HostScene::applySkipped(quint64 stepId, QString *errorString)
+{
+    if (!m_stepCurrent || stepId != m_step.stepId)
+        return fail(errorString, tr("Too late: the undo history changed since."));
+    if (m_skippedCommands.isEmpty())
+        return fail(errorString, tr("Nothing was left out of that step."));
+    // The commands stay on the stack: it has not changed since the step.
+    const QList<UndoableCommand *> commands = std::exchange(m_skippedCommands, {});
+    for (UndoableCommand *c : commands)
+        c->applySkipped();
+    m_step.applied += m_step.skipped;
+    m_step.skipped.clear();
+    return true;
 }

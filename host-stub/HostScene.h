@@ -7,6 +7,8 @@
 #include <optiverse/iscenekeys.h>
 #include <optiverse/iscenekeysobserver.h>
 #include <optiverse/isceneobserver.h>
+#include <optiverse/iundohost.h>
+#include <optiverse/undostep.h>
 
 #include <QHash>
 #include <QJsonObject>
@@ -16,6 +18,11 @@
 
 class QGraphicsScene;
 class QUndoStack;
+class UndoableCommand;
+
+namespace Optiverse {
+class IUndoGuard;
+}
 
 /**
  * The host's IScene: a QGraphicsScene of OpticalItems plus the command API.
@@ -31,8 +38,12 @@ class QUndoStack;
  * z_value on top of the others) in their data, so every peer has them.
  * Stacking: an item's "z_value" (a number, as in the original Optiverse)
  * orders drawing, higher on top.
+ *
+ * Undo and redo (undo(), redo(): Edit > Undo / Redo) ask the IUndoHost
+ * guards about each item a step changes; the commands apply what is
+ * allowed and tell the scene (note*()), which reports the step to the guards.
  */
-class HostScene : public QObject, public Optiverse::IScene, public Optiverse::ISceneKeys
+class HostScene : public QObject, public Optiverse::IScene, public Optiverse::ISceneKeys, public Optiverse::IUndoHost
 {
     Q_OBJECT
 public:
@@ -60,6 +71,22 @@ public:
                     QString *errorString) override;
     void addKeysObserver(Optiverse::ISceneKeysObserver *observer) override;
     void removeKeysObserver(Optiverse::ISceneKeysObserver *observer) override;
+
+    // IUndoHost
+    void addUndoGuard(Optiverse::IUndoGuard *guard) override;
+    void removeUndoGuard(Optiverse::IUndoGuard *guard) override;
+    bool applySkipped(quint64 stepId, QString *errorString) override;
+
+    /// Edit > Undo / Redo: one step of the undo stack, reviewed by the guards.
+    void undo();
+    void redo();
+    /// For undo commands: what the guards leave out of @p change (none without guards).
+    Optiverse::UndoVerdict reviewUndoChange(const Optiverse::UndoChange &change, Optiverse::UndoDirection direction);
+    void noteUndoApplied(const Optiverse::UndoChange &change);
+    void noteUndoSkipped(UndoableCommand *command, const Optiverse::UndoChange &change);
+    void noteUndoImpossible(const Optiverse::UndoChange &change);
+    /// The last step's report (what the guards were told), for tests.
+    const Optiverse::UndoReport &lastUndoReport() const { return m_step; }
 
     /// A z_value above every item's (0 for an empty scene), for a new item on top.
     double nextZValue() const;
@@ -103,6 +130,7 @@ protected:
 private:
     template<typename F>
     void notify(F &&hook);
+    void runStep(Optiverse::UndoDirection direction);
     void finishUserDrag();
 
     QGraphicsScene *m_scene;
@@ -112,4 +140,13 @@ private:
     QList<Optiverse::ISceneKeysObserver *> m_keysObservers;
     QHash<QUuid, OpticalItem::Pose> m_dragStart; // items being dragged -> pose at press
     int m_bulkDepth = 0;
+
+    // IUndoHost: the guards, the step being done or last done, and the
+    // commands that left something out of it (valid until the stack changes).
+    QList<Optiverse::IUndoGuard *> m_undoGuards;
+    Optiverse::UndoReport m_step;
+    QList<UndoableCommand *> m_skippedCommands;
+    bool m_inStep = false;
+    bool m_stepCurrent = false;
+    quint64 m_nextStepId = 1;
 };

@@ -209,9 +209,9 @@ void ScriptRunner::runStep(int index, const QJsonObject &step)
         if (op == QLatin1String("undo") ? !stack->canUndo() : !stack->canRedo())
             note(index, QStringLiteral("skipped: nothing to %1").arg(op));
         else if (op == QLatin1String("undo"))
-            stack->undo();
+            m_scene->undo(); // as Edit > Undo: reviewed by the plugins' undo guards
         else
-            stack->redo();
+            m_scene->redo();
         return;
     }
     // The other ops name an existing item; a remote user may have removed it.

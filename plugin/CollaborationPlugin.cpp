@@ -8,6 +8,8 @@
 #include "HistoryRequest.h"
 #include "MessageFactory.h"
 #include "RecordingPlayer.h"
+#include "EditAwareness.h"
+#include "NoticeWidget.h"
 #include "PresenceManager.h"
 #include "StatusWidget.h"
 
@@ -16,6 +18,7 @@
 #include <optiverse/iscene.h>
 #include <optiverse/iscenekeys.h>
 #include <optiverse/isessionhost.h>
+#include <optiverse/iundohost.h>
 
 #include "CollabServer.h"
 
@@ -95,6 +98,13 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     if (auto *presenceHost = queryInterface<IPresenceHost>(host))
         m_presence = std::make_unique<PresenceManager>(presenceHost, client);
 
+    // Who wrote what: overwrite notices, and (contract 1.2, hosts offering
+    // IUndoHost) an Undo that never silently destroys someone else's newer change.
+    m_notice = new NoticeWidget;
+    m_host->addStatusWidget(m_notice);
+    m_notice->hide(); // shown with the first notice
+    m_awareness = std::make_unique<EditAwareness>(host->scene(), queryInterface<IUndoHost>(host), m_session.get(), m_notice);
+
     connect(client, &CollabClient::stateChanged, this, &CollaborationPlugin::updateActions);
     connect(m_session.get(), &CollaborationSession::serverStateChanged, this, &CollaborationPlugin::updateActions);
     updateActions();
@@ -157,6 +167,10 @@ void CollaborationPlugin::shutdown()
     disconnect(m_session->client(), nullptr, this, nullptr);
     disconnect(m_session->sync(), nullptr, this, nullptr);
     m_session->shutdown();
+    m_awareness.reset();
+    m_host->removeStatusWidget(m_notice);
+    delete m_notice;
+    m_notice = nullptr;
     m_presence.reset();
     m_host->removeStatusWidget(m_status);
     delete m_status;

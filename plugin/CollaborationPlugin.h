@@ -18,6 +18,8 @@ namespace Optiverse::Collab {
 
 class CollaborationDialog;
 class HistoryPanel;
+class EditAwareness;
+class NoticeWidget;
 class CollaborationSession;
 class PresenceManager;
 class StatusWidget;
@@ -50,6 +52,8 @@ private:
     Optiverse::IHost *m_host = nullptr;
     std::unique_ptr<CollaborationSession> m_session;
     std::unique_ptr<PresenceManager> m_presence;
+    std::unique_ptr<EditAwareness> m_awareness;
+    NoticeWidget *m_notice = nullptr;
     QMenu *m_menu = nullptr;
     QAction *m_connectAction = nullptr;
     QAction *m_disconnectAction = nullptr;

@@ -2,6 +2,7 @@
 # static library, so tests can drive them directly.
 add_library(optiverse_ui STATIC
     CollaborationSession.h CollaborationSession.cpp
+    EditAwareness.h EditAwareness.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
     history/RecordingPlayer.h history/RecordingPlayer.cpp
@@ -9,10 +10,11 @@ add_library(optiverse_ui STATIC
     ui/EnglishPlurals.h ui/EnglishPlurals.cpp
     ui/HistoryPanel.h ui/HistoryPanel.cpp
     ui/NetworkSessionList.h ui/NetworkSessionList.cpp
+    ui/NoticeWidget.h ui/NoticeWidget.cpp
     ui/StatusWidget.h ui/StatusWidget.cpp
     ui/UserColor.h ui/UserColor.cpp)
 target_include_directories(optiverse_ui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/ui ${CMAKE_CURRENT_SOURCE_DIR}/history)
-target_link_libraries(optiverse_ui PUBLIC optiverse_sync optiverse_server optiverse_discovery Qt6::Widgets)
+target_link_libraries(optiverse_ui PUBLIC optiverse_sync optiverse_undo optiverse_server optiverse_discovery Qt6::Widgets)
 optiverse_strict(optiverse_ui)
 
 # The Collaboration plugin module, loaded by hosts with QPluginLoader.

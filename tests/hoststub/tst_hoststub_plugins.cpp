@@ -119,10 +119,11 @@ private slots:
         QTest::addColumn<QString>("problem"); // empty: accepted
         QTest::newRow("absent (a 1.0 plugin)") << QJsonValue(QJsonValue::Undefined) << QString();
         QTest::newRow("1.0") << QJsonValue(QStringLiteral("1.0")) << QString();
-        QTest::newRow("1.1 (this contract)") << QJsonValue(QStringLiteral("1.1")) << QString();
+        QTest::newRow("1.1") << QJsonValue(QStringLiteral("1.1")) << QString();
+        QTest::newRow("1.2 (this contract)") << QJsonValue(QStringLiteral("1.2")) << QString();
         QTest::newRow("1.9 (a newer minor)") << QJsonValue(QStringLiteral("1.9")) << QString();
         QTest::newRow("2.0") << QJsonValue(QStringLiteral("2.0"))
-                             << QStringLiteral("The plugin needs contract 2.0; this host implements contract 1.1.");
+                             << QStringLiteral("The plugin needs contract 2.0; this host implements contract 1.2.");
         QTest::newRow("not a version") << QJsonValue(QStringLiteral("one"))
                                        << QStringLiteral("The plugin metadata's \"ContractVersion\" must be "
                                                          "\"MAJOR.MINOR\", e.g. \"1.1\".");
@@ -156,7 +157,7 @@ private slots:
         QCOMPARE(metaData.value(QStringLiteral("IID")).toString(), QStringLiteral("org.optiverse.IPlugin/1.0"));
         const QJsonObject md = metaData.value(QStringLiteral("MetaData")).toObject();
         QCOMPARE(md.value(QStringLiteral("Interface")).toString(), QStringLiteral("org.optiverse.IPlugin/1.0"));
-        QCOMPARE(md.value(QStringLiteral("ContractVersion")).toString(), QStringLiteral("1.1"));
+        QCOMPARE(md.value(QStringLiteral("ContractVersion")).toString(), QStringLiteral("1.2"));
         QVERIFY(PluginSpec::fromMetaData(QStringLiteral(COLLAB_PLUGIN_FILE), metaData).isCompatible());
     }
 

@@ -398,7 +398,9 @@ private slots:
         QCOMPARE(m_observer.events.last().origin, ChangeOrigin::Local);
         m_scene->undoStack()->redo();
         QCOMPARE(m_observer.events.last().kind, QStringLiteral("moved"));
-        QCOMPARE(m_scene->item(kA).data.value(QStringLiteral("angle_deg")).toDouble(), 7.0);
+        // Redo puts back the pose the undo replaced (the remote one): undo
+        // then redo is back where it was (IUndoHost rule, contract 1.2).
+        QCOMPARE(m_scene->item(kA).data.value(QStringLiteral("angle_deg")).toDouble(), 70.0);
         for (const auto &e : std::as_const(m_observer.events))
             QCOMPARE(e.origin, ChangeOrigin::Local);
     }
