@@ -143,7 +143,12 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
     updateForMode();
 }
 
-CollaborationDialog::~CollaborationDialog() = default;
+CollaborationDialog::~CollaborationDialog()
+{
+    // ~QDialog hides the dialog, which takes the focus from the URL field:
+    // its editingFinished would call into this already destroyed class.
+    m_serverUrl->disconnect(this);
+}
 
 QWidget *CollaborationDialog::buildHostPage()
 {

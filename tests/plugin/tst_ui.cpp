@@ -56,6 +56,7 @@ private slots:
     void replaceCanvasAsksFirst();
     void rejoinAsksReplaceOrBringChanges();
     void pastedSessionUrlFillsTheFields();
+    void closingWithTheUrlFieldFocusedIsSafe();
     void shareUrlFollowsTheFieldsAndHostingLocksThem();
     void errorBannerNeitherSqueezesNorLeavesAGap();
     void mnemonicsAreUniquePerPage();
@@ -561,6 +562,24 @@ void TestUi::rejoinAsksReplaceOrBringChanges()
     child<QPushButton>(&other, "connectButton")->click();
     QCOMPARE(replaceAsked, 1);
     QCOMPARE(asked.size(), 3);
+}
+
+void TestUi::closingWithTheUrlFieldFocusedIsSafe()
+{
+    // Destroying the dialog hides it, which takes the focus from the URL
+    // field; its editingFinished once reached the half-destroyed dialog.
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    auto dialog = std::make_unique<CollaborationDialog>(&s, 0);
+    dialog->setMode(CollaborationDialog::Mode::Connect);
+    dialog->show();
+    QVERIFY(QTest::qWaitForWindowActive(dialog.get()));
+    auto *url = child<QLineEdit>(dialog.get(), "serverUrl");
+    url->setFocus();
+    QTRY_VERIFY(url->hasFocus());
+    QSignalSpy finished(url, &QLineEdit::editingFinished);
+    dialog.reset();
+    QCOMPARE(finished.size(), 1); // the signal came, and nothing answered it
 }
 
 void TestUi::pastedSessionUrlFillsTheFields()
