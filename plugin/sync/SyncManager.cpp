@@ -16,13 +16,6 @@ Q_LOGGING_CATEGORY(lcSync, "optiverse.collab.sync", QtInfoMsg)
 
 namespace Optiverse::Collab {
 
-namespace {
-QString idOf(const QUuid &uuid)
-{
-    return LocalEditCapture::idOf(uuid);
-}
-} // namespace
-
 SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     : QObject(parent)
     , m_scene(scene)
@@ -64,21 +57,6 @@ void SyncManager::setSceneKeys(ISceneKeys *keys)
         m_sceneKeys->addKeysObserver(this);
 }
 
-// ---- local edits (LocalEditCapture turns them into commands) ----------------
-
-void SyncManager::itemAdded(const SceneItem &item, ChangeOrigin origin) { m_capture.itemAdded(item, origin); }
-void SyncManager::itemMoved(const SceneItem &item, ChangeOrigin origin) { m_capture.itemMoved(item, origin); }
-void SyncManager::itemUpdated(const SceneItem &item, const QStringList &changedKeys, ChangeOrigin origin)
-{
-    m_capture.itemUpdated(item, changedKeys, origin);
-}
-void SyncManager::itemRemoved(const SceneItem &item, ChangeOrigin origin) { m_capture.itemRemoved(item, origin); }
-void SyncManager::itemDragStateChanged(const QUuid &uuid, bool dragging) { m_capture.itemDragStateChanged(uuid, dragging); }
-void SyncManager::itemKeysRemoved(const SceneItem &item, const QStringList &removedKeys, ChangeOrigin origin)
-{
-    m_capture.itemKeysRemoved(item, removedKeys, origin);
-}
-
 // ---- sending ----------------------------------------------------------------
 
 void SyncManager::submit(Command command)
@@ -92,31 +70,20 @@ void SyncManager::submit(Command command)
         // An edit of a local canvas: never queued for a session by itself.
         // After leaving on purpose it is kept aside in case the user rejoins
         // and chooses to bring it (BringLocalChanges).
-        if (m_participation == Participation::NeverJoined)
-            return;
-        if (command.action == Command::Action::Move && !m_sinceLeft.isEmpty()
-            && m_sinceLeft.constLast().action == Command::Action::Move && m_sinceLeft.constLast().itemId == command.itemId) {
-            m_sinceLeft.last() = std::move(command);
-            return;
-        }
-        if (m_sinceLeft.size() < m_offlineLimit)
-            m_sinceLeft.append(std::move(command));
+        if (m_participation == Participation::Left)
+            m_queue.keep(std::move(command));
         return;
     }
-    // Consecutive moves of one item while offline collapse into the last one
-    // (same keys: the pending counts stay as they are).
-    if (command.action == Command::Action::Move && m_offline.size() > m_sharedOfflineCount
-        && m_offline.constLast().action == Command::Action::Move && m_offline.constLast().itemId == command.itemId) {
-        m_offline.last() = std::move(command);
-        return;
-    }
-    if (m_offline.size() >= m_offlineLimit) {
-        // Not kept: the next resync shows the session's value again.
+    switch (m_queue.hold(command)) {
+    case EditQueue::Held::Added:
+        m_pending.add(command);
+        break;
+    case EditQueue::Held::Collapsed:
+        break;
+    case EditQueue::Held::Full: // not kept: the next resync shows the session's value again
         emit editDropped(tr("Too many edits while disconnected: the edit of %1 will not be shared").arg(command.itemId));
-        return;
+        break;
     }
-    m_pending.add(command);
-    m_offline.append(std::move(command));
 }
 
 void SyncManager::sendNow(const Command &command)
@@ -168,46 +135,27 @@ void SyncManager::flushOffline()
     // Unacknowledged commands from before a disconnect go first: the server
     // may never have received them. Re-sending one it did apply is harmless
     // (a second add is refused, moves and updates are absolute).
-    QList<Command> queue = m_channel.takeUnacknowledged();
-    queue.append(std::exchange(m_offline, {}));
-    if (!m_client->serverSequences()) {
-        for (const Command &c : std::as_const(queue))
-            sendNow(c);
-        return;
-    }
+    QList<Command> queue = m_channel.takeUnacknowledged() + m_queue.takeHeld();
     // Edits of items the session no longer has would only be refused: drop
     // them here, where the user can be told.
-    QHash<QString, bool> exists;
-    QSet<QString> dropped;
-    for (const Command &c : std::as_const(queue)) {
-        const auto known = exists.constFind(c.itemId);
-        const bool present = known != exists.constEnd() ? *known : m_shadow.contains(c.itemId);
-        if (c.action == Command::Action::Add) {
-            exists.insert(c.itemId, true);
-        } else if (!present) {
-            if (c.action != Command::Action::Remove)
-                emit editDropped(tr("An offline edit of %1 was dropped: another user removed the item").arg(c.itemId));
-            m_pending.release(c);
-            dropped.insert(c.itemId);
-            continue;
-        } else if (c.action == Command::Action::Remove) {
-            exists.insert(c.itemId, false);
-        }
-        sendNow(c);
+    QList<Command> dropped;
+    if (m_client->serverSequences())
+        queue = EditQueue::withoutEditsOfAbsentItems(
+            queue, [this](const QString &id) { return m_shadow.contains(id); }, &dropped);
+    QSet<QString> droppedItems;
+    for (const Command &c : std::as_const(dropped)) {
+        if (c.action != Command::Action::Remove)
+            emit editDropped(tr("An offline edit of %1 was dropped: another user removed the item").arg(c.itemId));
+        m_pending.release(c);
+        droppedItems.insert(c.itemId);
     }
-    for (const QString &id : std::as_const(dropped))
+    for (const Command &c : std::as_const(queue))
+        sendNow(c);
+    for (const QString &id : std::as_const(droppedItems))
         reconcile(id);
 }
 
 // ---- joining and resync -------------------------------------------------
-
-int SyncManager::localChangeCount() const
-{
-    QSet<QString> items;
-    for (const Command &c : m_sinceLeft)
-        items.insert(c.itemId);
-    return int(items.size());
-}
 
 void SyncManager::setParticipation(Participation participation)
 {
@@ -236,18 +184,18 @@ void SyncManager::onClientState(int state)
         if (m_participation == Participation::Joining) {
             // The join failed: edits made while it was being attempted were
             // meant for it; they are local edits again, like the rest.
-            const QList<Command> queued = std::exchange(m_offline, {});
+            const QList<Command> queued = m_queue.takeHeld();
             m_pending.clear();
             if (m_idle == Participation::Left)
-                m_sinceLeft += queued;
+                m_queue.keepAll(queued);
             setParticipation(m_idle);
         } else if (m_participation == Participation::InSession || m_participation == Participation::Dropped) {
             // Left on purpose (or the client gave up). Leaving flushes the
             // socket, so what was handed to it in session counts as
             // delivered; what never got out (still paced, sent before a drop,
             // made while dropped) becomes a local change like any later edit.
-            m_sinceLeft = m_channel.takeUndelivered(m_participation == Participation::Dropped);
-            m_sinceLeft += std::exchange(m_offline, {});
+            m_queue.takeKept();
+            m_queue.keepAll(m_channel.takeUndelivered(m_participation == Participation::Dropped) + m_queue.takeHeld());
             m_pending.clear();
             setParticipation(Participation::Left);
         }
@@ -263,11 +211,11 @@ void SyncManager::onJoined(bool resumed)
     if (!resumed) {
         // A new join: the edits made since leaving go into the session only
         // when the user chose to bring them; otherwise the join decides.
-        const QList<Command> kept = std::exchange(m_sinceLeft, {});
+        const QList<Command> kept = m_queue.takeKept();
         if (m_joinMode == JoinMode::BringLocalChanges) {
             for (const Command &c : kept)
                 m_pending.add(c);
-            m_offline = kept + m_offline; // before what was edited while joining
+            m_queue.holdFirst(kept); // before what was edited while joining
         }
     }
     m_synced = false;
@@ -300,7 +248,7 @@ void SyncManager::onJoined(bool resumed)
                                   .arg(locale.formattedDataSize(push.size()), locale.formattedDataSize(limit)));
             return;
         }
-        m_sharedOfflineCount = int(m_offline.size());
+        m_queue.markPushed();
         m_awaiting = Awaiting::ShareAck;
         m_client->send(push);
         if (!sequenced)
@@ -317,7 +265,7 @@ void SyncManager::onDisconnected()
 {
     m_synced = false;
     m_awaiting = Awaiting::Nothing;
-    m_sharedOfflineCount = 0;
+    m_queue.forgetPushed();
     m_channel.close();
     // Not applied, so m_lastSeq did not move: the resume asks for them again.
     m_buffered.clear();
@@ -450,9 +398,7 @@ void SyncManager::settleSharedEdits()
 {
     // The session took our scene (merged into its own), including the edits
     // made before the push.
-    const QList<Command> settled = m_channel.takeUnacknowledged() + m_offline.mid(0, m_sharedOfflineCount);
-    m_offline.remove(0, m_sharedOfflineCount);
-    m_sharedOfflineCount = 0;
+    const QList<Command> settled = m_channel.takeUnacknowledged() + m_queue.takePushed();
     for (const Command &c : settled)
         m_pending.release(c);
 }
@@ -509,7 +455,7 @@ QList<StateItem> SyncManager::sceneItems() const
     const QList<SceneItem> scene = m_scene->items();
     items.reserve(scene.size());
     for (const SceneItem &i : scene)
-        items.append({idOf(i.uuid), i.type, i.data});
+        items.append({LocalEditCapture::idOf(i.uuid), i.type, i.data});
     return items;
 }
 
@@ -530,7 +476,7 @@ void SyncManager::reconcileAll()
     // Local items the session lacks first (removals), then the session's.
     const QList<SceneItem> local = m_scene->items();
     for (const SceneItem &i : local) {
-        const QString id = idOf(i.uuid);
+        const QString id = LocalEditCapture::idOf(i.uuid);
         if (!m_shadow.contains(id))
             reconcile(id);
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Command.h"
+#include "EditQueue.h"
 #include "LocalEditCapture.h"
 #include "Message.h"
 #include "OutboundChannel.h"
@@ -49,7 +50,8 @@ class CollabClient;
  * - The shadow applies the server's commands with the server's own rules
  *   (SessionModel), so it follows the server exactly.
  * - Its parts: LocalEditCapture (local changes -> commands, drag
- *   throttling), OutboundChannel (pacing below the server's rate limit,
+ *   throttling), EditQueue (edits held while offline or kept since
+ *   leaving), OutboundChannel (pacing below the server's rate limit,
  *   acknowledgements, loss detection), SceneWriter (the session into the
  *   scene), PendingEdits (what local edits in flight still decide). This
  *   class keeps the participant's states, the join and the reconciliation.
@@ -94,7 +96,7 @@ public:
     /// Minimum interval between two moves of one dragged item (default 33 ms, ~30 Hz).
     void setDragInterval(int ms) { m_capture.setDragInterval(ms); }
     /// How many edits are kept while offline before the oldest are refused.
-    void setOfflineLimit(int limit) { m_offlineLimit = limit; }
+    void setOfflineLimit(int limit) { m_queue.setLimit(limit); }
     /// Overrides the pace derived from the server's advertised limit (e.g. to
     /// see what happens above it); @p perSecond 0 goes back to the advertised pace.
     void setSendRate(int perSecond, int burst) { m_channel.setSendRate(perSecond, burst); }
@@ -104,9 +106,9 @@ public:
     bool isSynchronized() const { return m_synced; }
     Participation participation() const { return m_participation; }
     /// Items changed locally since leaving on purpose (what BringLocalChanges would bring).
-    int localChangeCount() const;
+    int localChangeCount() const { return m_queue.keptItemCount(); }
     qint64 lastSeq() const { return m_lastSeq; }
-    int offlineEditCount() const { return int(m_offline.size()); }
+    int offlineEditCount() const { return m_queue.heldCount(); }
     /// Sent edits the server has not acknowledged yet (our server only).
     int unacknowledgedCount() const { return m_channel.unacknowledgedCount(); }
     quint64 commandsSent() const { return m_channel.commandsSent(); }
@@ -116,16 +118,33 @@ public:
     quint64 lostCommandsFoundByGap() const { return m_channel.lostFoundByGap(); }
     quint64 lostCommandsFoundAfterTimeout() const { return m_channel.lostFoundAfterTimeout(); }
 
-    // ISceneObserver
-    void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
-    void itemMoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
+    // ISceneObserver, ISceneKeysObserver: local changes become commands (LocalEditCapture)
+    void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemAdded(item, origin);
+    }
+    void itemMoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemMoved(item, origin);
+    }
     void itemUpdated(const Optiverse::SceneItem &item, const QStringList &changedKeys,
-                     Optiverse::ChangeOrigin origin) override;
-    void itemRemoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
-    void itemDragStateChanged(const QUuid &uuid, bool dragging) override;
-    // ISceneKeysObserver
+                     Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemUpdated(item, changedKeys, origin);
+    }
+    void itemRemoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemRemoved(item, origin);
+    }
+    void itemDragStateChanged(const QUuid &uuid, bool dragging) override
+    {
+        m_capture.itemDragStateChanged(uuid, dragging);
+    }
     void itemKeysRemoved(const Optiverse::SceneItem &item, const QStringList &removedKeys,
-                         Optiverse::ChangeOrigin origin) override;
+                         Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemKeysRemoved(item, removedKeys, origin);
+    }
 
 signals:
     /// The scene matches the session (after the first join or a resync).
@@ -174,7 +193,6 @@ private:
     bool m_synced = false;
     bool m_everSynced = false;
     Awaiting m_awaiting = Awaiting::Nothing;
-    int m_sharedOfflineCount = 0; // offline edits contained in the scene we pushed
     // Commands received before the state they apply to is known, by seq:
     // replays and live relays overlap during a resume.
     QMap<qint64, Message> m_buffered;
@@ -188,13 +206,10 @@ private:
     SessionModel m_shadow;
     // Local edits (unacknowledged, offline or recent) not yet settled by the server.
     PendingEdits m_pending;
-    // Edits made while dropped (or joined but not yet synchronized), in order.
-    QList<Command> m_offline;
-    int m_offlineLimit = 10000;
+    // Edits made while joining or dropped, and since leaving on purpose.
+    EditQueue m_queue;
     Participation m_participation = Participation::NeverJoined;
     Participation m_idle = Participation::NeverJoined; // what a failed first connection goes back to
-    // Edits made since leaving on purpose, not pending: sent only with BringLocalChanges.
-    QList<Command> m_sinceLeft;
 };
 
 } // namespace Optiverse::Collab
