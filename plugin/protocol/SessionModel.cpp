@@ -3,6 +3,8 @@
 
 #include "Protocol.h"
 
+#include <algorithm>
+
 namespace Optiverse::Collab {
 
 const QStringList &SessionModel::poseKeys()
@@ -173,6 +175,7 @@ SessionModel::MergeResult SessionModel::merge(const QList<StateItem> &pushed)
 void SessionModel::load(const QList<StateItem> &items, const QStringList &removed)
 {
     m_items.clear();
+    m_items.reserve(items.size());
     m_removed.clear();
     m_removedOrder.clear();
     for (const StateItem &item : items)
@@ -188,6 +191,14 @@ QList<StateItem> SessionModel::items() const
     out.reserve(m_items.size());
     for (const StateItem &item : m_items)
         out.append(item);
+    std::sort(out.begin(), out.end(), [](const StateItem &a, const StateItem &b) { return a.id < b.id; });
+    return out;
+}
+
+QStringList SessionModel::ids() const
+{
+    QStringList out = m_items.keys();
+    out.sort();
     return out;
 }
 

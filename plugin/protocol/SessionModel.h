@@ -4,6 +4,7 @@
 #include "Command.h"
 #include "StateItem.h"
 
+#include <QHash>
 #include <QList>
 #include <QMap>
 #include <QSet>
@@ -91,7 +92,9 @@ public:
     /// All items sorted by item_id.
     QList<StateItem> items() const;
     /// The ids of all items, sorted.
-    QStringList ids() const { return m_items.keys(); }
+    QStringList ids() const;
+    /// All items by id, in no order (no sorting: for visiting them all).
+    const QHash<QString, StateItem> &itemsById() const { return m_items; }
     /// Removed ids remembered, oldest first (at most MaxRemembered).
     QStringList removedIds() const;
 
@@ -112,7 +115,7 @@ public:
 private:
     void rememberRemoved(const QString &itemId);
 
-    QMap<QString, StateItem> m_items; // sorted by id for sync:full_state
+    QHash<QString, StateItem> m_items; // sorted by items() (for sync:full_state) only
     QSet<QString> m_removed;
     std::deque<QString> m_removedOrder; // may hold ids re-added since (skipped when pruning)
 };

@@ -480,8 +480,9 @@ void SyncManager::reconcileAll()
         if (!m_shadow.contains(id))
             reconcile(id);
     }
-    for (const QString &id : m_shadow.ids())
-        reconcile(id);
+    const QHash<QString, StateItem> &session = m_shadow.itemsById();
+    for (auto it = session.cbegin(); it != session.cend(); ++it)
+        m_writer.show(it.key(), &*it, m_pending.keys(it.key()), m_pending.presencePending(it.key()), m_commandUser);
     m_scene->endBulkChange();
 }
 
