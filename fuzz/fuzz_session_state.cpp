@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: the server's scene model (SessionState). The input is a
+// libFuzzer target: the session model both ends share (SessionModel). The input is a
 // program: each step becomes an add/move/update/remove command (edits with or
 // without the whole item, updates with removed_keys), a pushed full state or
 // raw text, passes the real gate (Message::parse) and is then applied as
@@ -13,7 +13,7 @@
 #include "Message.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
-#include "SessionState.h"
+#include "SessionModel.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -104,7 +104,7 @@ struct Model
     QSet<QString> removed;
 };
 
-void checkAgrees(const SessionState &state, const Model &model)
+void checkAgrees(const SessionModel &state, const Model &model)
 {
     const QList<StateItem> items = state.items();
     FUZZ_CHECK(items.size() == model.items.size() && state.size() == model.items.size());
@@ -126,7 +126,7 @@ void checkAgrees(const SessionState &state, const Model &model)
 }
 
 // The documented rules (README, "Conflict rules"), written independently of
-// SessionState: the expected item after the command, or the refusal.
+// SessionModel: the expected item after the command, or the refusal.
 bool isNumber(const QJsonObject &data, const char *key)
 {
     return data.value(QLatin1String(key)).type() == QJsonValue::Double;
@@ -180,11 +180,11 @@ bool applyToModel(Model *model, const Command &c, QString *reason)
     return true;
 }
 
-void applyCommand(SessionState *state, Model *model, const Command &command)
+void applyCommand(SessionModel *state, Model *model, const Command &command)
 {
     const QList<StateItem> before = state->items();
     const QStringList removedBefore = state->removedIds();
-    SessionState::Change change, again;
+    SessionModel::Change change, again;
     QString reason, reasonAgain;
     const bool accepted = state->prepare(command, &change, &reason);
     FUZZ_CHECK(state->items() == before && state->removedIds() == removedBefore); // prepare() changes nothing
@@ -247,7 +247,7 @@ void mergeIntoModel(Model *model, const QList<StateItem> &pushed, QMap<QString, 
 }
 
 // One inbound text, handled as ServerSession::handleText does for our state.
-void handleText(SessionState *state, Model *model, const QByteArray &text)
+void handleText(SessionModel *state, Model *model, const QByteArray &text)
 {
     Message message;
     QString error;
@@ -256,7 +256,7 @@ void handleText(SessionState *state, Model *model, const QByteArray &text)
     if (message.type() == Message::Type::Command) {
         applyCommand(state, model, message.command());
     } else if (message.type() == Message::Type::SyncFullState) {
-        const SessionState::MergeResult result = state->merge(message.items());
+        const SessionModel::MergeResult result = state->merge(message.items());
         QMap<QString, StateItem> expectedChanged;
         bool expectedDiffers = false;
         mergeIntoModel(model, message.items(), &expectedChanged, &expectedDiffers);
@@ -290,7 +290,7 @@ QByteArray commandText(const QString &action, const QString &id, const QString &
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Program program(data, size);
-    SessionState state;
+    SessionModel state;
     Model model;
     static const char *const types[] = {"lens", "mirror", "", "beamsplitter"};
     for (int step = 0; step < 512 && !program.atEnd(); ++step) {

@@ -220,8 +220,8 @@ void CollabClient::onTextMessage(const QString &text)
         return;
     case Message::Type::UserJoined: {
         const QString id = message.userId();
-        const QString name = message.json().value(QLatin1String("display_name")).toString(id);
-        m_users.append({id, name, message.json().value(QLatin1String("is_host")).toBool(),
+        const QString name = message.json().value(Protocol::FieldDisplayName).toString(id);
+        m_users.append({id, name, message.json().value(Protocol::FieldIsHost).toBool(),
                         message.json().value(Protocol::FieldColorIndex).toInt(-1)});
         emit userJoined(id, name);
         emit usersChanged();
@@ -255,15 +255,15 @@ void CollabClient::onTextMessage(const QString &text)
         return;
     }
     case Message::Type::Error: {
-        const QString text = message.json().value(QLatin1String("message")).toString();
-        const QString code = message.json().value(QLatin1String("code")).toString();
+        const QString text = message.json().value(Protocol::FieldMessage).toString();
+        const QString code = message.json().value(Protocol::FieldCode).toString();
         if (code == Protocol::ErrorRateLimited) // expected now and then: SyncManager re-sends what was dropped
             qCInfo(lcClient) << "server dropped messages:" << text;
         else
             qCWarning(lcClient) << "server error:" << text;
         // Qt 6.4 clients cannot read close code 1013, so the server says it
         // first; password refusals come the same way (then 4001/4003).
-        if (code == QLatin1String("session_full")) {
+        if (code == Protocol::ErrorSessionFull) {
             fail(text.isEmpty() ? QStringLiteral("the session is full") : text);
             return;
         }
@@ -293,9 +293,9 @@ void CollabClient::handleAck(const Message &message)
     m_handshakeTimer.stop();
     const QJsonObject &o = message.json();
     m_userId = message.userId();
-    m_isHost = o.value(QLatin1String("is_host")).toBool();
+    m_isHost = o.value(Protocol::FieldIsHost).toBool();
     // Only our server stamps an order; original servers neither sequence nor echo.
-    m_serverSequences = o.contains(QLatin1String("seq"));
+    m_serverSequences = o.contains(Protocol::FieldSeq);
     // Absent (original servers) or not a positive whole number: 0, "unknown".
     const QJsonObject limits = o.value(Protocol::AckLimits).toObject();
     m_serverMaxRate = std::max(0, limits.value(Protocol::LimitMaxRate).toInt());
@@ -303,13 +303,13 @@ void CollabClient::handleAck(const Message &message)
     m_serverMaxMessageBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxMessageBytes).toInteger());
     m_serverMaxStateBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxStateBytes).toInteger());
     m_users.clear();
-    const QJsonArray users = o.value(QLatin1String("users")).toArray();
+    const QJsonArray users = o.value(Protocol::FieldUsers).toArray();
     for (const QJsonValue &v : users) {
         const QJsonObject u = v.toObject();
-        const QString id = u.value(QLatin1String("user_id")).toString();
+        const QString id = u.value(Protocol::FieldUserId).toString();
         if (!id.isEmpty())
-            m_users.append({id, u.value(QLatin1String("display_name")).toString(id),
-                            u.value(QLatin1String("is_host")).toBool(), u.value(Protocol::FieldColorIndex).toInt(-1)});
+            m_users.append({id, u.value(Protocol::FieldDisplayName).toString(id),
+                            u.value(Protocol::FieldIsHost).toBool(), u.value(Protocol::FieldColorIndex).toInt(-1)});
     }
     if (std::none_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId; }))
         m_users.prepend({m_userId, m_name, m_isHost, o.value(Protocol::FieldColorIndex).toInt(-1)});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "MessageFactory.h"
 
+#include "HistoryRequest.h"
 #include "Protocol.h"
 
 #include <QDateTime>
@@ -12,7 +13,7 @@ namespace Optiverse::Collab {
 namespace {
 QJsonObject typed(QLatin1String type)
 {
-    return {{QLatin1String("type"), type}};
+    return {{Protocol::FieldType, type}};
 }
 } // namespace
 
@@ -29,11 +30,11 @@ QString MessageFactory::timestamp()
 QJsonObject MessageFactory::command(const QString &userId, const Command &command, qint64 clientSeq)
 {
     QJsonObject o = typed(Protocol::TypeCommand);
-    o.insert(QLatin1String("user_id"), userId);
-    o.insert(QLatin1String("timestamp"), timestamp());
-    o.insert(QLatin1String("command"), command.toJson());
+    o.insert(Protocol::FieldUserId, userId);
+    o.insert(Protocol::FieldTimestamp, timestamp());
+    o.insert(Protocol::FieldCommand, command.toJson());
     if (clientSeq >= 0)
-        o.insert(QLatin1String("client_seq"), clientSeq);
+        o.insert(Protocol::FieldClientSeq, clientSeq);
     return o;
 }
 
@@ -42,7 +43,7 @@ QByteArray MessageFactory::ping() { return toBytes(typed(Protocol::TypePing)); }
 QByteArray MessageFactory::pong()
 {
     QJsonObject o = typed(Protocol::TypePong);
-    o.insert(QLatin1String("timestamp"), timestamp());
+    o.insert(Protocol::FieldTimestamp, timestamp());
     return toBytes(o);
 }
 
@@ -50,24 +51,61 @@ QByteArray MessageFactory::syncRequest(qint64 since)
 {
     QJsonObject o = typed(Protocol::TypeSyncRequest);
     if (since >= 0)
-        o.insert(QLatin1String("since"), since);
+        o.insert(Protocol::FieldSince, since);
     return toBytes(o);
 }
 
-QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser)
+QByteArray MessageFactory::connectionAck(const QString &sessionId, const QString &userId, const QString &displayName,
+                                         bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits)
+{
+    // Defaults left out of the users (display name = user id, not the host):
+    // every member gets this list, and its size shows in each idle
+    // connection's memory.
+    QJsonArray list;
+    for (const AckUser &u : users) {
+        QJsonObject o{{Protocol::FieldUserId, u.userId}};
+        if (u.colorIndex >= 0)
+            o.insert(Protocol::FieldColorIndex, u.colorIndex);
+        if (u.displayName != u.userId)
+            o.insert(Protocol::FieldDisplayName, u.displayName);
+        if (u.isHost)
+            o.insert(Protocol::FieldIsHost, true);
+        list.append(o);
+    }
+    QJsonObject o = typed(Protocol::TypeConnectionAck);
+    o.insert(Protocol::FieldSessionId, sessionId);
+    o.insert(Protocol::FieldUserId, userId);
+    o.insert(Protocol::FieldIsHost, isHost);
+    o.insert(Protocol::FieldUsers, list);
+    o.insert(Protocol::FieldTimestamp, timestamp());
+    o.insert(Protocol::FieldDisplayName, displayName);
+    o.insert(Protocol::FieldSeq, seq);
+    o.insert(Protocol::FieldCapabilities,
+             QJsonArray{Protocol::CapSeq, Protocol::CapPresence, Protocol::CapResume, Protocol::CapHistory});
+    o.insert(Protocol::AckLimits, QJsonObject{{Protocol::LimitMaxRate, limits.maxRate},
+                                              {Protocol::LimitBurst, limits.burst},
+                                              {Protocol::LimitMaxMessageBytes, limits.maxMessageBytes},
+                                              {Protocol::LimitMaxStateBytes, limits.maxStateBytes}});
+    return toBytes(o);
+}
+
+QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser,
+                                     bool fromServer)
 {
     QJsonArray array;
     for (const StateItem &item : items)
         array.append(item.toJson());
     QJsonObject o = typed(Protocol::TypeSyncFullState);
-    QJsonObject state{{QLatin1String("items"), array}};
+    QJsonObject state{{Protocol::FieldItems, array}};
     if (version >= 0) {
-        state.insert(QLatin1String("version"), version);
-        o.insert(QLatin1String("seq"), version);
+        state.insert(Protocol::FieldVersion, version);
+        o.insert(Protocol::FieldSeq, version);
     }
-    o.insert(QLatin1String("state"), state);
+    o.insert(Protocol::FieldState, state);
     if (!targetUser.isEmpty())
-        o.insert(QLatin1String("target_user"), targetUser);
+        o.insert(Protocol::FieldTargetUser, targetUser);
+    if (fromServer)
+        o.insert(Protocol::FieldFromServer, true);
     return toBytes(o);
 }
 
@@ -76,11 +114,11 @@ QByteArray MessageFactory::userJoined(const QString &userId, const QString &disp
     // Sent to every member on each join: defaults (display name = user id,
     // not the host) are left out, readers assume them.
     QJsonObject o = typed(Protocol::TypeUserJoined);
-    o.insert(QLatin1String("user_id"), userId);
+    o.insert(Protocol::FieldUserId, userId);
     if (displayName != userId)
-        o.insert(QLatin1String("display_name"), displayName);
+        o.insert(Protocol::FieldDisplayName, displayName);
     if (isHost)
-        o.insert(QLatin1String("is_host"), true);
+        o.insert(Protocol::FieldIsHost, true);
     if (colorIndex >= 0)
         o.insert(Protocol::FieldColorIndex, colorIndex);
     return toBytes(o);
@@ -89,22 +127,22 @@ QByteArray MessageFactory::userJoined(const QString &userId, const QString &disp
 QByteArray MessageFactory::userLeft(const QString &userId)
 {
     QJsonObject o = typed(Protocol::TypeUserLeft);
-    o.insert(QLatin1String("user_id"), userId);
+    o.insert(Protocol::FieldUserId, userId);
     return toBytes(o);
 }
 
 QByteArray MessageFactory::hostChanged(const QString &userId)
 {
     QJsonObject o = typed(Protocol::TypeHostChanged);
-    o.insert(QLatin1String("user_id"), userId);
+    o.insert(Protocol::FieldUserId, userId);
     return toBytes(o);
 }
 
 QByteArray MessageFactory::error(const QString &code, const QString &message)
 {
     QJsonObject o = typed(Protocol::TypeError);
-    o.insert(QLatin1String("code"), code);
-    o.insert(QLatin1String("message"), message);
+    o.insert(Protocol::FieldCode, code);
+    o.insert(Protocol::FieldMessage, message);
     return toBytes(o);
 }
 
@@ -112,16 +150,16 @@ QByteArray MessageFactory::commandRejected(qint64 clientSeq, const QString &item
 {
     QJsonObject o = typed(Protocol::TypeCommandRejected);
     if (clientSeq >= 0)
-        o.insert(QLatin1String("client_seq"), clientSeq);
-    o.insert(QLatin1String("item_id"), itemId);
-    o.insert(QLatin1String("reason"), reason);
+        o.insert(Protocol::FieldClientSeq, clientSeq);
+    o.insert(Protocol::FieldItemId, itemId);
+    o.insert(Protocol::FieldReason, reason);
     return toBytes(o);
 }
 
 QByteArray MessageFactory::caughtUp(qint64 seq)
 {
     QJsonObject o = typed(Protocol::TypeSyncCaughtUp);
-    o.insert(QLatin1String("seq"), seq);
+    o.insert(Protocol::FieldSeq, seq);
     return toBytes(o);
 }
 
@@ -129,13 +167,13 @@ QByteArray MessageFactory::presence(const QString &userId, const std::optional<Q
                                     const QStringList &selection)
 {
     QJsonObject o = typed(Protocol::TypePresence);
-    o.insert(QLatin1String("user_id"), userId);
+    o.insert(Protocol::FieldUserId, userId);
     if (pointerMm)
-        o.insert(QLatin1String("pointer"),
-                 QJsonObject{{QLatin1String("x_mm"), pointerMm->x()}, {QLatin1String("y_mm"), pointerMm->y()}});
+        o.insert(Protocol::FieldPointer,
+                 QJsonObject{{Protocol::FieldXmm, pointerMm->x()}, {Protocol::FieldYmm, pointerMm->y()}});
     else
-        o.insert(QLatin1String("pointer"), QJsonValue::Null);
-    o.insert(QLatin1String("selection"), QJsonArray::fromStringList(selection));
+        o.insert(Protocol::FieldPointer, QJsonValue::Null);
+    o.insert(Protocol::FieldSelection, QJsonArray::fromStringList(selection));
     return toBytes(o);
 }
 

@@ -19,6 +19,27 @@ namespace Optiverse::Collab {
 class MessageFactory
 {
 public:
+    /// A member as listed in connection:ack.
+    struct AckUser
+    {
+        QString userId;
+        QString displayName;
+        bool isHost = false;
+        int colorIndex = -1; ///< < 0: left out
+    };
+    /// The server's limits, advertised in connection:ack (Protocol::AckLimits).
+    struct AckLimits
+    {
+        qint64 maxRate = 0;
+        qint64 burst = 0;
+        qint64 maxMessageBytes = 0;
+        qint64 maxStateBytes = 0;
+    };
+
+    /// The server's welcome: the original fields plus our extensions (seq,
+    /// capabilities, limits, each user's colour slot).
+    static QByteArray connectionAck(const QString &sessionId, const QString &userId, const QString &displayName,
+                                    bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits);
     /// A "command" message. @p clientSeq >= 0 adds our "client_seq" extension.
     static QJsonObject command(const QString &userId, const Command &command, qint64 clientSeq = -1);
     static QByteArray ping();
@@ -28,7 +49,9 @@ public:
     /// sync:full_state with flat items; @p version < 0 leaves version and seq
     /// out; @p targetUser (as an original host sends it to a joiner) is
     /// informative: servers relay the state to every other member.
-    static QByteArray fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser = {});
+    /// @p fromServer marks a state the server built from its own copy.
+    static QByteArray fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser = {},
+                                bool fromServer = false);
     static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex = -1);
     static QByteArray userLeft(const QString &userId);
     static QByteArray hostChanged(const QString &userId);

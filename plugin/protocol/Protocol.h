@@ -48,6 +48,34 @@ inline constexpr QLatin1String FieldUuid("uuid");
 inline constexpr QLatin1String FieldItemUuid("item_uuid");
 // Stacking order (the original's key; larger draws on top). An ordinary property.
 inline constexpr QLatin1String FieldZValue("z_value");
+// The pose: what move_item carries and writes (numbers; see Command::fromJson).
+inline constexpr QLatin1String FieldXmm("x_mm");
+inline constexpr QLatin1String FieldYmm("y_mm");
+inline constexpr QLatin1String FieldAngleDeg("angle_deg");
+
+// Fields of messages (original protocol unless marked).
+inline constexpr QLatin1String FieldType("type");
+inline constexpr QLatin1String FieldUserId("user_id");
+inline constexpr QLatin1String FieldDisplayName("display_name");
+inline constexpr QLatin1String FieldIsHost("is_host");
+inline constexpr QLatin1String FieldSessionId("session_id");
+inline constexpr QLatin1String FieldUsers("users");
+inline constexpr QLatin1String FieldTimestamp("timestamp");
+inline constexpr QLatin1String FieldCommand("command");
+inline constexpr QLatin1String FieldState("state");
+inline constexpr QLatin1String FieldItems("items");
+inline constexpr QLatin1String FieldVersion("version");
+inline constexpr QLatin1String FieldTargetUser("target_user");
+inline constexpr QLatin1String FieldCode("code");          // error
+inline constexpr QLatin1String FieldMessage("message");    // error
+inline constexpr QLatin1String FieldSeq("seq");            // extension: server order
+inline constexpr QLatin1String FieldClientSeq("client_seq"); // extension: sender's own order
+inline constexpr QLatin1String FieldSince("since");        // extension: sync:request resume point
+inline constexpr QLatin1String FieldReason("reason");      // extension: command:rejected
+inline constexpr QLatin1String FieldCapabilities("capabilities"); // extension: connection:ack
+inline constexpr QLatin1String FieldFromServer("from_server"); // extension: a full state the server built
+inline constexpr QLatin1String FieldPointer("pointer");    // extension: presence
+inline constexpr QLatin1String FieldSelection("selection"); // extension: presence
 
 // Client capabilities, declared in the WebSocket handshake with this header.
 // A client that sends no header is an original client and gets the original
@@ -55,6 +83,7 @@ inline constexpr QLatin1String FieldZValue("z_value");
 inline constexpr char CapabilitiesHeader[] = "X-Optiverse-Capabilities";
 inline constexpr QLatin1String CapSeq("seq");           // own commands echoed with "seq", resume
 inline constexpr QLatin1String CapPresence("presence"); // presence messages relayed
+inline constexpr QLatin1String CapResume("resume");     // advertised by our server: sync:request {since}
 
 // Session password (extension): sent by the client in the WebSocket handshake,
 // percent-encoded UTF-8, never in the URL. Servers without a password ignore it.
@@ -75,6 +104,19 @@ inline constexpr QLatin1String LimitBurst("burst");                       // tok
 inline constexpr QLatin1String LimitMaxMessageBytes("max_message_bytes");
 inline constexpr QLatin1String LimitMaxStateBytes("max_state_bytes");
 inline constexpr QLatin1String ErrorRateLimited("rate_limited");
+
+// Codes of "error" messages (extension; original clients ignore them).
+inline constexpr QLatin1String ErrorSessionFull("session_full");       // then close
+inline constexpr QLatin1String ErrorInvalidMessage("invalid_message");
+inline constexpr QLatin1String ErrorCommandRejected("command_rejected"); // to original clients
+inline constexpr QLatin1String ErrorStorageFailed("storage_failed");
+inline constexpr QLatin1String ErrorMessageTooLarge("message_too_large");
+inline constexpr QLatin1String ErrorBinaryNotSupported("binary_not_supported");
+
+// Why a command was refused (command:rejected "reason", SessionModel::prepare).
+inline constexpr QLatin1String RejectItemExists("item_exists");
+inline constexpr QLatin1String RejectItemRemoved("item_removed");
+inline constexpr QLatin1String RejectItemNotFound("item_not_found");
 
 // Extension field of connection:ack (its users) and user:joined: the user's
 // colour slot, the smallest free in the session, so everyone in it sees

@@ -171,7 +171,7 @@ void ClientConnection::onBinary(const QByteArray &)
     m_activity.restart();
     if (m_closing || m_disconnected)
         return;
-    sendBytes(MessageFactory::error(QStringLiteral("binary_not_supported"),
+    sendBytes(MessageFactory::error(Protocol::ErrorBinaryNotSupported,
                                     QStringLiteral("binary frames are not supported; send JSON text messages")));
     closeWith(QWebSocketProtocol::CloseCodeDatatypeNotSupported, QStringLiteral("binary frames are not supported"));
 }

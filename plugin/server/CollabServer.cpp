@@ -6,6 +6,7 @@
 #include "ClientConnection.h"
 #include "DnsSdAdvertiser.h"
 #include "MessageFactory.h"
+#include "Protocol.h"
 #include "ServerLog.h"
 #include "ServerSession.h"
 #include "SessionPassword.h"
@@ -342,7 +343,7 @@ void CollabServer::onWebSocketConnection()
         if (s->isFull()) {
             qCInfo(lcServer).noquote() << "Refused" << user << ": session" << session << "is full";
             const QString reason = QStringLiteral("session is full (%1 users)").arg(m_config.maxUsersPerSession);
-            socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(QStringLiteral("session_full"), reason)));
+            socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(Protocol::ErrorSessionFull, reason)));
             refuse(socket, CloseTryAgainLater, reason);
             continue;
         }

@@ -129,32 +129,14 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
         m_host = connection;
     const bool isHost = m_host == connection;
 
-    // Defaults left out (display name = user id, not the host): every member
-    // gets this list, and its size shows in each idle connection's memory.
-    QJsonArray users;
-    for (const ClientConnection *c : std::as_const(m_members)) {
-        QJsonObject u{{QLatin1String("user_id"), c->userId()}, {Protocol::FieldColorIndex, c->colorIndex()}};
-        if (c->displayName() != c->userId())
-            u.insert(QLatin1String("display_name"), c->displayName());
-        if (c == m_host)
-            u.insert(QLatin1String("is_host"), true);
-        users.append(u);
-    }
-    QJsonObject ack{{QLatin1String("type"), Protocol::TypeConnectionAck},
-                    {QLatin1String("session_id"), m_id},
-                    {QLatin1String("user_id"), userId},
-                    {QLatin1String("is_host"), isHost},
-                    {QLatin1String("users"), users},
-                    {QLatin1String("timestamp"), MessageFactory::timestamp()},
-                    {QLatin1String("display_name"), requestedName},
-                    {QLatin1String("seq"), m_seq},
-                    {QLatin1String("capabilities"),
-                     QJsonArray{Protocol::CapSeq, Protocol::CapPresence, QLatin1String("resume"), Protocol::CapHistory}},
-                    {Protocol::AckLimits, QJsonObject{{Protocol::LimitMaxRate, m_config.maxMessagesPerSecond},
-                                                      {Protocol::LimitBurst, m_config.burst},
-                                                      {Protocol::LimitMaxMessageBytes, m_config.maxMessageBytes},
-                                                      {Protocol::LimitMaxStateBytes, qMax(m_config.maxMessageBytes, m_config.maxStateBytes)}}}};
-    connection->send(utf8Text(ack));
+    QList<MessageFactory::AckUser> users;
+    users.reserve(m_members.size());
+    for (const ClientConnection *c : std::as_const(m_members))
+        users.append({c->userId(), c->displayName(), c == m_host, c->colorIndex()});
+    connection->send(QString::fromUtf8(MessageFactory::connectionAck(
+        m_id, userId, requestedName, isHost, users, m_seq,
+        {m_config.maxMessagesPerSecond, m_config.burst, m_config.maxMessageBytes,
+         qMax(m_config.maxMessageBytes, m_config.maxStateBytes)})));
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())
         sendState(connection);
@@ -249,11 +231,11 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
             }
         }
         qCDebug(lcServer).noquote() << "Invalid message from" << from->userId() << ":" << error;
-        sendError(from, QStringLiteral("invalid_message"), error);
+        sendError(from, Protocol::ErrorInvalidMessage, error);
         return;
     }
     if (utf8.size() > m_config.maxMessageBytes && message.type() != Message::Type::SyncFullState) {
-        sendError(from, QStringLiteral("message_too_large"),
+        sendError(from, Protocol::ErrorMessageTooLarge,
                   QStringLiteral("%1 bytes; only a sync:full_state may exceed %2 bytes")
                       .arg(utf8.size()).arg(m_config.maxMessageBytes));
         return;
@@ -283,9 +265,9 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
     case Message::Type::CommandRejected:
     case Message::Type::SyncCaughtUp:
     case Message::Type::HostChanged:
-        sendError(from, QStringLiteral("invalid_message"),
+        sendError(from, Protocol::ErrorInvalidMessage,
                   QStringLiteral("\"%1\" is sent by the server, not to it")
-                      .arg(message.json().value(QLatin1String("type")).toString()));
+                      .arg(message.json().value(Protocol::FieldType).toString()));
         break;
     }
 }
@@ -293,7 +275,7 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
 void ServerSession::handleCommand(ClientConnection *from, const Message &message, const QByteArray &utf8)
 {
     const Command &command = message.command();
-    SessionState::Change change;
+    SessionModel::Change change;
     QString reason;
     if (!m_state.prepare(command, &change, &reason)) {
         qCDebug(lcServer).noquote() << "Rejected" << Command::actionName(command.action) << command.itemId << "from"
@@ -302,10 +284,10 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
             from->sendBytes(MessageFactory::commandRejected(message.clientSeq(), command.itemId, reason));
             return;
         }
-        sendError(from, QStringLiteral("command_rejected"),
+        sendError(from, Protocol::ErrorCommandRejected,
                   QStringLiteral("%1 of item %2 rejected: %3")
                       .arg(Command::actionName(command.action), command.itemId, reason));
-        if (reason == QLatin1String("item_removed")) {
+        if (reason == Protocol::RejectItemRemoved) {
             // Original clients ignore errors: take the item off its canvas as
             // the removal did everywhere else.
             Command removal;
@@ -327,7 +309,7 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         add.action = Command::Action::Add;
         add.changedKeys.clear();
         QJsonObject relayed = MessageFactory::command(from->userId(), add, message.clientSeq());
-        relayed.insert(QLatin1String("seq"), next);
+        relayed.insert(Protocol::FieldSeq, next);
         text = utf8Text(relayed);
         relayedCommand = relayed.value(QLatin1String("command")).toObject();
     } else {
@@ -345,7 +327,7 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error, stored_op)
                                           : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved, stored_op);
         if (!stored) {
-            sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the change"));
+            sendError(from, Protocol::ErrorStorageFailed, QStringLiteral("the server could not store the change"));
             return;
         }
     }
@@ -381,7 +363,7 @@ QString ServerSession::relayedText(const Message &message, const QByteArray &utf
     // message is its own bytes plus the seq, which saves a JSON
     // serialisation (half of the server's work per command).
     const QJsonObject &json = message.json();
-    if (!json.contains(QLatin1String("seq")) && json.value(QLatin1String("user_id")).toString() == userId) {
+    if (!json.contains(Protocol::FieldSeq) && json.value(Protocol::FieldUserId).toString() == userId) {
         const QByteArrayView body = QByteArrayView(utf8).trimmed();
         if (body.endsWith('}')) { // a valid command is a non-empty object
             QByteArray spliced;
@@ -391,8 +373,8 @@ QString ServerSession::relayedText(const Message &message, const QByteArray &utf
         }
     }
     QJsonObject relayed = json;
-    relayed.insert(QLatin1String("seq"), seq);
-    relayed.insert(QLatin1String("user_id"), userId);
+    relayed.insert(Protocol::FieldSeq, seq);
+    relayed.insert(Protocol::FieldUserId, userId);
     return utf8Text(relayed);
 }
 
@@ -488,10 +470,10 @@ void ServerSession::answerHeldSyncRequests(ClientConnection *except, bool onlyEx
 
 void ServerSession::handleFullState(ClientConnection *from, const Message &message)
 {
-    // Merged, never replaced (SessionState::merge): a push is a snapshot of
+    // Merged, never replaced (SessionModel::merge): a push is a snapshot of
     // unknown age, and original hosts push on every join.
-    SessionState merged = m_state;
-    const SessionState::MergeResult result = merged.merge(message.items());
+    SessionModel merged = m_state;
+    const SessionModel::MergeResult result = merged.merge(message.items());
     if (!result.changed.isEmpty()) {
         const qint64 next = m_seq + 1;
         QList<HistoryOperation::ItemChange> changes;
@@ -504,7 +486,7 @@ void ServerSession::handleFullState(ClientConnection *from, const Message &messa
         if (m_store) {
             QString error;
             if (!m_store->replaceAll(m_id, merged.items(), next, &error, storedForm(op))) {
-                sendError(from, QStringLiteral("storage_failed"), QStringLiteral("the server could not store the state"));
+                sendError(from, Protocol::ErrorStorageFailed, QStringLiteral("the server could not store the state"));
                 return;
             }
         }
@@ -540,8 +522,8 @@ void ServerSession::handleFullState(ClientConnection *from, const Message &messa
 void ServerSession::handlePresence(ClientConnection *from, const Message &message)
 {
     QJsonObject relayed = message.json();
-    relayed.insert(QLatin1String("user_id"), from->userId());
-    relayed.remove(QLatin1String("seq"));
+    relayed.insert(Protocol::FieldUserId, from->userId());
+    relayed.remove(Protocol::FieldSeq);
     QString text;
     const auto members = m_members;
     for (ClientConnection *c : members) {
@@ -563,15 +545,7 @@ QString ServerSession::fullStateText() const
 {
     if (m_fullStateCacheSeq == m_seq && !m_fullStateCache.isEmpty())
         return m_fullStateCache;
-    QJsonArray items;
-    for (const StateItem &item : m_state.items())
-        items.append(item.toJson());
-    const QJsonObject o{{QLatin1String("type"), Protocol::TypeSyncFullState},
-                        {QLatin1String("state"),
-                         QJsonObject{{QLatin1String("items"), items}, {QLatin1String("version"), m_seq}}},
-                        {QLatin1String("seq"), m_seq},
-                        {QLatin1String("from_server"), true}};
-    m_fullStateCache = utf8Text(o);
+    m_fullStateCache = QString::fromUtf8(MessageFactory::fullState(m_state.items(), m_seq, {}, true));
     m_fullStateCacheSeq = m_seq;
     return m_fullStateCache;
 }
@@ -637,7 +611,7 @@ int ServerSession::applyGroup(ClientConnection *by, const QList<Command> &comman
 {
     int applied = 0;
     for (const Command &command : commands) {
-        SessionState::Change change;
+        SessionModel::Change change;
         QString reason;
         if (!m_state.prepare(command, &change, &reason)) {
             qCWarning(lcServer).noquote() << "history: skipped" << Command::actionName(command.action)

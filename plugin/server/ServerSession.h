@@ -2,7 +2,7 @@
 #pragma once
 
 #include "OperationLog.h"
-#include "SessionState.h"
+#include "SessionModel.h"
 
 #include <QList>
 #include <QObject>
@@ -19,7 +19,7 @@ class SessionStore;
 struct ServerConfig;
 
 /**
- * One collaboration session: its members, host, scene (SessionState), order
+ * One collaboration session: its members, host, scene (SessionModel), order
  * (seq) and the history of relayed messages used for resume.
  *
  * Every accepted change is stored (when a SessionStore is set) before any
@@ -37,7 +37,7 @@ public:
 
     QString id() const { return m_id; }
     qint64 seq() const { return m_seq; }
-    const SessionState &state() const { return m_state; }
+    const SessionModel &state() const { return m_state; }
     int userCount() const { return int(m_members.size()); }
     bool isFull() const;
     ClientConnection *host() const { return m_host; }
@@ -106,7 +106,7 @@ private:
     const QString m_id;
     const ServerConfig &m_config;
     SessionStore *m_store;
-    SessionState m_state;
+    SessionModel m_state;
     qint64 m_seq = 0;
     // sync:full_state as last serialised: every state change bumps m_seq, so
     // the text is valid while its seq matches. Joins of large sessions then

@@ -2,18 +2,21 @@
 #pragma once
 
 #include "Command.h"
+#include "EditQueue.h"
+#include "LocalEditCapture.h"
 #include "Message.h"
+#include "OutboundChannel.h"
+#include "PendingEdits.h"
+#include "SceneWriter.h"
+#include "SessionModel.h"
 #include "StateItem.h"
 
 #include <optiverse/iscenekeysobserver.h>
 #include <optiverse/isceneobserver.h>
 
-#include <QElapsedTimer>
-#include <QHash>
 #include <QMap>
 #include <QObject>
 #include <QSet>
-#include <QTimer>
 
 namespace Optiverse {
 class IScene;
@@ -44,19 +47,19 @@ class CollabClient;
  *   event (command, echo, refusal, full state) re-derives the affected items
  *   from that rule, so the scene converges on the server's order whatever
  *   the interleaving of edits, refusals and reconnects.
- * - Interactive drags are throttled per item; the final pose is always sent.
- * - Sends are paced below the server's per-connection rate limit (75 % of
- *   the rate and half the burst its connection:ack advertises; 150/s, burst
- *   300 when it advertises none), since it drops what comes above it.
- * - A command the server dropped anyway (our server only) is found and made
- *   good: the server answers each command of a connection in order (echo or
- *   command:rejected), so an answer for client_seq N means every unanswered
- *   one before N was lost; after a rate_limited error, what was handed to the
- *   socket and is still unanswered a second later was lost too. Each affected
- *   item is then re-sent as the scene shows it now (add, remove, or the keys
- *   that differ from the server's), never as the old command, and its pending
- *   keys are carried over so the scene does not flicker. A late echo of a
- *   command presumed lost is harmless: the re-sent state is absolute.
+ * - The shadow applies the server's commands with the server's own rules
+ *   (SessionModel), so it follows the server exactly.
+ * - Its parts: LocalEditCapture (local changes -> commands, drag
+ *   throttling), EditQueue (edits held while offline or kept since
+ *   leaving), OutboundChannel (pacing below the server's rate limit,
+ *   acknowledgements, loss detection), SceneWriter (the session into the
+ *   scene), PendingEdits (what local edits in flight still decide). This
+ *   class keeps the participant's states, the join and the reconciliation.
+ * - A command the server dropped (OutboundChannel::lost()) is made good: each
+ *   affected item is re-sent as the scene shows it now (add, remove, or the
+ *   keys that differ from the server's), never as the old command, and its
+ *   pending keys are carried over so the scene does not flicker. A late echo
+ *   of a command presumed lost is harmless: the re-sent state is absolute.
  */
 class SyncManager : public QObject, public Optiverse::ISceneObserver, public Optiverse::ISceneKeysObserver
 {
@@ -91,40 +94,57 @@ public:
     void setJoinMode(JoinMode mode) { m_joinMode = mode; }
     JoinMode joinMode() const { return m_joinMode; }
     /// Minimum interval between two moves of one dragged item (default 33 ms, ~30 Hz).
-    void setDragInterval(int ms) { m_dragTimer.setInterval(ms); }
+    void setDragInterval(int ms) { m_capture.setDragInterval(ms); }
     /// How many edits are kept while offline before the oldest are refused.
-    void setOfflineLimit(int limit) { m_offlineLimit = limit; }
+    void setOfflineLimit(int limit) { m_queue.setLimit(limit); }
     /// Overrides the pace derived from the server's advertised limit (e.g. to
     /// see what happens above it); @p perSecond 0 goes back to the advertised pace.
-    void setSendRate(int perSecond, int burst);
-    int sendRate() const { return m_sendRate; }
-    int sendBurst() const { return m_sendBurst; }
+    void setSendRate(int perSecond, int burst) { m_channel.setSendRate(perSecond, burst); }
+    int sendRate() const { return m_channel.sendRate(); }
+    int sendBurst() const { return m_channel.sendBurst(); }
 
     bool isSynchronized() const { return m_synced; }
     Participation participation() const { return m_participation; }
     /// Items changed locally since leaving on purpose (what BringLocalChanges would bring).
-    int localChangeCount() const;
+    int localChangeCount() const { return m_queue.keptItemCount(); }
     qint64 lastSeq() const { return m_lastSeq; }
-    int offlineEditCount() const { return int(m_offline.size()); }
+    int offlineEditCount() const { return m_queue.heldCount(); }
     /// Sent edits the server has not acknowledged yet (our server only).
-    int unacknowledgedCount() const { return int(m_unacked.size()); }
-    quint64 commandsSent() const { return m_commandsSent; }
+    int unacknowledgedCount() const { return m_channel.unacknowledgedCount(); }
+    quint64 commandsSent() const { return m_channel.commandsSent(); }
     quint64 remoteCommandsApplied() const { return m_remoteApplied; }
     /// Sent commands the server never received (our server only), found by a
     /// later acknowledgement or by the timeout after a rate_limited error.
-    quint64 lostCommandsFoundByGap() const { return m_lostByGap; }
-    quint64 lostCommandsFoundAfterTimeout() const { return m_lostByTimeout; }
+    quint64 lostCommandsFoundByGap() const { return m_channel.lostFoundByGap(); }
+    quint64 lostCommandsFoundAfterTimeout() const { return m_channel.lostFoundAfterTimeout(); }
 
-    // ISceneObserver
-    void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
-    void itemMoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
+    // ISceneObserver, ISceneKeysObserver: local changes become commands (LocalEditCapture)
+    void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemAdded(item, origin);
+    }
+    void itemMoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemMoved(item, origin);
+    }
     void itemUpdated(const Optiverse::SceneItem &item, const QStringList &changedKeys,
-                     Optiverse::ChangeOrigin origin) override;
-    void itemRemoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override;
-    void itemDragStateChanged(const QUuid &uuid, bool dragging) override;
-    // ISceneKeysObserver
+                     Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemUpdated(item, changedKeys, origin);
+    }
+    void itemRemoved(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemRemoved(item, origin);
+    }
+    void itemDragStateChanged(const QUuid &uuid, bool dragging) override
+    {
+        m_capture.itemDragStateChanged(uuid, dragging);
+    }
     void itemKeysRemoved(const Optiverse::SceneItem &item, const QStringList &removedKeys,
-                         Optiverse::ChangeOrigin origin) override;
+                         Optiverse::ChangeOrigin origin) override
+    {
+        m_capture.itemKeysRemoved(item, removedKeys, origin);
+    }
 
 signals:
     /// The scene matches the session (after the first join or a resync).
@@ -146,117 +166,50 @@ private:
     void setParticipation(Participation participation);
     void onMessage(const Message &message);
     void handleCommand(const Message &message);
+    void handleRejected(const Message &message);
     void handleFullState(const Message &message);
     void finishSync();
     bool isOwnEcho(const Message &message) const;
     void submit(Command command);
     void sendNow(const Command &command);
     void flushOffline();
-    void addPending(const Command &command);
-    void releasePending(const Command &command);
     void reconcile(const QString &itemId);
     void reconcileAll();
-    bool applyToScene(const Command &command);
-    void flushDrags();
-    void drainOutbox();
-    void configurePacing();
-    void onRateLimited();
-    void onLossTimeout();
-    /// The server answered our command @p clientSeq: earlier unanswered ones were dropped.
-    void detectGap(qint64 clientSeq);
-    void recoverLost(const QList<Command> &lost, const char *how);
-    bool resendAsShown(const QString &itemId);
+    void recoverLost(const QList<Command> &lost, const QString &how);
     void settleSharedEdits();
     void pushStateAsOriginalHost(const QString &joiner);
     void resendWhatThePushLost();
-    void expireRecent();
-
-    bool removeKeysFromScene(const QUuid &uuid, const QStringList &keys);
-    bool addToScene(const Optiverse::SceneItem &item, const QString &byUserId);
+    QList<StateItem> sceneItems() const;
 
     Optiverse::IScene *m_scene;
     Optiverse::ISceneKeys *m_sceneKeys = nullptr;
     CollabClient *m_client;
-    // Keys a Local change deleted, reported just before its itemUpdated().
-    QHash<QUuid, QStringList> m_removedKeys;
-    // Session items the host refused to add: kept in the session, said once.
-    QSet<QString> m_refused;
+    LocalEditCapture m_capture;
+    SceneWriter m_writer;
+    OutboundChannel m_channel;
     QString m_commandUser; // who sent the command being applied (for the refusal's words)
     JoinMode m_joinMode = JoinMode::ReplaceLocalScene;
 
     bool m_synced = false;
     bool m_everSynced = false;
     Awaiting m_awaiting = Awaiting::Nothing;
-    int m_sharedOfflineCount = 0; // offline edits contained in the scene we pushed
     // Commands received before the state they apply to is known, by seq:
     // replays and live relays overlap during a resume.
     QMap<qint64, Message> m_buffered;
     // Every id the server gave us: echoes of a previous connection carry the old one.
     QSet<QString> m_ownUserIds;
     qint64 m_lastSeq = -1;
-    qint64 m_nextClientSeq = 1;
-    quint64 m_commandsSent = 0;
     quint64 m_remoteApplied = 0;
 
-    // Server-confirmed state (our server only): what the scene converges to.
-    QHash<QString, StateItem> m_shadow;
-    // Local edits (unacknowledged or offline) not yet settled by the server:
-    // item -> key -> count of writes, and item -> count of adds/removes.
-    QHash<QString, QHash<QString, int>> m_pendingKeys;
-    QHash<QString, int> m_pendingPresence;
-    QMap<qint64, Command> m_unacked; // by client_seq, i.e. in sending order
-    // Edits made while dropped (or joined but not yet synchronized), in order.
-    QList<Command> m_offline;
-    int m_offlineLimit = 10000;
+    // Server-confirmed state (our server only): what the scene converges to,
+    // kept with the server's own rules.
+    SessionModel m_shadow;
+    // Local edits (unacknowledged, offline or recent) not yet settled by the server.
+    PendingEdits m_pending;
+    // Edits made while joining or dropped, and since leaving on purpose.
+    EditQueue m_queue;
     Participation m_participation = Participation::NeverJoined;
     Participation m_idle = Participation::NeverJoined; // what a failed first connection goes back to
-    // Edits made since leaving on purpose, not pending: sent only with BringLocalChanges.
-    QList<Command> m_sinceLeft;
-
-    // Drag throttling.
-    QSet<QUuid> m_dragging;
-    QHash<QUuid, Optiverse::SceneItem> m_dragLatest;
-    // Pose last sent for a dragged item; forgotten when anything else moves it.
-    QHash<QString, QJsonObject> m_lastSentPose;
-    QTimer m_dragTimer;
-
-    // Outgoing commands, paced (see drainOutbox()).
-    static constexpr int DefaultSendRate = 150; // servers that advertise no limit
-    static constexpr int DefaultSendBurst = 300;
-    struct Outgoing
-    {
-        qint64 clientSeq; // -1 for original servers
-        QByteArray bytes;
-    };
-    QList<Outgoing> m_outbox;
-    int m_sendRate = DefaultSendRate;
-    int m_sendBurst = DefaultSendBurst;
-    int m_rateOverride = 0; // setSendRate()
-    int m_burstOverride = 0;
-    double m_sendTokens = DefaultSendBurst;
-    qint64 m_sendRefilledMs = 0;
-    QElapsedTimer m_sendClock;
-    QTimer m_sendTimer;
-
-    // Lost-command recovery (our server only).
-    static constexpr int LossTimeoutMs = 1000;
-    qint64 m_connectionFirstSeq = 1; // client_seqs below belong to earlier connections
-    qint64 m_lastHandedSeq = 0;      // highest client_seq handed to the socket on this connection
-    qint64 m_lossWatermark = 0;      // unanswered up to here when the loss timer fires: lost
-    QTimer m_lossTimer;
-    QSet<qint64> m_presumedLost; // re-sent after the timeout; their echo may still come
-    quint64 m_lostByGap = 0;
-    quint64 m_lostByTimeout = 0;
-
-    // Original servers: edits sent in the last RecentWindowMs, still pending.
-    static constexpr int RecentWindowMs = 3000;
-    struct Recent
-    {
-        qint64 sentAtMs;
-        Command command;
-    };
-    QList<Recent> m_recent;
-    QTimer m_recentTimer;
 };
 
 } // namespace Optiverse::Collab

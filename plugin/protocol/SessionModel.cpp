@@ -1,24 +1,36 @@
 // SPDX-License-Identifier: MIT
-#include "SessionState.h"
+#include "SessionModel.h"
 
 #include "Protocol.h"
 
+#include <algorithm>
+
 namespace Optiverse::Collab {
 
-namespace {
-
-const QLatin1String PoseKeys[] = {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")};
-
-// An edit that carries the whole item, as original clients send every edit.
-bool carriesWholeItem(const Command &command)
+const QStringList &SessionModel::poseKeys()
 {
-    return !command.itemType.isEmpty() && command.data.value(PoseKeys[0]).isDouble()
-        && command.data.value(PoseKeys[1]).isDouble();
+    static const QStringList keys{Protocol::FieldXmm, Protocol::FieldYmm, Protocol::FieldAngleDeg};
+    return keys;
 }
 
-} // namespace
+bool SessionModel::carriesWholeItem(const Command &command)
+{
+    return !command.itemType.isEmpty() && command.data.value(Protocol::FieldXmm).isDouble()
+        && command.data.value(Protocol::FieldYmm).isDouble();
+}
 
-bool SessionState::prepare(const Command &command, Change *change, QString *reason) const
+QStringList SessionModel::keysWritten(const Command &command)
+{
+    switch (command.action) {
+    case Command::Action::Move: return poseKeys();
+    case Command::Action::Update: return command.effectiveKeys() + command.removedKeys;
+    case Command::Action::Add: return command.data.keys();
+    case Command::Action::Remove: return {};
+    }
+    return {};
+}
+
+bool SessionModel::prepare(const Command &command, Change *change, QString *reason) const
 {
     const auto it = m_items.constFind(command.itemId);
     const bool exists = it != m_items.constEnd();
@@ -28,7 +40,7 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
         || (!exists && command.action != Command::Action::Remove && carriesWholeItem(command)
             && !m_removed.contains(command.itemId))) {
         if (exists) {
-            *reason = QStringLiteral("item_exists");
+            *reason = Protocol::RejectItemExists;
             return false;
         }
         c.created = true;
@@ -39,7 +51,7 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
         return true;
     }
     if (!exists) {
-        *reason = m_removed.contains(command.itemId) ? QStringLiteral("item_removed") : QStringLiteral("item_not_found");
+        *reason = m_removed.contains(command.itemId) ? QString(Protocol::RejectItemRemoved) : QString(Protocol::RejectItemNotFound);
         return false;
     }
     c.item.type = it->type;
@@ -49,7 +61,7 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
         c.remove = true;
         break;
     case Command::Action::Move:
-        for (QLatin1String key : PoseKeys) {
+        for (const QString &key : poseKeys()) {
             const auto v = command.data.constFind(key);
             if (v != command.data.constEnd())
                 c.item.data.insert(key, *v);
@@ -70,7 +82,7 @@ bool SessionState::prepare(const Command &command, Change *change, QString *reas
     return true;
 }
 
-void SessionState::commit(const Change &change)
+void SessionModel::commit(const Change &change)
 {
     if (change.remove) {
         m_items.remove(change.item.id);
@@ -79,10 +91,29 @@ void SessionState::commit(const Change &change)
     }
     if (change.wasRemoved)
         m_removed.remove(change.item.id);
-    m_items.insert(change.item.id, {change.item.type, change.item.data});
+    m_items.insert(change.item.id, change.item);
 }
 
-void SessionState::rememberRemoved(const QString &itemId)
+bool SessionModel::apply(const Command &command, QString *reason)
+{
+    Change change;
+    QString why;
+    if (!prepare(command, &change, &why)) {
+        if (reason)
+            *reason = why;
+        return false;
+    }
+    commit(change);
+    return true;
+}
+
+const StateItem *SessionModel::find(const QString &itemId) const
+{
+    const auto it = m_items.constFind(itemId);
+    return it == m_items.constEnd() ? nullptr : &*it;
+}
+
+void SessionModel::rememberRemoved(const QString &itemId)
 {
     if (m_removed.contains(itemId))
         return;
@@ -103,7 +134,7 @@ void SessionState::rememberRemoved(const QString &itemId)
     }
 }
 
-SessionState::MergeResult SessionState::merge(const QList<StateItem> &pushed)
+SessionModel::MergeResult SessionModel::merge(const QList<StateItem> &pushed)
 {
     MergeResult result;
     QMap<QString, const StateItem *> byId; // later duplicates win
@@ -117,7 +148,7 @@ SessionState::MergeResult SessionState::merge(const QList<StateItem> &pushed)
         }
         auto it = m_items.find(p->id);
         if (it == m_items.end()) {
-            m_items.insert(p->id, {p->type, p->data});
+            m_items.insert(p->id, *p);
             result.changed.append(*p);
             ++matching;
             continue;
@@ -130,7 +161,7 @@ SessionState::MergeResult SessionState::merge(const QList<StateItem> &pushed)
             }
         }
         if (gained)
-            result.changed.append({p->id, it->type, it->data});
+            result.changed.append(*it);
         if (it->type == p->type && it->data == p->data)
             ++matching;
         else
@@ -141,28 +172,37 @@ SessionState::MergeResult SessionState::merge(const QList<StateItem> &pushed)
     return result;
 }
 
-void SessionState::load(const QList<StateItem> &items, const QStringList &removed)
+void SessionModel::load(const QList<StateItem> &items, const QStringList &removed)
 {
     m_items.clear();
+    m_items.reserve(items.size());
     m_removed.clear();
     m_removedOrder.clear();
     for (const StateItem &item : items)
-        m_items.insert(item.id, {item.type, item.data});
+        m_items.insert(item.id, item);
     for (const QString &id : removed)
         if (!m_items.contains(id))
             rememberRemoved(id);
 }
 
-QList<StateItem> SessionState::items() const
+QList<StateItem> SessionModel::items() const
 {
     QList<StateItem> out;
     out.reserve(m_items.size());
-    for (auto it = m_items.cbegin(); it != m_items.cend(); ++it)
-        out.append({it.key(), it->type, it->data});
+    for (const StateItem &item : m_items)
+        out.append(item);
+    std::sort(out.begin(), out.end(), [](const StateItem &a, const StateItem &b) { return a.id < b.id; });
     return out;
 }
 
-QStringList SessionState::removedIds() const
+QStringList SessionModel::ids() const
+{
+    QStringList out = m_items.keys();
+    out.sort();
+    return out;
+}
+
+QStringList SessionModel::removedIds() const
 {
     QStringList out;
     out.reserve(m_removed.size());
