@@ -111,7 +111,12 @@ void PresenceManager::send()
     // unknown message type to everyone, so don't send it to them at all.
     if (!m_dirty || m_client->state() != CollabClient::State::Connected || !m_client->serverSequences())
         return;
+    // A host without IPresenceHost says something only about extensions
+    // (including that the last one ended).
+    if (!m_host && m_extensions.isEmpty() && !m_sentExtensions)
+        return;
     m_dirty = false;
+    m_sentExtensions = !m_extensions.isEmpty();
     m_lastSent.start();
     m_client->send(MessageFactory::presence(m_client->userId(), m_pointer, m_selection, m_extensions));
 }

@@ -69,6 +69,7 @@ private:
     std::optional<QPointF> m_pointer;
     QStringList m_selection;
     QJsonObject m_extensions;
+    bool m_sentExtensions = false; // the last message sent carried some
     QTimer m_sendTimer;
     QElapsedTimer m_lastSent;
     bool m_dirty = false;
