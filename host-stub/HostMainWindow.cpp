@@ -194,6 +194,11 @@ void HostMainWindow::deleteSelection()
     stack->endMacro();
 }
 
+PropertiesDialog *HostMainWindow::propertiesDialog() const
+{
+    return m_propertiesDialog;
+}
+
 void HostMainWindow::editProperties()
 {
     const QList<QUuid> selected = m_scene->selectedUuids();

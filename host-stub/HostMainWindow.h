@@ -63,7 +63,7 @@ public:
     EditingOverlay *editing() const { return m_editing; }
     ViewNavigator *navigator() const { return m_navigator; }
     /// The open Edit Properties… dialog (window-modal, not blocking), or null.
-    PropertiesDialog *propertiesDialog() const { return m_propertiesDialog; }
+    PropertiesDialog *propertiesDialog() const;
     PluginManager *pluginManager() const { return m_plugins; }
     QMenu *helpMenu() const { return m_helpMenu; }
     /// The Insert action that adds an item of @p type (tests trigger it).
