@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "HostMainWindow.h"
 
+#include "EditingOverlay.h"
 #include "HostScene.h"
 #include "OpticalItem.h"
 #include "PluginManager.h"
 #include "PluginManagerDialog.h"
 #include "PresenceOverlay.h"
 #include "PropertiesDialog.h"
+#include "ViewNavigator.h"
 
 #include <optiverse/iplugin.h>
+#include <optiverse/ieditinghost.h>
 #include <optiverse/ipresencehost.h>
+#include <optiverse/iviewhost.h>
 
 #include <QAction>
 #include <QApplication>
@@ -28,6 +32,8 @@ HostMainWindow::HostMainWindow(QWidget *parent)
       m_scene(new HostScene(this)),
       m_view(new QGraphicsView(m_scene->graphicsScene(), this)),
       m_presence(new PresenceOverlay(m_scene, m_view, this)),
+      m_editing(new EditingOverlay(m_scene, this)),
+      m_navigator(new ViewNavigator(m_scene, m_view, this)),
       m_plugins(new PluginManager(this, this))
 {
     setWindowTitle(tr("Optiverse Host Stub"));
@@ -45,6 +51,8 @@ HostMainWindow::HostMainWindow(QWidget *parent)
     connect(m_scene, &HostScene::bulkChangeFinished, this, [this] { m_view->setUpdatesEnabled(true); });
     // Overlays belong to the plugin that drew them.
     connect(m_plugins, &PluginManager::pluginUnloaded, m_presence, &PresenceOverlay::clearAll);
+    connect(m_plugins, &PluginManager::pluginUnloaded, m_editing, &EditingOverlay::clearRemoteEditing);
+    connect(m_plugins, &PluginManager::pluginUnloaded, this, [this] { m_navigator->setViewIndicator({}, {}); });
     connect(m_plugins, &PluginManager::pluginUnloaded, this, &HostMainWindow::forgetUnloadedPlugins);
     // Disabling a plugin that others depend on (e.g. its in-process server) asks first.
     m_plugins->setDisableGuard([this](Optiverse::IPlugin *plugin) { return confirmLeaving(shutdownWarnings(plugin)); });
@@ -62,8 +70,13 @@ HostMainWindow::~HostMainWindow()
 {
     // Plugins first (they may still call IHost), then overlays, then the scene.
     m_plugins->shutdownAll();
+    delete m_propertiesDialog;
     delete m_presence;
     m_presence = nullptr;
+    delete m_editing;
+    m_editing = nullptr;
+    delete m_navigator;
+    m_navigator = nullptr;
     // The scene goes before QWidget's child cleanup: removing its items emits
     // selectionChanged, which must not reach this half-destroyed window.
     disconnect(m_scene->graphicsScene(), nullptr, this, nullptr);
@@ -110,6 +123,12 @@ void HostMainWindow::createMenus()
     m_deleteAction->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
     m_deleteAction->setShortcutContext(Qt::WindowShortcut);
     m_propertiesAction = edit->addAction(tr("Edit &Properties…"), this, &HostMainWindow::editProperties);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *zoomIn = view->addAction(tr("Zoom &In"), this, [this] { m_navigator->zoomBy(1.25); });
+    zoomIn->setShortcut(QKeySequence::ZoomIn);
+    QAction *zoomOut = view->addAction(tr("Zoom &Out"), this, [this] { m_navigator->zoomBy(0.8); });
+    zoomOut->setShortcut(QKeySequence::ZoomOut);
 
     QMenu *insert = menuBar()->addMenu(tr("&Insert"));
     const QList<QPair<QString, QString>> types{
@@ -175,18 +194,36 @@ void HostMainWindow::deleteSelection()
     stack->endMacro();
 }
 
+PropertiesDialog *HostMainWindow::propertiesDialog() const
+{
+    return m_propertiesDialog;
+}
+
 void HostMainWindow::editProperties()
 {
     const QList<QUuid> selected = m_scene->selectedUuids();
-    if (selected.size() != 1)
+    if (selected.size() != 1 || m_propertiesDialog)
         return;
-    PropertiesDialog dialog(m_scene->item(selected.first()), this);
-    if (dialog.exec() != QDialog::Accepted)
-        return;
-    QString error;
-    // The item may have been removed remotely while the dialog was open.
-    if (!m_scene->updateItem(selected.first(), dialog.changes(), ChangeOrigin::Local, &error))
-        QMessageBox::warning(this, tr("Edit Properties"), error);
+    const QUuid uuid = selected.first();
+    // Window-modal but not blocking the event loop: the session goes on, and
+    // the banner says who else edits this item while it is open.
+    auto *dialog = new PropertiesDialog(m_scene->item(uuid), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_propertiesDialog = dialog;
+    const auto showEditors = [this, dialog, uuid] { dialog->setOthersEditing(m_editing->editorsOf(uuid)); };
+    connect(m_editing, &EditingOverlay::remoteEditingChanged, dialog, showEditors);
+    showEditors();
+    connect(dialog, &QDialog::finished, this, [this, dialog, uuid](int result) {
+        m_editing->setLocallyOpen(uuid, false);
+        if (result != QDialog::Accepted)
+            return;
+        QString error;
+        // The item may have been removed remotely while the dialog was open.
+        if (!m_scene->updateItem(uuid, dialog->changes(), ChangeOrigin::Local, &error))
+            QMessageBox::warning(this, tr("Edit Properties"), error);
+    });
+    m_editing->setLocallyOpen(uuid, true);
+    dialog->open();
 }
 
 QMainWindow *HostMainWindow::mainWindow() const
@@ -242,6 +279,10 @@ void *HostMainWindow::queryInterface(const char *iid) const
         return static_cast<Optiverse::ISceneKeys *>(m_scene);
     if (iid && qstrcmp(iid, OPTIVERSE_IUNDOHOST_IID) == 0)
         return static_cast<Optiverse::IUndoHost *>(m_scene);
+    if (iid && qstrcmp(iid, OPTIVERSE_IEDITINGHOST_IID) == 0)
+        return static_cast<Optiverse::IEditingHost *>(m_editing);
+    if (iid && qstrcmp(iid, OPTIVERSE_IVIEWHOST_IID) == 0)
+        return static_cast<Optiverse::IViewHost *>(m_navigator);
     if (iid && qstrcmp(iid, OPTIVERSE_ISESSIONHOST_IID) == 0)
         return static_cast<Optiverse::ISessionHost *>(const_cast<HostMainWindow *>(this));
     return nullptr;

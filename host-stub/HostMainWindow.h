@@ -10,12 +10,15 @@
 #include <QMainWindow>
 #include <QPointer>
 
+class EditingOverlay;
 class HostScene;
 class PluginManager;
+class PropertiesDialog;
 class PresenceOverlay;
 class QAction;
 class QGraphicsView;
 class QMenu;
+class ViewNavigator;
 
 /**
  * The host's main window and its IHost.
@@ -57,6 +60,10 @@ public:
     HostScene *hostScene() const { return m_scene; }
     QGraphicsView *view() const { return m_view; }
     PresenceOverlay *presence() const { return m_presence; }
+    EditingOverlay *editing() const { return m_editing; }
+    ViewNavigator *navigator() const { return m_navigator; }
+    /// The open Edit Properties… dialog (window-modal, not blocking), or null.
+    PropertiesDialog *propertiesDialog() const;
     PluginManager *pluginManager() const { return m_plugins; }
     QMenu *helpMenu() const { return m_helpMenu; }
     /// The Insert action that adds an item of @p type (tests trigger it).
@@ -87,7 +94,10 @@ private:
     HostScene *m_scene;
     QGraphicsView *m_view;
     PresenceOverlay *m_presence;
+    EditingOverlay *m_editing;
+    ViewNavigator *m_navigator;
     PluginManager *m_plugins;
+    QPointer<PropertiesDialog> m_propertiesDialog;
     QMenu *m_helpMenu = nullptr;
     QAction *m_deleteAction = nullptr;
     QAction *m_propertiesAction = nullptr;

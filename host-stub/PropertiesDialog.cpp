@@ -15,8 +15,13 @@
 #include <cmath>
 
 PropertiesDialog::PropertiesDialog(const Optiverse::SceneItem &item, QWidget *parent)
-    : QDialog(parent), m_item(item)
+    : QDialog(parent), m_item(item), m_othersEditing(new QLabel(this))
 {
+    m_othersEditing->setObjectName(QStringLiteral("othersEditing"));
+    m_othersEditing->setWordWrap(true);
+    m_othersEditing->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #664d03; padding: 6px; "
+                                                  "border: 1px solid #ffe69c; border-radius: 3px; }"));
+    m_othersEditing->hide();
     setWindowTitle(tr("Properties of %1").arg(item.type));
     // A received item may lack parameters: they are shown with the value the
     // drawing uses (the type's default) and only become data when edited.
@@ -56,6 +61,7 @@ PropertiesDialog::PropertiesDialog(const Optiverse::SceneItem &item, QWidget *pa
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_othersEditing);
     layout->addLayout(form);
     layout->addWidget(buttons);
 }
@@ -80,4 +86,24 @@ QJsonObject PropertiesDialog::changes() const
             result.insert(it.key(), now);
     }
     return result;
+}
+
+void PropertiesDialog::setOthersEditing(const QStringList &names)
+{
+    if (names.isEmpty()) {
+        m_othersEditing->clear();
+        m_othersEditing->hide();
+        return;
+    }
+    QString who = names.constLast();
+    if (names.size() > 1)
+        who = tr("%1 and %2").arg(QStringList(names.mid(0, names.size() - 1)).join(tr(", ")), who);
+    m_othersEditing->setText(names.size() == 1 ? tr("%1 is editing this item too").arg(who)
+                                               : tr("%1 are editing this item too").arg(who));
+    m_othersEditing->show();
+}
+
+QString PropertiesDialog::othersEditingText() const
+{
+    return m_othersEditing->isHidden() ? QString() : m_othersEditing->text();
 }

@@ -9,11 +9,15 @@
 #include "MessageFactory.h"
 #include "RecordingPlayer.h"
 #include "EditAwareness.h"
+#include "EditingPresence.h"
+#include "FollowController.h"
 #include "NoticeWidget.h"
 #include "PresenceManager.h"
 #include "StatusWidget.h"
 
+#include <optiverse/ieditinghost.h>
 #include <optiverse/ihost.h>
+#include <optiverse/iviewhost.h>
 #include <optiverse/ipresencehost.h>
 #include <optiverse/iscene.h>
 #include <optiverse/iscenekeys.h>
@@ -95,8 +99,13 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
 
     // Contract 1.1: a host that can delete keys gets deletions synced.
     m_session->sync()->setSceneKeys(queryInterface<ISceneKeys>(host));
-    if (auto *presenceHost = queryInterface<IPresenceHost>(host))
-        m_presence = std::make_unique<PresenceManager>(presenceHost, client);
+    // The presence channel always runs: pointers and selections need
+    // IPresenceHost, the awareness extensions their own optional interfaces.
+    m_presence = std::make_unique<PresenceManager>(queryInterface<IPresenceHost>(host), client);
+    // Who is editing what: drags from every host, properties dialogs and the
+    // outlines from hosts offering IEditingHost (contract 1.3).
+    m_editing = std::make_unique<EditingPresence>(host->scene(), queryInterface<IEditingHost>(host),
+                                                  m_presence.get(), client);
 
     // Who wrote what: overwrite notices, and (contract 1.2, hosts offering
     // IUndoHost) an Undo that never silently destroys someone else's newer change.
@@ -104,6 +113,13 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_host->addStatusWidget(m_notice);
     m_notice->hide(); // shown with the first notice
     m_awareness = std::make_unique<EditAwareness>(host->scene(), queryInterface<IUndoHost>(host), m_session.get(), m_notice);
+    // Follow a collaborator, Jump to, Show (hosts offering IViewHost, contract 1.3).
+    if (auto *view = queryInterface<IViewHost>(host)) {
+        m_follow = std::make_unique<FollowController>(view, host->scene(), m_presence.get(), client, host->mainWindow());
+        connect(m_follow.get(), &FollowController::notice, m_notice, [this](const QString &text) { m_notice->showNotice(text); });
+        m_status->setFollow(m_follow.get());
+        m_awareness->setViewHost(view);
+    }
 
     connect(client, &CollabClient::stateChanged, this, &CollaborationPlugin::updateActions);
     connect(m_session.get(), &CollaborationSession::serverStateChanged, this, &CollaborationPlugin::updateActions);
@@ -167,10 +183,14 @@ void CollaborationPlugin::shutdown()
     disconnect(m_session->client(), nullptr, this, nullptr);
     disconnect(m_session->sync(), nullptr, this, nullptr);
     m_session->shutdown();
+    if (m_status)
+        m_status->setFollow(nullptr);
+    m_follow.reset();
     m_awareness.reset();
     m_host->removeStatusWidget(m_notice);
     delete m_notice;
     m_notice = nullptr;
+    m_editing.reset();
     m_presence.reset();
     m_host->removeStatusWidget(m_status);
     delete m_status;

@@ -19,6 +19,8 @@ namespace Optiverse::Collab {
 class CollaborationDialog;
 class HistoryPanel;
 class EditAwareness;
+class EditingPresence;
+class FollowController;
 class NoticeWidget;
 class CollaborationSession;
 class PresenceManager;
@@ -53,6 +55,8 @@ private:
     std::unique_ptr<CollaborationSession> m_session;
     std::unique_ptr<PresenceManager> m_presence;
     std::unique_ptr<EditAwareness> m_awareness;
+    std::unique_ptr<EditingPresence> m_editing;
+    std::unique_ptr<FollowController> m_follow;
     NoticeWidget *m_notice = nullptr;
     QMenu *m_menu = nullptr;
     QAction *m_connectAction = nullptr;

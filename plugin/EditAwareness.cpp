@@ -7,6 +7,8 @@
 #include "NoticeWidget.h"
 #include "OverwriteNotices.h"
 
+#include <optiverse/iviewhost.h>
+
 namespace Optiverse::Collab {
 
 EditAwareness::EditAwareness(IScene *scene, IUndoHost *undoHost, CollaborationSession *session,
@@ -32,11 +34,17 @@ EditAwareness::EditAwareness(IScene *scene, IUndoHost *undoHost, CollaborationSe
     }
     connect(m_overwrites.get(), &OverwriteNotices::notice, this,
             [this](const QString &text, const QUuid &uuid, const QJsonObject &mine) {
-                m_notices->showNotice(text, {{tr("Restore mine"), [this, uuid, mine] {
-                                                  QString error;
-                                                  if (!m_overwrites->restoreMine(uuid, mine, &error))
-                                                      m_notices->showNotice(error);
-                                              }}});
+                QList<NoticeWidget::Action> actions{{tr("Restore mine"), [this, uuid, mine] {
+                                                         QString error;
+                                                         if (!m_overwrites->restoreMine(uuid, mine, &error))
+                                                             m_notices->showNotice(error);
+                                                     }}};
+                if (m_view)
+                    actions.append({tr("Show"), [this, uuid] {
+                                        if (!m_view->revealItem(uuid))
+                                            m_notices->showNotice(tr("That item is no longer there."));
+                                    }});
+                m_notices->showNotice(text, actions);
             });
 }
 

@@ -7,6 +7,7 @@
 namespace Optiverse {
 class IScene;
 class IUndoHost;
+class IViewHost;
 }
 
 namespace Optiverse::Collab {
@@ -33,11 +34,16 @@ public:
                   NoticeWidget *notices, QObject *parent = nullptr);
     ~EditAwareness() override;
 
+    /// With a host view (IViewHost, may be null), overwrite notices offer
+    /// Show: the item selected and centred. Must outlive this.
+    void setViewHost(Optiverse::IViewHost *view) { m_view = view; }
+
     EditLedger *ledger() const { return m_ledger.get(); }
     CollaborativeUndo *undo() const { return m_undo.get(); }
 
 private:
     NoticeWidget *m_notices;
+    Optiverse::IViewHost *m_view = nullptr;
     std::unique_ptr<EditLedger> m_ledger;
     std::unique_ptr<CollaborativeUndo> m_undo;
     std::unique_ptr<OverwriteNotices> m_overwrites;

@@ -24,7 +24,8 @@ PresenceManager::PresenceManager(IPresenceHost *host, CollabClient *client, QObj
     , m_client(client)
 {
     m_clock.start();
-    m_host->addPresenceObserver(this);
+    if (m_host)
+        m_host->addPresenceObserver(this);
     m_sendTimer.setSingleShot(true);
     connect(&m_sendTimer, &QTimer::timeout, this, &PresenceManager::send);
     connect(&m_idleTimer, &QTimer::timeout, this, &PresenceManager::expireIdle);
@@ -37,9 +38,11 @@ PresenceManager::PresenceManager(IPresenceHost *host, CollabClient *client, QObj
     connect(client, &CollabClient::usersChanged, this, &PresenceManager::dropDepartedUsers);
     connect(client, &CollabClient::stateChanged, this, [this](CollabClient::State state) {
         if (state != CollabClient::State::Connected) {
-            m_host->clearAll();
+            if (m_host)
+                m_host->clearAll();
             m_lastSeen.clear();
             m_shown.clear();
+            emit remoteUsersCleared();
         } else {
             m_dirty = true; // tell the (re)joined session where we are
             scheduleSend();
@@ -49,6 +52,8 @@ PresenceManager::PresenceManager(IPresenceHost *host, CollabClient *client, QObj
 
 PresenceManager::~PresenceManager()
 {
+    if (!m_host)
+        return;
     m_host->removePresenceObserver(this);
     m_host->clearAll();
 }
@@ -80,6 +85,17 @@ void PresenceManager::localSelectionChanged(const QList<QUuid> &uuids)
     scheduleSend();
 }
 
+void PresenceManager::setExtension(const QString &key, const QJsonValue &value)
+{
+    if (m_extensions.value(key) == value || (value.isNull() && !m_extensions.contains(key)))
+        return;
+    if (value.isNull() || value.isUndefined())
+        m_extensions.remove(key);
+    else
+        m_extensions.insert(key, value);
+    scheduleSend();
+}
+
 void PresenceManager::scheduleSend()
 {
     m_dirty = true;
@@ -95,9 +111,14 @@ void PresenceManager::send()
     // unknown message type to everyone, so don't send it to them at all.
     if (!m_dirty || m_client->state() != CollabClient::State::Connected || !m_client->serverSequences())
         return;
+    // A host without IPresenceHost says something only about extensions
+    // (including that the last one ended).
+    if (!m_host && m_extensions.isEmpty() && !m_sentExtensions)
+        return;
     m_dirty = false;
+    m_sentExtensions = !m_extensions.isEmpty();
     m_lastSent.start();
-    m_client->send(MessageFactory::presence(m_client->userId(), m_pointer, m_selection));
+    m_client->send(MessageFactory::presence(m_client->userId(), m_pointer, m_selection, m_extensions));
 }
 
 void PresenceManager::onMessage(const Message &message)
@@ -107,12 +128,15 @@ void PresenceManager::onMessage(const Message &message)
     const QString id = message.userId();
     if (id.isEmpty() || id == m_client->userId())
         return;
+    m_shown.insert(id);
+    emit remotePresence(id, message.json());
+    if (!m_host)
+        return;
     QString name = id;
     for (const CollabClient::User &u : m_client->users())
         if (u.id == id)
             name = u.displayName;
     const QColor color = UserColor::forUser(id, m_client->colorIndexOf(id));
-    m_shown.insert(id);
     const QJsonValue pointer = message.json().value(QLatin1String("pointer"));
     if (pointer.isObject()) {
         const QJsonObject p = pointer.toObject();
@@ -132,10 +156,13 @@ void PresenceManager::onMessage(const Message &message)
 
 void PresenceManager::removeUser(const QString &userId)
 {
-    m_host->removeRemotePointer(userId);
-    m_host->setRemoteSelection(userId, QColor(), {});
+    if (m_host) {
+        m_host->removeRemotePointer(userId);
+        m_host->setRemoteSelection(userId, QColor(), {});
+    }
     m_lastSeen.remove(userId);
     m_shown.remove(userId);
+    emit remoteUserGone(userId);
 }
 
 void PresenceManager::dropDepartedUsers()
@@ -154,7 +181,8 @@ void PresenceManager::expireIdle()
     const qint64 now = m_clock.elapsed();
     for (auto it = m_lastSeen.begin(); it != m_lastSeen.end();) {
         if (now - it.value() > m_idleMs) {
-            m_host->removeRemotePointer(it.key());
+            if (m_host)
+                m_host->removeRemotePointer(it.key());
             it = m_lastSeen.erase(it);
         } else {
             ++it;

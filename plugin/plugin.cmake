@@ -3,6 +3,8 @@
 add_library(optiverse_ui STATIC
     CollaborationSession.h CollaborationSession.cpp
     EditAwareness.h EditAwareness.cpp
+    EditingPresence.h EditingPresence.cpp
+    FollowController.h FollowController.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
     history/RecordingPlayer.h history/RecordingPlayer.cpp

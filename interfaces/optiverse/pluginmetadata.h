@@ -13,7 +13,7 @@
 /// IID: OPTIVERSE_IPLUGIN_IID names IPlugin's vtable and stays ".../1.0".
 /// @since 1.1
 #define OPTIVERSE_CONTRACT_VERSION_MAJOR 1
-#define OPTIVERSE_CONTRACT_VERSION_MINOR 2
+#define OPTIVERSE_CONTRACT_VERSION_MINOR 3
 
 namespace Optiverse {
 

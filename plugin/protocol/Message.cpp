@@ -113,19 +113,44 @@ bool parsePresence(const QJsonObject &o, QString *error)
             return false;
         }
     }
-    const QJsonValue selection = o.value(QLatin1String("selection"));
-    if (!selection.isUndefined() && !selection.isNull()) {
-        const QJsonArray a = selection.toArray();
-        if (!selection.isArray() || a.size() > Protocol::MaxSelection) {
-            *error = QStringLiteral("selection must be an array of at most %1 ids").arg(Protocol::MaxSelection);
+    // "selection" and the awareness extension "editing" (items being dragged
+    // or open in a properties dialog): the same bounded lists of ids.
+    for (const QLatin1String field : {QLatin1String("selection"), QLatin1String("editing")}) {
+        const QJsonValue list = o.value(field);
+        if (list.isUndefined() || list.isNull())
+            continue;
+        const QJsonArray a = list.toArray();
+        if (!list.isArray() || a.size() > Protocol::MaxSelection) {
+            *error = QStringLiteral("%1 must be an array of at most %2 ids").arg(field).arg(Protocol::MaxSelection);
             return false;
         }
         for (const QJsonValue &v : a) {
             if (!v.isString() || v.toString().size() > Protocol::MaxIdLength) {
-                *error = QStringLiteral("selection must contain item ids");
+                *error = QStringLiteral("%1 must contain item ids").arg(field);
                 return false;
             }
         }
+    }
+    // "view": the visible area a follower tracks, a finite rectangle in mm.
+    const QJsonValue view = o.value(QLatin1String("view"));
+    if (!view.isUndefined() && !view.isNull()) {
+        const QJsonObject v = view.toObject();
+        bool ok = view.isObject();
+        for (const char *key : {"x_mm", "y_mm", "w_mm", "h_mm"}) {
+            const QJsonValue n = v.value(QLatin1String(key));
+            ok = ok && n.isDouble() && std::isfinite(n.toDouble()) && std::abs(n.toDouble()) <= 1e9;
+        }
+        if (!ok || v.value(QLatin1String("w_mm")).toDouble() <= 0 || v.value(QLatin1String("h_mm")).toDouble() <= 0) {
+            *error = QStringLiteral("view must be null or {x_mm, y_mm, w_mm, h_mm} with a positive size");
+            return false;
+        }
+    }
+    // "following": the user id whose view this user follows.
+    const QJsonValue following = o.value(QLatin1String("following"));
+    if (!following.isUndefined() && !following.isNull()
+        && (!following.isString() || following.toString().size() > Protocol::MaxIdLength)) {
+        *error = QStringLiteral("following must be null or a user id");
+        return false;
     }
     return true;
 }

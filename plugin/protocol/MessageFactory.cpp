@@ -164,9 +164,10 @@ QByteArray MessageFactory::caughtUp(qint64 seq)
 }
 
 QByteArray MessageFactory::presence(const QString &userId, const std::optional<QPointF> &pointerMm,
-                                    const QStringList &selection)
+                                    const QStringList &selection, const QJsonObject &extensions)
 {
-    QJsonObject o = typed(Protocol::TypePresence);
+    QJsonObject o = extensions;
+    o.insert(QLatin1String("type"), Protocol::TypePresence);
     o.insert(Protocol::FieldUserId, userId);
     if (pointerMm)
         o.insert(Protocol::FieldPointer,

@@ -59,8 +59,9 @@ public:
     static QByteArray commandRejected(qint64 clientSeq, const QString &itemId, const QString &reason);
     static QByteArray caughtUp(qint64 seq);
     /// Presence: @p pointerMm empty means "no pointer on the canvas".
+    /// @p extensions (awareness: editing, view, following) are added as they are.
     static QByteArray presence(const QString &userId, const std::optional<QPointF> &pointerMm,
-                               const QStringList &selection);
+                               const QStringList &selection, const QJsonObject &extensions = {});
 
     static QByteArray toBytes(const QJsonObject &object);
     /// ISO-8601 local time without zone, as the original client sends.

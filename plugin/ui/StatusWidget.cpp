@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "StatusWidget.h"
 
+#include "FollowController.h"
 #include "UserColor.h"
 
 #include <QMenu>
@@ -180,9 +181,28 @@ void StatusWidget::fillUsersMenu()
             label = tr("%1 — host").arg(label);
         QAction *action = m_usersMenu->addAction(swatch(UserColor::forUser(user.id, user.colorIndex)), label);
         action->setData(user.id);
+        if (m_follow && user.id != m_client->userId()) {
+            // The row opens the user's view actions.
+            auto *actions = new QMenu(m_usersMenu);
+            const QString id = user.id;
+            QAction *follow = m_follow->leader() == id
+                ? actions->addAction(tr("Stop following"), m_follow, &FollowController::stop)
+                : actions->addAction(tr("Follow"), m_follow, [this, id] { m_follow->follow(id); });
+            follow->setObjectName(QStringLiteral("followAction"));
+            QAction *jump = actions->addAction(tr("Jump to"), m_follow, [this, id] { m_follow->jumpTo(id); });
+            jump->setObjectName(QStringLiteral("jumpToAction"));
+            jump->setEnabled(m_follow->knowsViewOf(id));
+            action->setMenu(actions);
+            continue;
+        }
         // Informational rows, but enabled: disabled rows would grey the names out.
         connect(action, &QAction::triggered, m_usersMenu, &QMenu::close);
     }
+}
+
+void StatusWidget::setFollow(FollowController *follow)
+{
+    m_follow = follow;
 }
 
 void StatusWidget::showUsers()

@@ -11,6 +11,8 @@ class QMenu;
 
 namespace Optiverse::Collab {
 
+class FollowController;
+
 /**
  * The status-bar indicator (bottom-right): "Not connected", "Connecting...",
  * "Connected (N users)", notices such as "<name> joined" / "<name> left" for a few seconds,
@@ -34,6 +36,9 @@ public:
     void showNotice(const QString &text);
     /// The list of users shown on click (a popup, so the GUI never blocks).
     QMenu *usersMenu() const { return m_usersMenu; }
+    /// With a host view (IViewHost): each other user's row offers Follow /
+    /// Stop following and Jump to. Not owned; null: names only.
+    void setFollow(FollowController *follow);
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -53,6 +58,7 @@ private:
     QTimer m_countdown;
     QString m_notice;
     QMenu *m_usersMenu;
+    FollowController *m_follow = nullptr;
 };
 
 } // namespace Optiverse::Collab

@@ -123,7 +123,7 @@ private slots:
         QTest::newRow("1.2 (this contract)") << QJsonValue(QStringLiteral("1.2")) << QString();
         QTest::newRow("1.9 (a newer minor)") << QJsonValue(QStringLiteral("1.9")) << QString();
         QTest::newRow("2.0") << QJsonValue(QStringLiteral("2.0"))
-                             << QStringLiteral("The plugin needs contract 2.0; this host implements contract 1.2.");
+                             << QStringLiteral("The plugin needs contract 2.0; this host implements contract 1.3.");
         QTest::newRow("not a version") << QJsonValue(QStringLiteral("one"))
                                        << QStringLiteral("The plugin metadata's \"ContractVersion\" must be "
                                                          "\"MAJOR.MINOR\", e.g. \"1.1\".");
@@ -157,7 +157,7 @@ private slots:
         QCOMPARE(metaData.value(QStringLiteral("IID")).toString(), QStringLiteral("org.optiverse.IPlugin/1.0"));
         const QJsonObject md = metaData.value(QStringLiteral("MetaData")).toObject();
         QCOMPARE(md.value(QStringLiteral("Interface")).toString(), QStringLiteral("org.optiverse.IPlugin/1.0"));
-        QCOMPARE(md.value(QStringLiteral("ContractVersion")).toString(), QStringLiteral("1.2"));
+        QCOMPARE(md.value(QStringLiteral("ContractVersion")).toString(), QStringLiteral("1.3"));
         QVERIFY(PluginSpec::fromMetaData(QStringLiteral(COLLAB_PLUGIN_FILE), metaData).isCompatible());
     }
 

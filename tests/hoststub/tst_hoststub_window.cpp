@@ -65,7 +65,8 @@ private slots:
         QStringList titles;
         for (QAction *a : m_window->menuBar()->actions())
             titles << a->text();
-        QCOMPARE(titles, (QStringList{QStringLiteral("&File"), QStringLiteral("&Edit"), QStringLiteral("&Insert"),
+        QCOMPARE(titles, (QStringList{QStringLiteral("&File"), QStringLiteral("&Edit"), QStringLiteral("&View"),
+                                      QStringLiteral("&Insert"),
                                       QStringLiteral("&Plugins"), QStringLiteral("&Help")}));
         for (const char *type : {"source", "lens", "mirror", "beamsplitter", "dichroic", "waveplate", "slm",
                                  "ruler", "text"})

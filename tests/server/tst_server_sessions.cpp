@@ -478,6 +478,49 @@ private slots:
         }
     }
 
+    void presenceAwarenessFieldsAreRelayedAndChecked()
+    {
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(a && b);
+        const QJsonObject view{{QLatin1String("x_mm"), -10}, {QLatin1String("y_mm"), 5},
+                               {QLatin1String("w_mm"), 300}, {QLatin1String("h_mm"), 200}};
+        a->send(QJsonObject{{QLatin1String("type"), QLatin1String("presence")},
+                            {QLatin1String("editing"), QJsonArray{QStringLiteral("i1")}},
+                            {QLatin1String("view"), view},
+                            {QLatin1String("following"), QLatin1String("b")}});
+        QVERIFY(b->waitFor(QStringLiteral("presence")));
+        const QJsonObject relayed = b->last(QStringLiteral("presence"));
+        QCOMPARE(relayed.value(QLatin1String("editing")).toArray(), QJsonArray{QStringLiteral("i1")});
+        QCOMPARE(relayed.value(QLatin1String("view")).toObject(), view);
+        QCOMPARE(relayed.value(QLatin1String("following")).toString(), QStringLiteral("b"));
+
+        // Each malformed field: an error to the sender, nothing relayed.
+        QJsonArray tooMany;
+        for (int i = 0; i <= 1000; ++i)
+            tooMany.append(QStringLiteral("i%1").arg(i));
+        QJsonObject empty = view;
+        empty.insert(QLatin1String("w_mm"), 0);
+        const QList<QPair<QString, QJsonValue>> bad{{QStringLiteral("editing"), QStringLiteral("i1")},
+                                                    {QStringLiteral("editing"), tooMany},
+                                                    {QStringLiteral("editing"), QJsonArray{1}},
+                                                    {QStringLiteral("view"), empty},
+                                                    {QStringLiteral("view"), QJsonObject{{QLatin1String("x_mm"), 1}}},
+                                                    {QStringLiteral("following"), 7}};
+        for (const auto &[field, value] : bad) {
+            const int errors = a->count(QStringLiteral("error"));
+            a->send(QJsonObject{{QLatin1String("type"), QLatin1String("presence")}, {field, value}});
+            QTRY_COMPARE(a->count(QStringLiteral("error")), errors + 1);
+            QVERIFY2(a->last(QStringLiteral("error")).value(QLatin1String("message")).toString().contains(field),
+                     qPrintable(field));
+        }
+        // b got none of them: a ping from a now arrives after anything a sent.
+        const int presences = b->count(QStringLiteral("presence"));
+        a->send(QJsonObject{{QLatin1String("type"), QLatin1String("presence")}});
+        QTRY_COMPARE(b->count(QStringLiteral("presence")), presences + 1);
+        QVERIFY(!b->last(QStringLiteral("presence")).contains(QLatin1String("editing")));
+    }
+
     void originalClientLegacyBehaviour()
     {
         Client *o = f.joinOriginal(QStringLiteral("s"), QStringLiteral("orig"));
