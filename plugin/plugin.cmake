@@ -5,7 +5,10 @@ add_library(optiverse_ui STATIC
     EditAwareness.h EditAwareness.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
+    history/HistoryPlayback.h history/HistoryPlayback.cpp
+    history/ItemNamer.h history/ItemNamer.cpp
     history/RecordingPlayer.h history/RecordingPlayer.cpp
+    history/SceneDifference.h history/SceneDifference.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
     ui/EnglishPlurals.h ui/EnglishPlurals.cpp
     ui/HistoryPanel.h ui/HistoryPanel.cpp
