@@ -31,7 +31,7 @@ int ItemNamer::assign(const QString &id, const QString &type) const
 
 QString ItemNamer::name(const QString &id, const QString &type, const QJsonObject &data) const
 {
-    for (const char *key : {"name", "label"}) {
+    for (const char *key : {"name", "label", "text"}) {
         const QString own = data.value(QLatin1String(key)).toString().simplified();
         if (!own.isEmpty())
             return own.left(40);

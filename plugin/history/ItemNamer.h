@@ -12,7 +12,7 @@ namespace Optiverse::Collab {
 
 /**
  * Names items the way people say them in the History panel: the item's own
- * "name" or "label" property when it has one, otherwise its type and its
+ * "name", "label" or "text" property when it has one, otherwise its type and its
  * ordinal among the items of that type ("Lens 2"), in the order they
  * appeared in the session: first the items of the starting scene (by id,
  * an order fixed for the session), then each add in seq order. An ordinal

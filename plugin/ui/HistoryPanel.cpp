@@ -21,6 +21,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
 
 namespace Optiverse::Collab {
@@ -99,6 +100,7 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     m_tree->setHeaderLabels({tr("Change"), tr("When")});
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_tree->header()->setStretchLastSection(false); // the words get the room, not the time
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
     layout->addWidget(m_tree, 1);
     m_status = new QLabel(body);
@@ -203,6 +205,7 @@ void HistoryPanel::onPlaybackState()
     switch (state) {
     case HistoryPlayback::State::Idle:
         m_playStatus->setText(tr("Live"));
+        onSelection(); // the outline and differences, against the live scene again
         break;
     case HistoryPlayback::State::Loading:
         m_playStatus->setText(tr("Loading the history…"));
@@ -442,6 +445,9 @@ void HistoryPanel::rebuild()
         m_userFilter->setCurrentIndex(qMax(0, m_userFilter->findData(chosen)));
     }
     const QString itemText = m_itemFilter->text().trimmed();
+    // New changes refresh the list: keep the user's selection across it.
+    const QList<qint64> kept = selectedSeqs();
+    const QSignalBlocker quiet(m_tree);
     m_tree->clear();
     QTreeWidgetItem *day = nullptr;
     QDate dayDate;
@@ -499,11 +505,20 @@ void HistoryPanel::rebuild()
         last->setData(0, SeqsRole, QVariantList{op.value(QLatin1String("seq")).toInteger()});
         last->setData(0, Qt::UserRole + 2, op.value(QLatin1String("changes")).toArray().at(0).toObject());
         last->setForeground(0, UserColor::forUser(user, m_client->colorIndexOf(user)));
-        last->setToolTip(0, tr("change %1 by %2").arg(op.value(QLatin1String("seq")).toInteger()).arg(user));
+        last->setToolTip(0, tr("%1 (change %2)").arg(text).arg(op.value(QLatin1String("seq")).toInteger()));
         lastOp = op;
     }
     if (m_entries.isEmpty())
         m_status->setText(tr("No changes in this session yet."));
+    if (!kept.isEmpty()) {
+        for (QTreeWidgetItemIterator it(m_tree); *it; ++it)
+            if (!(*it)->data(0, SeqsRole).toList().isEmpty()
+                && (*it)->data(0, SeqsRole).toList().constLast().toLongLong() == kept.last()) {
+                m_tree->setCurrentItem(*it);
+                break;
+            }
+        onSelection(); // against the scene as it is now (or nothing selected any more)
+    }
     updateButtons();
 }
 
