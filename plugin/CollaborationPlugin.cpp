@@ -5,6 +5,7 @@
 #include "CollaborationSession.h"
 #include "PluginOptions.h"
 #include "HistoryPanel.h"
+#include "HistoryPlayback.h"
 #include "HistoryRequest.h"
 #include "MessageFactory.h"
 #include "RecordingPlayer.h"
@@ -207,6 +208,10 @@ void CollaborationPlugin::openHistory()
 {
     if (!m_history) {
         m_history = new HistoryPanel(m_session->client(), m_host->mainWindow());
+        auto *playback = new HistoryPlayback(m_session->client(), m_session->sync(), m_host->scene(),
+                                             queryInterface<ISceneKeys>(m_host),
+                                             HistoryPlayback::mainWindowLock(m_host->mainWindow()), m_history);
+        m_history->attach(m_host->scene(), queryInterface<IPresenceHost>(m_host), playback);
         m_host->mainWindow()->addDockWidget(Qt::RightDockWidgetArea, m_history);
     }
     m_history->show();

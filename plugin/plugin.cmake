@@ -7,7 +7,10 @@ add_library(optiverse_ui STATIC
     FollowController.h FollowController.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
+    history/HistoryPlayback.h history/HistoryPlayback.cpp
+    history/ItemNamer.h history/ItemNamer.cpp
     history/RecordingPlayer.h history/RecordingPlayer.cpp
+    history/SceneDifference.h history/SceneDifference.cpp
     ui/CollaborationDialog.h ui/CollaborationDialog.cpp
     ui/EnglishPlurals.h ui/EnglishPlurals.cpp
     ui/HistoryPanel.h ui/HistoryPanel.cpp

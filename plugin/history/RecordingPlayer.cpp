@@ -63,6 +63,15 @@ bool RecordingPlayer::showItem(const QString &id, const StateItem *target, QStri
     return ok;
 }
 
+bool RecordingPlayer::reshowItem(const QString &id, QString *error)
+{
+    const auto it = m_shown.constFind(id);
+    if (it == m_shown.cend())
+        return showItem(id, nullptr, error);
+    const StateItem target = *it; // showItem() writes m_shown
+    return showItem(id, &target, error);
+}
+
 int RecordingPlayer::showScene(const HistoryScene &target, QString *error)
 {
     int refused = 0;

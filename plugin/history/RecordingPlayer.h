@@ -31,6 +31,9 @@ public:
     int showScene(const HistoryScene &target, QString *error = nullptr);
     /// Applies @p operation on top of the scene shown last.
     int applyOperation(const HistoryOperation &operation, QString *error = nullptr);
+    /// Puts item @p id back as the player last showed it, after something
+    /// else (a live command during the History panel's Play) changed it.
+    bool reshowItem(const QString &id, QString *error = nullptr);
     /// What the player last made the scene show.
     const HistoryScene &shown() const { return m_shown; }
 

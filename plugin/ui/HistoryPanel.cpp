@@ -2,9 +2,14 @@
 #include "HistoryPanel.h"
 
 #include "CollabClient.h"
+#include "HistoryPlayback.h"
 #include "HistoryRequest.h"
 #include "MessageFactory.h"
+#include "SceneDifference.h"
 #include "UserColor.h"
+
+#include <optiverse/ipresencehost.h>
+#include <optiverse/iscene.h>
 
 #include <QComboBox>
 #include <QDateTime>
@@ -16,6 +21,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
 
 namespace Optiverse::Collab {
@@ -25,32 +31,36 @@ constexpr int SeqsRole = Qt::UserRole + 1;  // QList<qint64> as QVariantList, ne
 constexpr qint64 BurstMs = 3000;            // same user, same item, same kind within this: one entry
 constexpr int PageSize = 500;
 
-QString valueText(const QJsonValue &v)
+const QString kPanelId = QStringLiteral("history-panel");
+const QString kNamesId = QStringLiteral("history-panel-names");
+const QString kDiffId = QStringLiteral("history-panel-diff");
+
+/// The data an item change knows of its item (the values written, else the old ones).
+QJsonObject knownData(const QJsonObject &change)
 {
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 6);
-    if (v.isString())
-        return v.toString().left(40);
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    if (v.isUndefined())
-        return QStringLiteral("—");
-    return QStringLiteral("…");
+    QJsonObject data = change.value(QLatin1String("before")).toObject();
+    const QJsonObject after = change.value(QLatin1String("after")).toObject();
+    for (auto it = after.begin(); it != after.end(); ++it)
+        data.insert(it.key(), it.value());
+    return data;
 }
 
-QString itemLabel(const QJsonObject &change)
+QString itemLabel(const QJsonObject &change, const ItemNamer &names)
 {
-    const QJsonObject data = change.value(QLatin1String("after")).toObject();
-    const QJsonObject before = change.value(QLatin1String("before")).toObject();
-    QString name = data.value(QLatin1String("name")).toString();
-    if (name.isEmpty())
-        name = before.value(QLatin1String("name")).toString();
-    if (!name.isEmpty())
-        return name;
-    QString type = change.value(QLatin1String("item_type")).toString();
-    if (!type.isEmpty())
-        type[0] = type[0].toUpper();
-    return QStringLiteral("%1 %2").arg(type, change.value(QLatin1String("item_id")).toString().right(4));
+    return names.name(change.value(QLatin1String("item_id")).toString(),
+                      change.value(QLatin1String("item_type")).toString(), knownData(change));
+}
+
+bool readScene(const QJsonObject &message, HistoryScene *out)
+{
+    for (const QJsonValue &v : message.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
+        StateItem item;
+        QString why;
+        if (!StateItem::fromJson(v.toObject(), &item, &why))
+            return false;
+        out->insert(item.id, item);
+    }
+    return true;
 }
 
 qint64 timeOf(const QJsonObject &op) { return op.value(QLatin1String("time_ms")).toInteger(); }
@@ -90,12 +100,18 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     m_tree->setHeaderLabels({tr("Change"), tr("When")});
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_tree->header()->setStretchLastSection(false); // the words get the room, not the time
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
     layout->addWidget(m_tree, 1);
     m_status = new QLabel(body);
     m_status->setObjectName(QStringLiteral("HistoryStatus"));
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
+    m_difference = new QLabel(body);
+    m_difference->setObjectName(QStringLiteral("HistoryDifference"));
+    m_difference->setWordWrap(true);
+    m_difference->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_difference);
     auto *buttons = new QHBoxLayout;
     m_restore = new QPushButton(tr("Restore this version"), body);
     m_restore->setObjectName(QStringLiteral("HistoryRestoreButton"));
@@ -107,6 +123,26 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     buttons->addWidget(m_revert);
     buttons->addWidget(m_name);
     layout->addLayout(buttons);
+    auto *playRow = new QHBoxLayout;
+    m_play = new QPushButton(tr("▶ Play"), body);
+    m_play->setObjectName(QStringLiteral("HistoryPlayButton"));
+    m_play->setToolTip(tr("Replays the session in your window from the selected change (from the start when none is "
+                          "selected), then returns to the live scene. Nobody else sees it."));
+    m_speed = new QComboBox(body);
+    m_speed->setObjectName(QStringLiteral("HistoryPlaySpeed"));
+    for (int speed : {1, 4, 16})
+        m_speed->addItem(tr("%1×").arg(speed), speed);
+    m_stop = new QPushButton(tr("■ Stop"), body);
+    m_stop->setObjectName(QStringLiteral("HistoryStopButton"));
+    m_playStatus = new QLabel(body);
+    m_playStatus->setObjectName(QStringLiteral("HistoryPlayStatus"));
+    playRow->addWidget(m_play);
+    playRow->addWidget(m_speed);
+    playRow->addWidget(m_stop);
+    playRow->addWidget(m_playStatus, 1);
+    layout->addLayout(playRow);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_play, m_speed, m_stop, m_playStatus})
+        w->hide(); // until attach() gives a playback engine
     setWidget(body);
 
     connect(m_client, &CollabClient::historyMessage, this, &HistoryPanel::onHistoryMessage);
@@ -122,15 +158,164 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     connect(m_userFilter, &QComboBox::currentIndexChanged, this, &HistoryPanel::rebuild);
     connect(m_itemFilter, &QLineEdit::textChanged, this, &HistoryPanel::rebuild);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
+    connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::onSelection);
     connect(m_restore, &QPushButton::clicked, this, &HistoryPanel::restoreSelected);
     connect(m_revert, &QPushButton::clicked, this, &HistoryPanel::revertSelected);
     connect(m_name, &QPushButton::clicked, this, &HistoryPanel::nameSelected);
     updateButtons();
 }
 
+void HistoryPanel::attach(IScene *scene, IPresenceHost *presence, HistoryPlayback *playback)
+{
+    m_scene = scene;
+    m_presence = presence;
+    m_playback = playback;
+    if (!m_playback)
+        return;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_play, m_speed, m_stop, m_playStatus})
+        w->show();
+    connect(m_play, &QPushButton::clicked, this, &HistoryPanel::play);
+    connect(m_stop, &QPushButton::clicked, m_playback, &HistoryPlayback::stop);
+    connect(m_speed, &QComboBox::currentIndexChanged, this,
+            [this] { m_playback->setSpeed(m_speed->currentData().toInt()); });
+    connect(m_playback, &HistoryPlayback::stateChanged, this, &HistoryPanel::onPlaybackState);
+    connect(m_playback, &HistoryPlayback::failed, this, [this](const QString &why) { m_playStatus->setText(why); });
+    connect(m_playback, &HistoryPlayback::progressed, this, [this](qint64 seq, int played, int total) {
+        const HistoryOperation *op = m_playback->current();
+        const QString when = op ? QDateTime::fromMSecsSinceEpoch(op->timeMs).toString(QStringLiteral("HH:mm:ss")) : QString();
+        m_playStatus->setText(tr("Playing: change %1 of %2 (seq %3) %4").arg(played).arg(total).arg(seq).arg(when));
+    });
+    onPlaybackState();
+}
+
+void HistoryPanel::play()
+{
+    const QList<qint64> seqs = selectedSeqs();
+    // From the version just before the selected entry (its oldest seq).
+    const qint64 from = seqs.isEmpty() ? m_baseSeq : seqs.last() - 1;
+    highlight({}, {});
+    m_playback->play(from, m_speed->currentData().toInt());
+}
+
+void HistoryPanel::onPlaybackState()
+{
+    const HistoryPlayback::State state = m_playback->state();
+    m_play->setEnabled(state == HistoryPlayback::State::Idle);
+    m_stop->setEnabled(state == HistoryPlayback::State::Loading || state == HistoryPlayback::State::Playing);
+    switch (state) {
+    case HistoryPlayback::State::Idle:
+        m_playStatus->setText(tr("Live"));
+        onSelection(); // the outline and differences, against the live scene again
+        break;
+    case HistoryPlayback::State::Loading:
+        m_playStatus->setText(tr("Loading the history…"));
+        break;
+    case HistoryPlayback::State::Playing:
+        break; // progressed() says where
+    case HistoryPlayback::State::Returning:
+        m_playStatus->setText(tr("Returning to the live scene…"));
+        break;
+    }
+    updateButtons();
+}
+
+void HistoryPanel::closeEvent(QCloseEvent *event)
+{
+    // Only when the user closes the dock: a host tearing its window down
+    // hides children after its overlay and the session may be gone.
+    highlight({}, {});
+    if (m_playback) // closing the panel ends the replay: back to the live scene
+        m_playback->stop();
+    QDockWidget::closeEvent(event);
+}
+
+void HistoryPanel::highlight(const QList<QUuid> &items, const QColor &color)
+{
+    if (m_presence)
+        m_presence->setRemoteSelection(highlightKey(), color, items);
+}
+
+void HistoryPanel::onSelection()
+{
+    const QList<qint64> seqs = selectedSeqs();
+    m_difference->clear();
+    m_diffSeq = -1;
+    if (seqs.isEmpty()) {
+        highlight({}, {});
+        return;
+    }
+    // What the entry touched, outlined in its user's colour.
+    QList<QUuid> touched;
+    QString user;
+    for (const QJsonObject &op : std::as_const(m_entries)) {
+        if (!seqs.contains(op.value(QLatin1String("seq")).toInteger()))
+            continue;
+        user = op.value(QLatin1String("user_id")).toString();
+        for (const QJsonValue &c : op.value(QLatin1String("changes")).toArray()) {
+            const QUuid id = QUuid::fromString(c.toObject().value(QLatin1String("item_id")).toString());
+            if (!id.isNull() && !touched.contains(id))
+                touched.append(id);
+        }
+    }
+    if (!m_playback || m_playback->state() == HistoryPlayback::State::Idle)
+        highlight(touched, UserColor::forUser(user, m_client->colorIndexOf(user)));
+    if (!m_scene)
+        return;
+    // The version after the entry, against the scene now.
+    m_diffSeq = seqs.first();
+    m_difference->setText(tr("Comparing this version with now…"));
+    HistoryRequest r;
+    r.kind = HistoryRequest::Kind::SceneAt;
+    r.seq = m_diffSeq;
+    r.requestId = kDiffId;
+    m_client->send(MessageFactory::toBytes(r.toJson()));
+}
+
+void HistoryPanel::showDifference(const QJsonObject &message)
+{
+    if (message.value(QLatin1String("seq")).toInteger() != m_diffSeq || !m_scene)
+        return;
+    if (m_playback && m_playback->state() != HistoryPlayback::State::Idle) {
+        m_difference->setText(tr("(differences from now are shown when not playing)"));
+        return;
+    }
+    HistoryScene then;
+    if (!readScene(message, &then)) {
+        m_difference->setText(tr("The server sent a scene that could not be read."));
+        return;
+    }
+    HistoryScene now;
+    for (const SceneItem &item : m_scene->items()) {
+        const QString id = item.uuid.toString(QUuid::WithoutBraces);
+        now.insert(id, StateItem{id, item.type, item.data});
+    }
+    const SceneDifference diff(then, now);
+    if (diff.isEmpty()) {
+        m_difference->setText(tr("This version is the scene as it is now."));
+        return;
+    }
+    m_difference->setText(tr("Now, compared with this version:") + QLatin1Char('\n')
+                          + diff.describe(m_names, 12).join(QLatin1Char('\n')));
+}
+
+void HistoryPanel::rebuildNames(const QJsonObject &message)
+{
+    HistoryScene base;
+    if (!readScene(message, &base))
+        return;
+    m_names.reset(base);
+    for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it) {
+        HistoryOperation op;
+        QString why;
+        if (HistoryOperation::fromJson(*it, &op, &why))
+            m_names.note(op);
+    }
+    rebuild();
+}
+
 void HistoryPanel::send(QJsonObject request)
 {
-    request.insert(QLatin1String("request_id"), QStringLiteral("history-panel"));
+    request.insert(QLatin1String("request_id"), kPanelId);
     m_client->send(MessageFactory::toBytes(request));
 }
 
@@ -142,7 +327,7 @@ void HistoryPanel::refresh()
     send(page.toJson());
 }
 
-QString HistoryPanel::describe(const QJsonObject &op)
+QString HistoryPanel::describe(const QJsonObject &op, const ItemNamer &names)
 {
     const QString user = op.value(QLatin1String("user_id")).toString();
     const QJsonObject group = op.value(QLatin1String("group")).toObject();
@@ -159,7 +344,7 @@ QString HistoryPanel::describe(const QJsonObject &op)
         return tr("%1 shared their canvas (%n item(s))", nullptr,
                   int(op.value(QLatin1String("changes_total")).toInteger(changes.size()))).arg(user);
     const QJsonObject c = changes.at(0).toObject();
-    const QString item = itemLabel(c);
+    const QString item = itemLabel(c, names);
     if (!c.contains(QLatin1String("before")))
         return tr("%1 added %2").arg(user, item);
     if (!c.contains(QLatin1String("after")))
@@ -179,8 +364,8 @@ QString HistoryPanel::describe(const QJsonObject &op)
     for (const QString &k : std::as_const(keys)) {
         if (k == QLatin1String("x_mm") || k == QLatin1String("y_mm"))
             continue;
-        parts.append(QStringLiteral("%1 %2 → %3").arg(QString(k).replace(QLatin1Char('_'), QLatin1Char(' ')),
-                                                      valueText(before.value(k)), valueText(after.value(k))));
+        parts.append(QStringLiteral("%1 %2 → %3").arg(ItemNamer::keyLabel(k), ItemNamer::valueText(k, before.value(k)),
+                                                      ItemNamer::valueText(k, after.value(k))));
     }
     return tr("%1 changed %2: %3").arg(user, item, parts.join(QLatin1String(", ")));
 }
@@ -188,20 +373,44 @@ QString HistoryPanel::describe(const QJsonObject &op)
 void HistoryPanel::onHistoryMessage(const QJsonObject &message)
 {
     const QString type = message.value(QLatin1String("type")).toString();
-    if (type == Protocol::TypeHistoryPage) {
+    const QString requestId = message.value(QLatin1String("request_id")).toString();
+    if (type == Protocol::TypeHistoryScene && requestId == kDiffId) {
+        showDifference(message);
+    } else if (type == Protocol::TypeHistoryScene && requestId == kNamesId) {
+        if (message.value(QLatin1String("seq")).toInteger() == m_namesBaseSeq)
+            rebuildNames(message);
+    } else if (type == Protocol::TypeHistoryPage && requestId == kPanelId) {
+        m_baseSeq = message.value(QLatin1String("base_seq")).toInteger();
         m_entries.clear();
         for (const QJsonValue &v : message.value(QLatin1String("entries")).toArray())
             m_entries.append(v.toObject());
         m_versions.clear();
         for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
             m_versions.append(v.toObject());
+        // Names count from the scene before the oldest entry shown.
+        const qint64 namesBase = m_entries.isEmpty() ? -1 : m_entries.last().value(QLatin1String("seq")).toInteger() - 1;
+        if (namesBase >= 0 && namesBase != m_namesBaseSeq) {
+            m_namesBaseSeq = namesBase;
+            HistoryRequest r;
+            r.kind = HistoryRequest::Kind::SceneAt;
+            r.seq = namesBase;
+            r.requestId = kNamesId;
+            m_client->send(MessageFactory::toBytes(r.toJson()));
+        } else if (namesBase >= 0 && !m_entries.isEmpty()) {
+            // Same start: note the adds that are new since.
+            HistoryOperation op;
+            QString why;
+            for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it)
+                if (HistoryOperation::fromJson(*it, &op, &why))
+                    m_names.note(op);
+        }
         rebuild();
     } else if (type == Protocol::TypeHistoryVersions) {
         m_versions.clear();
         for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
             m_versions.append(v.toObject());
         rebuild();
-    } else if (type == Protocol::TypeHistoryDone) {
+    } else if (type == Protocol::TypeHistoryDone && requestId == kPanelId) {
         const QJsonArray skipped = message.value(QLatin1String("skipped")).toArray();
         QStringList left;
         for (const QJsonValue &v : skipped) {
@@ -236,6 +445,9 @@ void HistoryPanel::rebuild()
         m_userFilter->setCurrentIndex(qMax(0, m_userFilter->findData(chosen)));
     }
     const QString itemText = m_itemFilter->text().trimmed();
+    // New changes refresh the list: keep the user's selection across it.
+    const QList<qint64> kept = selectedSeqs();
+    const QSignalBlocker quiet(m_tree);
     m_tree->clear();
     QTreeWidgetItem *day = nullptr;
     QDate dayDate;
@@ -248,7 +460,7 @@ void HistoryPanel::rebuild()
         if (!itemText.isEmpty()) {
             bool match = false;
             for (const QJsonValue &c : op.value(QLatin1String("changes")).toArray())
-                match = match || itemLabel(c.toObject()).contains(itemText, Qt::CaseInsensitive)
+                match = match || itemLabel(c.toObject(), m_names).contains(itemText, Qt::CaseInsensitive)
                     || c.toObject().value(QLatin1String("item_id")).toString().contains(itemText, Qt::CaseInsensitive);
             if (!match)
                 continue;
@@ -281,11 +493,11 @@ void HistoryPanel::rebuild()
                          last->data(0, Qt::UserRole + 2).toJsonObject().value(QLatin1String("after")));
                 changes.replace(0, c);
                 merged.insert(QLatin1String("changes"), changes);
-                last->setText(0, describe(merged));
+                last->setText(0, describe(merged, m_names));
             }
             continue;
         }
-        QString text = describe(op);
+        QString text = describe(op, m_names);
         for (const QJsonObject &v : std::as_const(m_versions))
             if (v.value(QLatin1String("seq")).toInteger() == op.value(QLatin1String("seq")).toInteger())
                 text = QStringLiteral("★ %1 — %2").arg(v.value(QLatin1String("name")).toString(), text);
@@ -293,11 +505,20 @@ void HistoryPanel::rebuild()
         last->setData(0, SeqsRole, QVariantList{op.value(QLatin1String("seq")).toInteger()});
         last->setData(0, Qt::UserRole + 2, op.value(QLatin1String("changes")).toArray().at(0).toObject());
         last->setForeground(0, UserColor::forUser(user, m_client->colorIndexOf(user)));
-        last->setToolTip(0, tr("change %1 by %2").arg(op.value(QLatin1String("seq")).toInteger()).arg(user));
+        last->setToolTip(0, tr("%1 (change %2)").arg(text).arg(op.value(QLatin1String("seq")).toInteger()));
         lastOp = op;
     }
     if (m_entries.isEmpty())
         m_status->setText(tr("No changes in this session yet."));
+    if (!kept.isEmpty()) {
+        for (QTreeWidgetItemIterator it(m_tree); *it; ++it)
+            if (!(*it)->data(0, SeqsRole).toList().isEmpty()
+                && (*it)->data(0, SeqsRole).toList().constLast().toLongLong() == kept.last()) {
+                m_tree->setCurrentItem(*it);
+                break;
+            }
+        onSelection(); // against the scene as it is now (or nothing selected any more)
+    }
     updateButtons();
 }
 
@@ -313,7 +534,8 @@ QList<qint64> HistoryPanel::selectedSeqs() const
 
 void HistoryPanel::updateButtons()
 {
-    const bool any = !selectedSeqs().isEmpty();
+    const bool idle = !m_playback || m_playback->state() == HistoryPlayback::State::Idle;
+    const bool any = !selectedSeqs().isEmpty() && idle;
     m_restore->setEnabled(any);
     m_revert->setEnabled(any);
     m_name->setEnabled(any);

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ItemNamer.h"
+
+#include <QColor>
 #include <QDockWidget>
 #include <QJsonObject>
 #include <QList>
 #include <QTimer>
+#include <QUuid>
+
+namespace Optiverse {
+class IPresenceHost;
+class IScene;
+} // namespace Optiverse
 
 class QComboBox;
 class QLabel;
@@ -16,13 +25,17 @@ class QTreeWidgetItem;
 namespace Optiverse::Collab {
 
 class CollabClient;
+class HistoryPlayback;
 
 /**
  * Collaboration → Session History… (issue 13): the session's changes, newest
  * first, grouped by day and by burst (a drag, a restore), each with its
  * user's colour, who, what in words and when; filters by user and item; and
  * Restore this version / Revert this change / Name this version, sent to the
- * server (which applies them for everyone).
+ * server (which applies them for everyone). Selecting an entry outlines the
+ * items it touched (hosts with IPresenceHost) and lists how the scene of that
+ * version differs from now; Play replays the session from the selected entry
+ * (HistoryPlayback).
  *
  * Talks to the server through @p client (not owned; must outlive the panel).
  */
@@ -32,10 +45,22 @@ class HistoryPanel : public QDockWidget
 public:
     explicit HistoryPanel(CollabClient *client, QWidget *parent = nullptr);
 
+    /// The host's scene (for the differences from now), its presence overlay
+    /// (outlines; may be null) and the Play control's engine (may be null: no
+    /// Play). Not owned; they must outlive the panel.
+    void attach(IScene *scene, IPresenceHost *presence, HistoryPlayback *playback);
+
     /// Asks the server for the newest page (again).
     void refresh();
-    /// "bob changed Lens 2: focal_length 100 → 75" for one operation (as in history:page).
-    static QString describe(const QJsonObject &operation);
+    /// "bob changed Lens 2: focal length 100 mm → 75 mm" for one operation
+    /// (as in history:page), items named by @p names.
+    static QString describe(const QJsonObject &operation, const ItemNamer &names);
+
+    /// The key of the panel's outlines in IPresenceHost.
+    static QString highlightKey() { return QStringLiteral("optiverse.history.selection"); }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void onHistoryMessage(const QJsonObject &message);
@@ -46,6 +71,12 @@ private:
     void revertSelected();
     void nameSelected();
     void updateButtons();
+    void onSelection();
+    void showDifference(const QJsonObject &sceneMessage);
+    void highlight(const QList<QUuid> &items, const QColor &color);
+    void play();
+    void onPlaybackState();
+    void rebuildNames(const QJsonObject &sceneMessage);
 
     CollabClient *m_client;
     QComboBox *m_userFilter;
@@ -58,6 +89,18 @@ private:
     QList<QJsonObject> m_entries; // newest first
     QList<QJsonObject> m_versions;
     QTimer m_refreshTimer;
+    IScene *m_scene = nullptr;
+    IPresenceHost *m_presence = nullptr;
+    HistoryPlayback *m_playback = nullptr;
+    ItemNamer m_names;
+    qint64 m_namesBaseSeq = -2; // the seq of the scene m_names starts from
+    qint64 m_baseSeq = 0;       // the history's first seq - 1
+    qint64 m_diffSeq = -1;      // the version whose differences are shown
+    QLabel *m_difference;
+    QPushButton *m_play;
+    QComboBox *m_speed;
+    QPushButton *m_stop;
+    QLabel *m_playStatus;
 };
 
 } // namespace Optiverse::Collab

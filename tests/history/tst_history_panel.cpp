@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+// The History panel (issue 13) as a user meets it: two host-stub windows with
+// the plugin's session (linked statically), in a session on the real
+// optiverse-collab-server; alice opens Session History. Entries in words,
+// filters, differences from now, outlines, Restore for everyone, and Play
+// (replays into alice's window only, then back to the live scene).
+#include "CollaborationSession.h"
+#include "HistoryPanel.h"
+#include "HistoryPlayback.h"
+#include "HostMainWindow.h"
+#include "HostScene.h"
+#include "OpticalItem.h"
+#include "PresenceOverlay.h"
+#include "ServerProcess.h"
+
+#include <QComboBox>
+#include <QGraphicsPathItem>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+#include <memory>
+
+using namespace Optiverse;
+using namespace Optiverse::Collab;
+
+namespace {
+
+const QString kFocal = QStringLiteral("focal_length_mm");
+
+struct User
+{
+    std::unique_ptr<HostMainWindow> window = std::make_unique<HostMainWindow>();
+    std::unique_ptr<CollaborationSession> session;
+
+    bool join(const ServerProcess &server, const QString &who)
+    {
+        session = std::make_unique<CollaborationSession>(scene());
+        session->sync()->setSceneKeys(scene());
+        QSignalSpy synced(session->sync(), &SyncManager::synchronized);
+        session->join(server.url(), QStringLiteral("lab"), who, SyncManager::JoinMode::ReplaceLocalScene);
+        return synced.wait(10000);
+    }
+    HostScene *scene() const { return window->hostScene(); }
+    bool has(const QUuid &uuid) const { return !scene()->item(uuid).uuid.isNull(); }
+    double focal(const QUuid &uuid) const { return scene()->item(uuid).data.value(kFocal).toDouble(-1); }
+    QMap<QUuid, QJsonObject> items() const
+    {
+        QMap<QUuid, QJsonObject> out;
+        for (const SceneItem &i : scene()->items())
+            out.insert(i.uuid, i.data);
+        return out;
+    }
+};
+
+SceneItem item(const QString &type, double x, const QJsonObject &extra = {})
+{
+    QJsonObject data{{QLatin1String(kXmm), x}, {QLatin1String(kYmm), 0.0}, {QLatin1String(kAngleDeg), 0.0}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        data.insert(it.key(), it.value());
+    return {QUuid::createUuid(), type, data};
+}
+
+} // namespace
+
+class TestHistoryPanel : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void entriesInWordsAndFilters();
+    void selectionOutlinesAndShowsDifferences();
+    void restoreIsForEveryone();
+    void playReplaysAndReturnsToLive();
+    void stopReturnsToLiveMidway();
+
+private:
+    /// Entries' texts, in the tree's order (newest first).
+    QStringList entries() const;
+    QTreeWidgetItem *entry(const QString &startsWith) const;
+    /// Selects the entry starting with @p startsWith as a click does.
+    void select(const QString &startsWith) const
+    {
+        QTreeWidgetItem *e = entry(startsWith);
+        QVERIFY2(e, qPrintable(startsWith));
+        child<QTreeWidget>("HistoryTree")->setCurrentItem(e);
+    }
+    /// alice adds a lens (100 mm) and a mirror, bob sets the lens to 75 mm, alice removes the mirror.
+    void makeHistory();
+    template<typename T>
+    T *child(const char *name) const { return m_panel->findChild<T *>(QLatin1String(name)); }
+
+    QTemporaryDir m_config;
+    std::unique_ptr<ServerProcess> m_server;
+    std::unique_ptr<User> m_alice, m_bob;
+    HistoryPanel *m_panel = nullptr; // owned by alice's window
+    HistoryPlayback *m_playback = nullptr;
+    SceneItem m_lens, m_mirror;
+};
+
+void TestHistoryPanel::initTestCase()
+{
+    QVERIFY(m_config.isValid());
+    qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8());
+    qputenv("OPTIVERSE_DISCOVERY_INTERFACES", "lo"); // the server announces on loopback only
+}
+
+void TestHistoryPanel::init()
+{
+    m_server = std::make_unique<ServerProcess>();
+    QVERIFY(m_server->start());
+    m_alice = std::make_unique<User>();
+    m_bob = std::make_unique<User>();
+    QVERIFY(m_alice->join(*m_server, QStringLiteral("alice")));
+    QVERIFY(m_bob->join(*m_server, QStringLiteral("bob")));
+    // As CollaborationPlugin::openHistory() wires it.
+    HostMainWindow *w = m_alice->window.get();
+    m_panel = new HistoryPanel(m_alice->session->client(), w);
+    m_playback = new HistoryPlayback(m_alice->session->client(), m_alice->session->sync(), m_alice->scene(),
+                                     m_alice->scene(), HistoryPlayback::mainWindowLock(w), m_panel);
+    m_panel->attach(m_alice->scene(), w->presence(), m_playback);
+    w->addDockWidget(Qt::RightDockWidgetArea, m_panel);
+    w->show();
+    makeHistory();
+}
+
+void TestHistoryPanel::cleanup()
+{
+    m_alice.reset(); // deletes the panel
+    m_bob.reset();
+    m_server.reset();
+}
+
+void TestHistoryPanel::makeHistory()
+{
+    m_lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    m_mirror = item(QStringLiteral("mirror"), 50);
+    QVERIFY(m_alice->scene()->addItem(m_lens, ChangeOrigin::Local, nullptr));
+    QVERIFY(m_alice->scene()->addItem(m_mirror, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(m_bob->has(m_mirror.uuid));
+    QVERIFY(m_bob->scene()->updateItem(m_lens.uuid, {{kFocal, 75.0}}, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(m_alice->focal(m_lens.uuid), 75.0);
+    QVERIFY(m_alice->scene()->removeItem(m_mirror.uuid, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!m_bob->has(m_mirror.uuid));
+    m_panel->refresh();
+    QTRY_COMPARE(entries().size(), 4);
+}
+
+QStringList TestHistoryPanel::entries() const
+{
+    QStringList out;
+    const QTreeWidget *tree = child<QTreeWidget>("HistoryTree");
+    for (int d = 0; d < tree->topLevelItemCount(); ++d)
+        for (int i = 0; i < tree->topLevelItem(d)->childCount(); ++i)
+            out.append(tree->topLevelItem(d)->child(i)->text(0));
+    return out;
+}
+
+QTreeWidgetItem *TestHistoryPanel::entry(const QString &startsWith) const
+{
+    const QTreeWidget *tree = child<QTreeWidget>("HistoryTree");
+    for (int d = 0; d < tree->topLevelItemCount(); ++d)
+        for (int i = 0; i < tree->topLevelItem(d)->childCount(); ++i)
+            if (tree->topLevelItem(d)->child(i)->text(0).startsWith(startsWith))
+                return tree->topLevelItem(d)->child(i);
+    return nullptr;
+}
+
+void TestHistoryPanel::entriesInWordsAndFilters()
+{
+    QCOMPARE(entries(), (QStringList{QStringLiteral("alice removed Mirror 1"),
+                                     QStringLiteral("bob changed Lens 1: focal length 100 mm → 75 mm"),
+                                     QStringLiteral("alice added Mirror 1"), QStringLiteral("alice added Lens 1")}));
+    // A second lens is "Lens 2".
+    QVERIFY(m_bob->scene()->addItem(item(QStringLiteral("lens"), 80), ChangeOrigin::Local, nullptr));
+    m_panel->refresh();
+    QTRY_COMPARE(entries().value(0), QStringLiteral("bob added Lens 2"));
+
+    auto *users = child<QComboBox>("HistoryUserFilter");
+    users->setCurrentIndex(users->findData(QStringLiteral("bob")));
+    QCOMPARE(entries(), (QStringList{QStringLiteral("bob added Lens 2"),
+                                     QStringLiteral("bob changed Lens 1: focal length 100 mm → 75 mm")}));
+    users->setCurrentIndex(0); // Everyone
+    child<QLineEdit>("HistoryItemFilter")->setText(QStringLiteral("mirror"));
+    QCOMPARE(entries(), (QStringList{QStringLiteral("alice removed Mirror 1"), QStringLiteral("alice added Mirror 1")}));
+    child<QLineEdit>("HistoryItemFilter")->clear();
+    QCOMPARE(entries().size(), 5);
+}
+
+void TestHistoryPanel::selectionOutlinesAndShowsDifferences()
+{
+    // The version right after the lens was added: since then, its focal length changed.
+    select(QStringLiteral("alice added Lens 1"));
+    auto *difference = child<QLabel>("HistoryDifference");
+    QTRY_COMPARE(difference->text(), QStringLiteral("Now, compared with this version:\nLens 1: focal length 100 mm → 75 mm"));
+    QGraphicsPathItem *outline = m_alice->window->presence()->remoteSelectionOutline(HistoryPanel::highlightKey());
+    QVERIFY(outline && outline->isVisible());
+    const QRectF lensArea = m_alice->scene()->findItem(m_lens.uuid)->sceneBoundingRect();
+    QVERIFY(outline->sceneBoundingRect().intersects(lensArea));
+
+    // After the mirror was added: the mirror has gone since.
+    child<QTreeWidget>("HistoryTree")->clearSelection();
+    QVERIFY(!m_alice->window->presence()->remoteSelectionOutline(HistoryPanel::highlightKey()));
+    select(QStringLiteral("alice added Mirror 1"));
+    QTRY_COMPARE(difference->text(), QStringLiteral("Now, compared with this version:\nMirror 1 removed since\n"
+                                                    "Lens 1: focal length 100 mm → 75 mm"));
+    // The newest version is now.
+    select(QStringLiteral("alice removed Mirror 1"));
+    QTRY_COMPARE(difference->text(), QStringLiteral("This version is the scene as it is now."));
+}
+
+void TestHistoryPanel::restoreIsForEveryone()
+{
+    // Back to the version with the mirror and the 100 mm lens, for alice and bob.
+    select(QStringLiteral("alice added Mirror 1"));
+    child<QPushButton>("HistoryRestoreButton")->click();
+    QTRY_VERIFY(m_bob->has(m_mirror.uuid));
+    QTRY_COMPARE(m_bob->focal(m_lens.uuid), 100.0);
+    QTRY_COMPARE(m_alice->items(), m_bob->items());
+    QTRY_VERIFY(child<QLabel>("HistoryStatus")->text().startsWith(QLatin1String("Done: 2 ")));
+    QTRY_VERIFY(entries().value(0).startsWith(QLatin1String("alice restored the version")));
+}
+
+void TestHistoryPanel::playReplaysAndReturnsToLive()
+{
+    // Play from the start at 1×: alice's window shows each past version in
+    // turn, locked for edits; a live change of bob's meanwhile stays out of
+    // the replay, and is there when it returns to the live scene.
+    QList<int> shownCounts;
+    QList<double> shownFocal;
+    bool lockedWhilePlaying = true;
+    QSignalSpy live(m_alice->session->sync(), &SyncManager::remoteCommandApplied);
+    const SceneItem prism = item(QStringLiteral("prism"), 120);
+    connect(m_playback, &HistoryPlayback::progressed, this, [&](qint64, int played, int) {
+        shownCounts.append(int(m_alice->scene()->items().size()));
+        shownFocal.append(m_alice->focal(m_lens.uuid));
+        lockedWhilePlaying = lockedWhilePlaying && !m_alice->window->centralWidget()->isEnabled();
+        if (played == 1)
+            m_bob->scene()->addItem(prism, ChangeOrigin::Local, nullptr);
+    });
+    child<QTreeWidget>("HistoryTree")->clearSelection();
+    child<QComboBox>("HistoryPlaySpeed")->setCurrentIndex(0); // 1×
+    child<QPushButton>("HistoryPlayButton")->click();
+    QTRY_COMPARE(m_playback->state(), HistoryPlayback::State::Playing);
+    QTRY_VERIFY(!live.isEmpty()); // bob's prism reached alice's session…
+    QCOMPARE(m_playback->state(), HistoryPlayback::State::Playing);
+    QVERIFY(!m_alice->has(prism.uuid)); // …but not the replay
+    QTRY_COMPARE_WITH_TIMEOUT(m_playback->state(), HistoryPlayback::State::Idle, 20000);
+    // The start (empty), +lens, +mirror, 75 mm, -mirror.
+    QCOMPARE(shownCounts, (QList<int>{0, 1, 2, 2, 1}));
+    QCOMPARE(shownFocal, (QList<double>{-1, 100, 100, 75, 75}));
+    QVERIFY(lockedWhilePlaying);
+    QVERIFY(m_alice->window->centralWidget()->isEnabled());
+    // Back to live: the same scene as bob's, prism included.
+    QVERIFY(m_alice->has(prism.uuid));
+    QCOMPARE(m_alice->items(), m_bob->items());
+    QCOMPARE(child<QLabel>("HistoryPlayStatus")->text(), QStringLiteral("Live"));
+    // The replay sent nothing: the session's history has only bob's prism more.
+    m_panel->refresh();
+    QTRY_COMPARE(entries().size(), 5);
+    QCOMPARE(entries().value(0), QStringLiteral("bob added Prism 1"));
+}
+
+void TestHistoryPanel::stopReturnsToLiveMidway()
+{
+    // From the version before bob's change, at 16×; Stop right after bob's 75 mm.
+    select(QStringLiteral("bob changed Lens 1"));
+    QList<double> shownFocal;
+    QList<bool> shownMirror;
+    connect(m_playback, &HistoryPlayback::progressed, this, [&](qint64, int played, int) {
+        shownFocal.append(m_alice->focal(m_lens.uuid));
+        shownMirror.append(m_alice->has(m_mirror.uuid));
+        if (played == 1)
+            child<QPushButton>("HistoryStopButton")->click();
+    });
+    child<QComboBox>("HistoryPlaySpeed")->setCurrentIndex(2); // 16×
+    child<QPushButton>("HistoryPlayButton")->click();
+    QSignalSpy states(m_playback, &HistoryPlayback::stateChanged);
+    QTRY_COMPARE(m_playback->state(), HistoryPlayback::State::Idle);
+    QTRY_COMPARE(states.size(), 3);
+    QCOMPARE(states.at(1).at(0).value<HistoryPlayback::State>(), HistoryPlayback::State::Returning);
+    QCOMPARE(shownFocal, (QList<double>{100, 75})); // nothing played after Stop
+    QCOMPARE(shownMirror, (QList<bool>{true, true}));
+    QVERIFY(!m_alice->has(m_mirror.uuid)); // live again
+    QCOMPARE(m_alice->items(), m_bob->items());
+    QVERIFY(m_alice->window->centralWidget()->isEnabled());
+}
+
+QTEST_MAIN(TestHistoryPanel)
+#include "tst_history_panel.moc"
