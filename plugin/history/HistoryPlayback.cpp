@@ -24,17 +24,6 @@ const QString kStartId = QStringLiteral("history-play-start");
 const QString kLiveId = QStringLiteral("history-play-live");
 constexpr int PageLimit = HistoryRequest::MaxLimit;
 
-bool readScene(const QJsonObject &message, HistoryScene *out)
-{
-    for (const QJsonValue &v : message.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
-        StateItem item;
-        QString why;
-        if (!StateItem::fromJson(v.toObject(), &item, &why))
-            return false;
-        out->insert(item.id, item);
-    }
-    return true;
-}
 } // namespace
 
 HistoryPlayback::HistoryPlayback(CollabClient *client, SyncManager *sync, IScene *scene, ISceneKeys *keys,
@@ -160,7 +149,7 @@ void HistoryPlayback::onHistoryMessage(const QJsonObject &message)
     const QString type = message.value(QLatin1String("type")).toString();
     if (m_state == State::Loading && id == kStartId && type == Protocol::TypeHistoryScene) {
         HistoryScene scene;
-        if (!readScene(message, &scene))
+        if (!readHistoryScene(message, &scene))
             return fail(tr("The server sent a scene that could not be read."));
         m_start = std::move(scene);
         startIfLoaded();
@@ -253,7 +242,7 @@ void HistoryPlayback::finishReturn(const QJsonObject &message)
         return;
     }
     HistoryScene live;
-    if (!readScene(message, &live)) {
+    if (!readHistoryScene(message, &live)) {
         requestScene(m_sync->lastSeq(), kLiveId);
         return;
     }

@@ -10,6 +10,18 @@
 
 namespace Optiverse::Collab {
 
+bool readHistoryScene(const QJsonObject &message, HistoryScene *out)
+{
+    for (const QJsonValue &v : message.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
+        StateItem item;
+        QString why;
+        if (!StateItem::fromJson(v.toObject(), &item, &why))
+            return false;
+        out->insert(item.id, item);
+    }
+    return true;
+}
+
 HistoryOperation::ItemChange HistoryOperation::diff(const QString &itemId, const StateItem *before,
                                                     const StateItem *after)
 {

@@ -13,6 +13,10 @@ namespace Optiverse::Collab {
 /// A scene as the history rebuilds it: item id -> item.
 using HistoryScene = QMap<QString, StateItem>;
 
+/// Reads the items of a message's "state" (history:scene_at, sync:full_state)
+/// into @p out; false when one of them is not a valid item.
+bool readHistoryScene(const QJsonObject &message, HistoryScene *out);
+
 /**
  * One accepted operation of a session's history (issue 13): who, when, the
  * command as relayed, and for each item it touched the values it replaced and

@@ -51,17 +51,6 @@ QString itemLabel(const QJsonObject &change, const ItemNamer &names)
                       change.value(QLatin1String("item_type")).toString(), knownData(change));
 }
 
-bool readScene(const QJsonObject &message, HistoryScene *out)
-{
-    for (const QJsonValue &v : message.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray()) {
-        StateItem item;
-        QString why;
-        if (!StateItem::fromJson(v.toObject(), &item, &why))
-            return false;
-        out->insert(item.id, item);
-    }
-    return true;
-}
 
 qint64 timeOf(const QJsonObject &op) { return op.value(QLatin1String("time_ms")).toInteger(); }
 QString groupId(const QJsonObject &op)
@@ -280,7 +269,7 @@ void HistoryPanel::showDifference(const QJsonObject &message)
         return;
     }
     HistoryScene then;
-    if (!readScene(message, &then)) {
+    if (!readHistoryScene(message, &then)) {
         m_difference->setText(tr("The server sent a scene that could not be read."));
         return;
     }
@@ -301,7 +290,7 @@ void HistoryPanel::showDifference(const QJsonObject &message)
 void HistoryPanel::rebuildNames(const QJsonObject &message)
 {
     HistoryScene base;
-    if (!readScene(message, &base))
+    if (!readHistoryScene(message, &base))
         return;
     m_names.reset(base);
     for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it) {
