@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <algorithm>
 #include <cmath>
 
 namespace Optiverse::Collab {
@@ -31,52 +32,95 @@ HistoryOperation::ItemChange HistoryOperation::diff(const QString &itemId, const
     c.existsAfter = after != nullptr;
     c.itemType = after ? after->type : (before ? before->type : QString());
     c.typeBefore = before ? before->type : c.itemType;
-    if (!before || !after || before->type != after->type) {
-        // Whole items: a creation, a removal, or a re-add as another type.
+    if (c.isWholeItem()) {
         if (before)
             c.before = before->data;
         if (after)
             c.after = after->data;
         return c;
     }
-    for (auto it = before->data.constBegin(); it != before->data.constEnd(); ++it) {
-        const auto a = after->data.constFind(it.key());
-        if (a == after->data.constEnd())
-            c.before.insert(it.key(), it.value());
-        else if (*a != it.value()) {
-            c.before.insert(it.key(), it.value());
-            c.after.insert(it.key(), *a);
+    // QJsonObject keeps its keys sorted, so the two sides are walked together
+    // and a lookup is needed only where their key sets differ (a relayed move
+    // compares a handful of keys: this runs for every command).
+    const QJsonObject &from = before->data;
+    const QJsonObject &to = after->data;
+    auto a = to.constBegin();
+    qsizetype matched = 0;
+    for (auto b = from.constBegin(); b != from.constEnd(); ++b) {
+        const QString key = b.key();
+        if (a == to.constEnd() || a.key() != key)
+            a = to.constFind(key);
+        if (a == to.constEnd()) {
+            c.properties.append({key, b.value(), QJsonValue(QJsonValue::Undefined)});
+            continue;
         }
+        ++matched;
+        if (a.value() != b.value())
+            c.properties.append({key, b.value(), a.value()});
+        ++a;
     }
-    for (auto it = after->data.constBegin(); it != after->data.constEnd(); ++it)
-        if (!before->data.contains(it.key()))
-            c.after.insert(it.key(), it.value());
+    if (matched < to.size()) {
+        for (auto k = to.constBegin(); k != to.constEnd(); ++k)
+            if (!from.contains(k.key()))
+                c.properties.append({k.key(), QJsonValue(QJsonValue::Undefined), k.value()});
+    }
     return c;
+}
+
+HistoryOperation::ItemChange HistoryOperation::propertyChange(const QString &itemId, const QString &itemType,
+                                                              const QList<PropertyChange> &properties)
+{
+    ItemChange c;
+    c.itemId = itemId;
+    c.itemType = itemType;
+    c.typeBefore = itemType;
+    c.properties = properties;
+    return c;
+}
+
+QJsonObject HistoryOperation::ItemChange::beforeObject() const
+{
+    if (isWholeItem())
+        return before;
+    QJsonObject o;
+    for (const PropertyChange &p : properties)
+        if (!p.before.isUndefined())
+            o.insert(p.key, p.before);
+    return o;
+}
+
+QJsonObject HistoryOperation::ItemChange::afterObject() const
+{
+    if (isWholeItem())
+        return after;
+    QJsonObject o;
+    for (const PropertyChange &p : properties)
+        if (!p.after.isUndefined())
+            o.insert(p.key, p.after);
+    return o;
 }
 
 void HistoryOperation::applyChange(const ItemChange &c, HistoryScene *scene, bool forward)
 {
-    const bool existedThen = forward ? c.existedBefore : c.existsAfter;
     const bool existsNow = forward ? c.existsAfter : c.existedBefore;
-    const QJsonObject &from = forward ? c.before : c.after;
-    const QJsonObject &to = forward ? c.after : c.before;
-    const QString &type = forward ? c.itemType : c.typeBefore;
     if (!existsNow) {
         scene->remove(c.itemId);
         return;
     }
-    if (!existedThen || c.typeBefore != c.itemType) {
-        scene->insert(c.itemId, StateItem{c.itemId, type, to});
+    if (c.isWholeItem()) {
+        scene->insert(c.itemId, StateItem{c.itemId, forward ? c.itemType : c.typeBefore, forward ? c.after : c.before});
         return;
     }
     auto it = scene->find(c.itemId);
     if (it == scene->end()) // not expected in a consistent log; keep what is known
-        it = scene->insert(c.itemId, StateItem{c.itemId, type, {}});
-    for (auto k = from.constBegin(); k != from.constEnd(); ++k)
-        if (!to.contains(k.key()))
-            it->data.remove(k.key());
-    for (auto k = to.constBegin(); k != to.constEnd(); ++k)
-        it->data.insert(k.key(), k.value());
+        it = scene->insert(c.itemId, StateItem{c.itemId, c.itemType, {}});
+    for (const PropertyChange &p : c.properties) {
+        const QJsonValue &value = forward ? p.after : p.before;
+        if (value.isUndefined())
+            it->data.remove(p.key);
+        else
+            it->data.insert(p.key, value);
+    }
 }
 
 void HistoryOperation::apply(HistoryScene *scene) const
@@ -104,9 +148,9 @@ QJsonObject HistoryOperation::toJson() const
         if (c.typeBefore != c.itemType)
             o.insert(QLatin1String("type_before"), c.typeBefore);
         if (c.existedBefore)
-            o.insert(QLatin1String("before"), c.before);
+            o.insert(QLatin1String("before"), c.beforeObject());
         if (c.existsAfter)
-            o.insert(QLatin1String("after"), c.after);
+            o.insert(QLatin1String("after"), c.afterObject());
         list.append(o);
     }
     QJsonObject o{{QLatin1String("seq"), seq},
@@ -198,8 +242,14 @@ bool HistoryOperation::fromJson(const QJsonObject &o, HistoryOperation *out, QSt
         }
         change.existedBefore = before.isObject();
         change.existsAfter = after.isObject();
-        change.before = before.toObject();
-        change.after = after.toObject();
+        if (change.isWholeItem()) {
+            change.before = before.toObject();
+            change.after = after.toObject();
+        } else {
+            StateItem from{change.itemId, change.itemType, before.toObject()};
+            StateItem to{change.itemId, change.itemType, after.toObject()};
+            change.properties = diff(change.itemId, &from, &to).properties;
+        }
         op.changes.append(std::move(change));
     }
     *out = std::move(op);

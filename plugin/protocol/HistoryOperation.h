@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "PropertyChange.h"
 #include "StateItem.h"
 
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -26,15 +28,19 @@ bool readHistoryScene(const QJsonObject &message, HistoryScene *out);
  * A command touches one item; a pushed sync:full_state merged into the session
  * may touch many (then command is empty and statePush is set).
  *
- * An ItemChange is a property-level diff: before holds the old values of the
- * keys that changed (a key only in before was deleted), after the new values
- * (a key only in after was added). An add has existedBefore false and the
- * whole item in after; a removal has existsAfter false and the whole item in
- * before.
+ * An ItemChange is either a whole item (a creation: existedBefore false and
+ * the whole data in after; a removal: existsAfter false and the whole data in
+ * before; a re-add as another type: both) or, for an item that stayed, the
+ * list of properties that changed with their old and new values (a key absent
+ * on one side was added or deleted). The whole-item form shares the item's
+ * data; the property form is a short list, because building JSON objects for
+ * every relayed move cost more than the relay itself (bench/README.md).
  */
 class HistoryOperation
 {
 public:
+    using PropertyChange = Optiverse::Collab::PropertyChange;
+
     struct ItemChange
     {
         QString itemId;
@@ -42,8 +48,16 @@ public:
         QString typeBefore;   ///< differs from itemType only when a re-add changed it
         bool existedBefore = true;
         bool existsAfter = true;
-        QJsonObject before;
-        QJsonObject after;
+        QJsonObject before;   ///< whole-item form only: the data before
+        QJsonObject after;    ///< whole-item form only: the data after
+        QList<PropertyChange> properties; ///< property form only, each key once, in no particular order
+
+        /// True for a creation, a removal or a re-add as another type.
+        bool isWholeItem() const { return !existedBefore || !existsAfter || typeBefore != itemType; }
+        /// The values before / after as an object, in either form (the
+        /// property form gives the changed keys only).
+        QJsonObject beforeObject() const;
+        QJsonObject afterObject() const;
     };
 
     qint64 seq = 0;
@@ -55,8 +69,12 @@ public:
     QJsonObject group;
     QList<ItemChange> changes;
 
-    /// The diff from @p before (nullptr: absent) to @p after (nullptr: absent).
+    /// The change from @p before (nullptr: absent) to @p after (nullptr: absent).
     static ItemChange diff(const QString &itemId, const StateItem *before, const StateItem *after);
+    /// The property form for an item of @p itemType that stayed, from the
+    /// properties a command wrote (SessionModel::Change::properties).
+    static ItemChange propertyChange(const QString &itemId, const QString &itemType,
+                                     const QList<PropertyChange> &properties);
 
     /// Applies the operation to @p scene (forward) or undoes it (backward).
     void apply(HistoryScene *scene) const;

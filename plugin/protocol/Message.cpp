@@ -195,7 +195,8 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
             *error = QStringLiteral("command must be an object");
             return false;
         }
-        if (!Command::fromJson(command.toObject(), &m.m_command, error)
+        m.m_commandJson = command.toObject();
+        if (!Command::fromJson(m.m_commandJson, &m.m_command, error)
             || !optionalString(o, QLatin1String("timestamp"), Protocol::MaxNameLength, error)
             || !optionalCounter(o, QLatin1String("client_seq"), &m.m_clientSeq, error))
             return false;

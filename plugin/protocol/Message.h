@@ -35,6 +35,8 @@ public:
 
     /// Command messages: the validated command.
     const Command &command() const { return m_command; }
+    /// Command messages: the "command" object as received.
+    const QJsonObject &commandJson() const { return m_commandJson; }
     /// Server order stamp ("seq" extension), or -1 when absent.
     qint64 seq() const { return m_seq; }
     /// Client's own counter for matching acknowledgements, or -1.
@@ -51,6 +53,7 @@ private:
     Type m_type = Type::Ping;
     QJsonObject m_json;
     Command m_command;
+    QJsonObject m_commandJson;
     qint64 m_seq = -1;
     qint64 m_clientSeq = -1;
     qint64 m_since = -1;

@@ -4,12 +4,17 @@
 #include "Protocol.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace Optiverse::Collab {
 
+namespace {
+constexpr QLatin1String PoseNames[] = {Protocol::FieldXmm, Protocol::FieldYmm, Protocol::FieldAngleDeg};
+} // namespace
+
 const QStringList &SessionModel::poseKeys()
 {
-    static const QStringList keys{Protocol::FieldXmm, Protocol::FieldYmm, Protocol::FieldAngleDeg};
+    static const QStringList keys(std::begin(PoseNames), std::end(PoseNames));
     return keys;
 }
 
@@ -56,24 +61,44 @@ bool SessionModel::prepare(const Command &command, Change *change, QString *reas
     }
     c.item.type = it->type;
     c.item.data = it->data;
+    // One lookup per written key finds the old value and writes the new one
+    // (by Latin-1 name where there is one: QJsonObject finds those faster).
+    QJsonObject &data = c.item.data;
+    const auto write = [&c, &data](const QString &key, auto name, const QJsonValue &value) {
+        const auto at = data.find(name);
+        if (at == data.end()) {
+            data.insert(key, value);
+            c.properties.append({key, QJsonValue(QJsonValue::Undefined), value});
+        } else if (*at != value) {
+            c.properties.append({key, QJsonValue(*at), value});
+            *at = value;
+        }
+    };
     switch (command.action) {
     case Command::Action::Remove:
         c.remove = true;
         break;
     case Command::Action::Move:
-        for (const QString &key : poseKeys()) {
-            const auto v = command.data.constFind(key);
+        c.properties.reserve(std::size(PoseNames));
+        for (qsizetype i = 0; i < qsizetype(std::size(PoseNames)); ++i) {
+            const auto v = command.data.constFind(PoseNames[i]);
             if (v != command.data.constEnd())
-                c.item.data.insert(key, *v);
+                write(poseKeys().at(i), PoseNames[i], *v);
         }
         break;
     case Command::Action::Update:
         // Without changed_keys every key of data is written; those equal to
         // the session's value change nothing, so the result is the same.
+        c.properties.reserve(command.data.size() + command.removedKeys.size());
         for (const QString &key : command.effectiveKeys())
-            c.item.data.insert(key, command.data.value(key));
-        for (const QString &key : command.removedKeys) // validated by Command::fromJson
-            c.item.data.remove(key);
+            write(key, key, command.data.value(key));
+        for (const QString &key : command.removedKeys) { // validated by Command::fromJson
+            const auto at = data.find(key);
+            if (at == data.end())
+                continue;
+            c.properties.append({key, QJsonValue(*at), QJsonValue(QJsonValue::Undefined)});
+            data.erase(at);
+        }
         break;
     case Command::Action::Add:
         break;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Command.h"
+#include "PropertyChange.h"
 #include "StateItem.h"
 
 #include <QHash>
@@ -50,6 +51,10 @@ public:
         bool created = false; ///< the item is new (an add, or an edit taken as one)
         bool wasRemoved = false; ///< ...and was removed from this session before
         StateItem item;       ///< otherwise: the item as it will be stored
+        /// A move or update of an item that stays: the keys whose value it
+        /// changes, with the values before and after (found while writing
+        /// them, so the history needs no diff of its own).
+        QList<PropertyChange> properties;
     };
 
     /// What merge() did.

@@ -4,7 +4,6 @@
 #include "Protocol.h"
 
 #include <QJsonObject>
-#include <QSet>
 #include <algorithm>
 
 namespace Optiverse::Collab {
@@ -68,6 +67,22 @@ void OperationLog::rebuildCheckpoints()
 void OperationLog::append(HistoryOperation operation)
 {
     operation.apply(&m_head);
+    appendApplied(std::move(operation));
+}
+
+void OperationLog::append(HistoryOperation operation, const StateItem *itemAfter)
+{
+    Q_ASSERT(operation.changes.size() == 1);
+    const QString &id = operation.changes.constFirst().itemId;
+    if (itemAfter)
+        m_head.insert(id, *itemAfter); // shares the data the session model holds
+    else
+        m_head.remove(id);
+    appendApplied(std::move(operation));
+}
+
+void OperationLog::appendApplied(HistoryOperation operation)
+{
     m_headSeq = operation.seq;
     m_ops.push_back(std::move(operation));
     if (++m_sinceCheckpoint >= m_interval)
@@ -255,6 +270,8 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
                     continue;
                 if (!l.existedBefore || !l.existsAfter || l.typeBefore != l.itemType)
                     recreated = &*it;
+                for (const HistoryOperation::PropertyChange &p : l.properties)
+                    touched.insert(p.key, &*it);
                 for (auto k = l.before.constBegin(); k != l.before.constEnd(); ++k)
                     touched.insert(k.key(), &*it);
                 for (auto k = l.after.constBegin(); k != l.after.constEnd(); ++k)
@@ -304,28 +321,24 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
         u.itemId = c.itemId;
         u.itemType = now->type;
         u.data = now->data;
-        QSet<QString> keys;
-        for (auto k = c.before.constBegin(); k != c.before.constEnd(); ++k)
-            keys.insert(k.key());
-        for (auto k = c.after.constBegin(); k != c.after.constEnd(); ++k)
-            keys.insert(k.key());
-        QStringList sorted = keys.values();
-        sorted.sort();
-        for (const QString &key : std::as_const(sorted)) {
-            if (const HistoryOperation *by = touched.value(key)) {
-                skip(key, QStringLiteral("changed_since"), by);
+        QList<HistoryOperation::PropertyChange> properties = c.properties;
+        std::sort(properties.begin(), properties.end(), // skipped keys are reported in key order
+                  [](const auto &x, const auto &y) { return x.key < y.key; });
+        for (const HistoryOperation::PropertyChange &p : std::as_const(properties)) {
+            if (const HistoryOperation *by = touched.value(p.key)) {
+                skip(p.key, QStringLiteral("changed_since"), by);
                 continue;
             }
             if (recreated) {
-                skip(key, QStringLiteral("removed_or_added_since"), recreated);
+                skip(p.key, QStringLiteral("removed_or_added_since"), recreated);
                 continue;
             }
-            if (c.before.contains(key)) {
-                u.data.insert(key, c.before.value(key));
-                u.changedKeys.append(key);
-            } else if (!isPoseKey(key)) {
-                u.data.remove(key);
-                u.removedKeys.append(key);
+            if (!p.before.isUndefined()) {
+                u.data.insert(p.key, p.before);
+                u.changedKeys.append(p.key);
+            } else if (!isPoseKey(p.key)) {
+                u.data.remove(p.key);
+                u.removedKeys.append(p.key);
             }
         }
         if (!u.changedKeys.isEmpty() || !u.removedKeys.isEmpty())

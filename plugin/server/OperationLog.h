@@ -53,6 +53,10 @@ public:
 
     /// Appends @p operation (its seq beyond the head) and applies it to the head.
     void append(HistoryOperation operation);
+    /// Same for an operation with one change, when the caller holds the item
+    /// it leaves (nullptr: removed): the head takes that item, sharing its
+    /// data, instead of applying the change to a copy.
+    void append(HistoryOperation operation, const StateItem *itemAfter);
     /// The scene at the head, as the operations left it.
     const HistoryScene &head() const { return m_head; }
     qint64 headSeq() const { return m_headSeq; }
@@ -94,6 +98,7 @@ public:
 private:
     std::vector<HistoryOperation>::const_iterator lowerBound(qint64 seq) const;
     void rebuildCheckpoints();
+    void appendApplied(HistoryOperation operation);
 
     qint64 m_baseSeq = 0;
     HistoryScene m_base;

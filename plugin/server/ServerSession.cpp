@@ -314,34 +314,11 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         relayedCommand = relayed.value(QLatin1String("command")).toObject();
     } else {
         text = relayedText(message, utf8, from->userId(), next);
-        relayedCommand = message.json().value(QLatin1String("command")).toObject();
+        relayedCommand = message.commandJson();
     }
-    const auto before = m_log.head().constFind(command.itemId);
-    const HistoryOperation op = makeOperation(
-        next, from->userId(), relayedCommand,
-        {HistoryOperation::diff(command.itemId, before == m_log.head().cend() ? nullptr : &*before,
-                                change.remove ? nullptr : &change.item)});
-    if (m_store) {
-        QString error;
-        const QByteArray stored_op = storedForm(op);
-        const bool stored = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error, stored_op)
-                                          : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved, stored_op);
-        if (!stored) {
-            sendError(from, Protocol::ErrorStorageFailed, QStringLiteral("the server could not store the change"));
-            return;
-        }
-    }
-    const bool wasEmpty = m_state.isEmpty();
-    m_state.commit(change);
-    m_seq = next;
-    m_log.append(op);
-    if (wasEmpty != m_state.isEmpty())
-        updateMessageLimits();
-
-    if (m_config.historyLength > 0) {
-        m_history.push_back({m_seq, text});
-        while (m_history.size() > size_t(m_config.historyLength))
-            m_history.pop_front();
+    if (!recordChange(change, makeOperation(next, from->userId(), relayedCommand), text)) {
+        sendError(from, Protocol::ErrorStorageFailed, QStringLiteral("the server could not store the change"));
+        return;
     }
     qCDebug(lcServer).noquote() << "seq" << m_seq << Command::actionName(command.action) << command.itemId << "from"
                                 << from->userId() << (becameAdd ? "(added: the session did not have it)" : "");
@@ -354,6 +331,43 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
     // original host moving one item of its canvas has not shared the rest.
     if (!m_heldSync.isEmpty())
         answerHeldSyncRequests(from, false);
+}
+
+bool ServerSession::recordChange(const SessionModel::Change &change, HistoryOperation op, const QString &text)
+{
+    const QString &id = change.item.id;
+    const StateItem *after = change.remove ? nullptr : &change.item;
+    const auto before = [this, &id]() -> const StateItem * {
+        const auto it = m_log.head().constFind(id);
+        return it == m_log.head().cend() ? nullptr : &*it;
+    };
+    op.changes = {change.created || change.remove ? HistoryOperation::diff(id, before(), after)
+                                                  : HistoryOperation::propertyChange(id, change.item.type, change.properties)};
+#ifndef QT_NO_DEBUG // what the model reports writing is the whole difference
+    const HistoryOperation::ItemChange full = HistoryOperation::diff(id, before(), after);
+    Q_ASSERT(op.changes.constFirst().beforeObject() == full.beforeObject()
+             && op.changes.constFirst().afterObject() == full.afterObject());
+#endif
+    if (m_store) {
+        QString error;
+        const QByteArray stored = storedForm(op);
+        const bool ok = change.remove ? m_store->removeItem(m_id, id, op.seq, text, &error, stored)
+                                      : m_store->putItem(m_id, change.item, op.seq, text, &error, change.wasRemoved, stored);
+        if (!ok)
+            return false;
+    }
+    const bool wasEmpty = m_state.isEmpty();
+    m_seq = op.seq;
+    m_log.append(std::move(op), after);
+    m_state.commit(change);
+    if (wasEmpty != m_state.isEmpty())
+        updateMessageLimits();
+    if (m_config.historyLength > 0) {
+        m_history.push_back({m_seq, text});
+        while (m_history.size() > size_t(m_config.historyLength))
+            m_history.pop_front();
+    }
+    return true;
 }
 
 QString ServerSession::relayedText(const Message &message, const QByteArray &utf8, const QString &userId,
@@ -623,28 +637,10 @@ int ServerSession::applyGroup(ClientConnection *by, const QList<Command> &comman
         relayed.insert(QLatin1String("seq"), next);
         relayed.insert(Protocol::FieldHistoryGroup, group);
         const QString text = utf8Text(relayed);
-        const auto before = m_log.head().constFind(command.itemId);
-        HistoryOperation op = makeOperation(
-            next, by->userId(), relayed.value(QLatin1String("command")).toObject(),
-            {HistoryOperation::diff(command.itemId, before == m_log.head().cend() ? nullptr : &*before,
-                                    change.remove ? nullptr : &change.item)});
+        HistoryOperation op = makeOperation(next, by->userId(), relayed.value(QLatin1String("command")).toObject());
         op.group = group;
-        if (m_store) {
-            QString error;
-            const QByteArray stored = storedForm(op);
-            const bool ok = change.remove ? m_store->removeItem(m_id, change.item.id, next, text, &error, stored)
-                                          : m_store->putItem(m_id, change.item, next, text, &error, change.wasRemoved, stored);
-            if (!ok)
-                break; // what is applied stays a consistent prefix
-        }
-        m_state.commit(change);
-        m_seq = next;
-        m_log.append(std::move(op));
-        if (m_config.historyLength > 0) {
-            m_history.push_back({m_seq, text});
-            while (m_history.size() > size_t(m_config.historyLength))
-                m_history.pop_front();
-        }
+        if (!recordChange(change, std::move(op), text))
+            break; // what is applied stays a consistent prefix
         broadcast(text, nullptr);
         ++applied;
     }

@@ -89,10 +89,14 @@ private:
 
     // --- Session history (issue 13) ---
     void handleHistory(ClientConnection *from, const QJsonObject &json);
-    /// Records the operation @p seq turning @p before into @p after items;
-    /// returns its stored form (empty without a store).
+    /// The operation @p seq by @p userId, stamped now.
     HistoryOperation makeOperation(qint64 seq, const QString &userId, const QJsonObject &command,
-                                   const QList<HistoryOperation::ItemChange> &changes) const;
+                                   const QList<HistoryOperation::ItemChange> &changes = {}) const;
+    /// Makes an accepted command's @p change happen: its diff completes @p op,
+    /// which is stored first (with a store; false and nothing changed if that
+    /// fails), then the model, the log and the catch-up history (@p text, the
+    /// relayed message) take it. The caller relays @p text.
+    bool recordChange(const SessionModel::Change &change, HistoryOperation op, const QString &text);
     QByteArray storedForm(const HistoryOperation &op) const;
     /// Applies @p commands as ordinary commands by @p by, one history group;
     /// returns how many were applied.
