@@ -142,7 +142,28 @@ void SyncManager::flushOffline()
     if (m_client->serverSequences())
         queue = EditQueue::withoutEditsOfAbsentItems(
             queue, [this](const QString &id) { return m_shadow.contains(id); }, &dropped);
-    QSet<QString> droppedItems;
+    // An add of an item the session has (a canvas added to a session it came
+    // from) would be refused by our server and make a second copy on
+    // original clients: the session's item stands.
+    QSet<QString> keptItems;
+    QHash<QString, bool> exists; // along the queue: a remove then an add is a re-creation
+    queue.removeIf([&](const Command &c) {
+        const auto known = exists.constFind(c.itemId);
+        const bool present = known != exists.constEnd() ? *known : m_shadow.contains(c.itemId);
+        if (c.action == Command::Action::Remove)
+            exists.insert(c.itemId, false);
+        if (c.action != Command::Action::Add)
+            return false;
+        exists.insert(c.itemId, true);
+        if (!present)
+            return false;
+        m_pending.release(c);
+        keptItems.insert(c.itemId);
+        return true;
+    });
+    if (!keptItems.isEmpty())
+        qCInfo(lcSync) << keptItems.size() << "added item(s) were already in the session: its version stands";
+    QSet<QString> droppedItems = keptItems;
     for (const Command &c : std::as_const(dropped)) {
         if (c.action != Command::Action::Remove)
             emit editDropped(tr("An offline edit of %1 was dropped: another user removed the item").arg(c.itemId));
@@ -211,8 +232,10 @@ void SyncManager::onJoined(bool resumed)
     if (!resumed) {
         // A new join: the edits made since leaving go into the session only
         // when the user chose to bring them; otherwise the join decides.
-        const QList<Command> kept = m_queue.takeKept();
-        if (m_joinMode == JoinMode::BringLocalChanges) {
+        QList<Command> kept = m_queue.takeKept();
+        if (m_joinMode == JoinMode::AddLocalScene)
+            kept = addsOfScene(); // the canvas as it is now holds any kept edit
+        if (m_joinMode == JoinMode::BringLocalChanges || m_joinMode == JoinMode::AddLocalScene) {
             for (const Command &c : kept)
                 m_pending.add(c);
             m_queue.holdFirst(kept); // before what was edited while joining
@@ -447,6 +470,20 @@ void SyncManager::resendWhatThePushLost()
     }
     if (resent > 0)
         qCInfo(lcSync) << "re-sent" << resent << "recent edit(s) that the host's state push did not contain yet";
+}
+
+QList<Command> SyncManager::addsOfScene() const
+{
+    QList<Command> adds;
+    for (const StateItem &item : sceneItems()) {
+        Command add;
+        add.action = Command::Action::Add;
+        add.itemId = item.id;
+        add.itemType = item.type;
+        add.data = item.data;
+        adds.append(add);
+    }
+    return adds;
 }
 
 QList<StateItem> SyncManager::sceneItems() const

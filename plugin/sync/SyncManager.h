@@ -71,6 +71,11 @@ public:
         /// Take the session's scene, then send the edits made since leaving
         /// on purpose on top of it (rejoining with "bring my changes").
         BringLocalChanges,
+        /// Take the session's scene and add every item of our canvas to it
+        /// as ordinary adds (connecting "add my items"): items the session
+        /// already has keep its version. Works with original servers too,
+        /// where a pushed state would replace everyone's canvas.
+        AddLocalScene,
     };
     /// Where the participant stands; edits made while Joining or Dropped are
     /// queued and sent once synchronized, edits while NeverJoined or Left are not.
@@ -180,6 +185,8 @@ private:
     void pushStateAsOriginalHost(const QString &joiner);
     void resendWhatThePushLost();
     QList<StateItem> sceneItems() const;
+    /// An add_item for every item of the scene, as it is now.
+    QList<Command> addsOfScene() const;
 
     Optiverse::IScene *m_scene;
     Optiverse::ISceneKeys *m_sceneKeys = nullptr;

@@ -73,13 +73,19 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
 {
     setObjectName(QStringLiteral("CollaborationDialog"));
     setWindowTitle(tr("Connect/Host Session"));
-    m_confirm = [this](int count) {
-        return QMessageBox::warning(this, tr("Replace canvas?"),
-                                    tr("Joining replaces your canvas (%n item(s)) with the session's scene. "
-                                       "Your current items will be removed from this window.",
-                                       nullptr, count),
-                                    QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Cancel)
-            == QMessageBox::Ok;
+    m_canvasQuestion = [this](int count) {
+        QMessageBox box(QMessageBox::Question, tr("Your canvas"),
+                        tr("Your canvas has %n item(s).", nullptr, count), QMessageBox::Cancel, this);
+        box.setInformativeText(tr("Add them to the session (everyone gets them; items the session already has "
+                                  "keep its version), or replace your canvas with the session's scene (your "
+                                  "items are removed from this window)?"));
+        QPushButton *add = box.addButton(tr("&Add my %n item(s)", nullptr, count), QMessageBox::AcceptRole);
+        QPushButton *replace = box.addButton(tr("&Replace with the session's scene"), QMessageBox::DestructiveRole);
+        box.setDefaultButton(add);
+        box.exec();
+        if (box.clickedButton() == replace)
+            return CanvasChoice::Replace;
+        return box.clickedButton() == add ? CanvasChoice::AddToSession : CanvasChoice::Cancel;
     };
     m_rejoin = [this](int changes) {
         QMessageBox box(QMessageBox::Question, tr("Rejoin the session"),
@@ -422,8 +428,12 @@ void CollaborationDialog::connectToServer()
         case RejoinChoice::Replace: break;
         case RejoinChoice::BringChanges: joinMode = SyncManager::JoinMode::BringLocalChanges; break;
         }
-    } else if (const int count = m_localItemCount ? m_localItemCount() : 0; count > 0 && !m_confirm(count)) {
-        return;
+    } else if (const int count = m_localItemCount ? m_localItemCount() : 0; count > 0) {
+        switch (m_canvasQuestion(count)) {
+        case CanvasChoice::Cancel: return;
+        case CanvasChoice::Replace: break;
+        case CanvasChoice::AddToSession: joinMode = SyncManager::JoinMode::AddLocalScene; break;
+        }
     }
     saveSettings();
     m_session->join(url, m_connectSession->text().trimmed(), m_connectName->text().trimmed(), joinMode,

@@ -40,9 +40,12 @@ public:
 
     void setMode(Mode mode);
     Mode mode() const;
-    /// Asked before the session's scene replaces a non-empty canvas; the
-    /// default shows a warning box. Tests replace it.
-    void setReplaceConfirmation(std::function<bool(int itemCount)> confirm) { m_confirm = std::move(confirm); }
+    /// What the user chose for a non-empty canvas when connecting.
+    enum class CanvasChoice { Cancel, Replace, AddToSession };
+    /// Asked before connecting with a non-empty canvas (@p itemCount items):
+    /// replace it with the session's scene, or add its items to the session.
+    /// The default shows a question box; tests replace it.
+    void setCanvasQuestion(std::function<CanvasChoice(int itemCount)> ask) { m_canvasQuestion = std::move(ask); }
     /// What the user chose when rejoining the session they left with changes.
     enum class RejoinChoice { Cancel, Replace, BringChanges };
     /// Asked instead when the user rejoins the session they left on purpose
@@ -81,7 +84,7 @@ private:
     CollaborationSession *m_session;
     std::function<RejoinChoice(int)> m_rejoin;
     std::function<int()> m_localItemCount;
-    std::function<bool(int)> m_confirm;
+    std::function<CanvasChoice(int)> m_canvasQuestion;
 
     QRadioButton *m_hostRadio = nullptr;
     QRadioButton *m_connectRadio = nullptr;

@@ -54,6 +54,7 @@ private slots:
     void usersListShowsNamesAndColours();
     void errorIsShownWithTheReason();
     void replaceCanvasAsksFirst();
+    void addingTheCanvasToASession();
     void rejoinAsksReplaceOrBringChanges();
     void pastedSessionUrlFillsTheFields();
     void closingWithTheUrlFieldFocusedIsSafe();
@@ -443,8 +444,8 @@ void TestUi::replaceCanvasAsksFirst()
     CollaborationSession s(&mine);
     CollaborationDialog dialog(&s, [&mine] { return int(mine.items().size()); });
     QList<int> asked;
-    bool answer = false;
-    dialog.setReplaceConfirmation([&](int count) {
+    auto answer = CollaborationDialog::CanvasChoice::Cancel;
+    dialog.setCanvasQuestion([&](int count) {
         asked.append(count);
         return answer;
     });
@@ -461,8 +462,8 @@ void TestUi::replaceCanvasAsksFirst()
     QCOMPARE(uuids(mine), before);
 
     QVERIFY(mine.addItem(lens(4), Optiverse::ChangeOrigin::Local, nullptr)); // counted when asked
-    answer = true;
-    child<QPushButton>(&dialog, "connectButton")->click(); // OK: join, take the session's canvas
+    answer = CollaborationDialog::CanvasChoice::Replace;
+    child<QPushButton>(&dialog, "connectButton")->click(); // join, take the session's canvas
     QCOMPARE(asked, (QList<int>{2, 3}));
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
     QTRY_COMPARE(uuids(mine), uuids(theirs));
@@ -472,9 +473,9 @@ void TestUi::replaceCanvasAsksFirst()
     MemoryScene empty;
     CollaborationSession s2(&empty);
     CollaborationDialog quiet(&s2, [&empty] { return int(empty.items().size()); });
-    quiet.setReplaceConfirmation([&](int count) {
+    quiet.setCanvasQuestion([&](int count) {
         asked.append(count);
-        return false;
+        return CollaborationDialog::CanvasChoice::Cancel;
     });
     quiet.setMode(CollaborationDialog::Mode::Connect);
     child<QLineEdit>(&quiet, "serverUrl")->setText(url);
@@ -482,6 +483,58 @@ void TestUi::replaceCanvasAsksFirst()
     child<QPushButton>(&quiet, "connectButton")->click();
     QCOMPARE(asked.size(), 2);
     QTRY_COMPARE(uuids(empty), uuids(theirs));
+}
+
+void TestUi::addingTheCanvasToASession()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
+    // The session holds two items; erin's canvas has two of her own and an
+    // older copy of one of the session's (she was in it before).
+    MemoryScene theirs;
+    const Optiverse::SceneItem shared = lens(1);
+    QVERIFY(theirs.addItem(shared, Optiverse::ChangeOrigin::Local, nullptr));
+    QVERIFY(theirs.addItem(lens(2), Optiverse::ChangeOrigin::Local, nullptr));
+    CollaborationSession owner(&theirs);
+    QSignalSpy ownerSynced(owner.sync(), &SyncManager::synchronized);
+    owner.join(QUrl(url), QStringLiteral("lab"), QStringLiteral("owner"), SyncManager::JoinMode::ShareLocalScene);
+    QVERIFY(ownerSynced.wait(5000));
+
+    MemoryScene mine;
+    Optiverse::SceneItem olderCopy = shared;
+    olderCopy.data.insert(QLatin1String("x_mm"), 99.0);
+    const Optiverse::SceneItem b = lens(3), c = lens(4);
+    for (const Optiverse::SceneItem &item : {olderCopy, b, c})
+        QVERIFY(mine.addItem(item, Optiverse::ChangeOrigin::Local, nullptr));
+    CollaborationSession s(&mine);
+    CollaborationDialog dialog(&s, [&mine] { return int(mine.items().size()); });
+    QList<int> asked;
+    dialog.setCanvasQuestion([&](int count) {
+        asked.append(count);
+        return CollaborationDialog::CanvasChoice::AddToSession;
+    });
+    dialog.setMode(CollaborationDialog::Mode::Connect);
+    child<QLineEdit>(&dialog, "serverUrl")->setText(url);
+    child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("lab"));
+    child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("erin"));
+    child<QPushButton>(&dialog, "connectButton")->click();
+    QCOMPARE(asked, QList<int>{3});
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+
+    // Everyone ends with the session's two items and erin's two; the item the
+    // session had keeps the session's version, in both canvases.
+    QTRY_COMPARE(theirs.items().size(), 4);
+    QTRY_COMPARE(s.sync()->unacknowledgedCount(), 0);
+    QTRY_COMPARE(uuids(mine), uuids(theirs));
+    for (const Optiverse::SceneItem &item : theirs.items())
+        QCOMPARE(mine.item(item.uuid).data, item.data);
+    QCOMPARE(theirs.item(shared.uuid).data, shared.data);
+    QCOMPARE(theirs.item(b.uuid).data, b.data);
+    QCOMPARE(theirs.item(c.uuid).data, c.data);
+    // Only the two new items were sent: no add the server had to refuse.
+    QCOMPARE(s.sync()->commandsSent(), quint64(2));
 }
 
 void TestUi::rejoinAsksReplaceOrBringChanges()
@@ -504,7 +557,7 @@ void TestUi::rejoinAsksReplaceOrBringChanges()
     auto answer = CollaborationDialog::RejoinChoice::Cancel;
     const auto connectBob = [&] {
         CollaborationDialog dialog(&bob, [&bobs] { return int(bobs.items().size()); });
-        dialog.setReplaceConfirmation([](int) { return true; });
+        dialog.setCanvasQuestion([](int) { return CollaborationDialog::CanvasChoice::Replace; });
         dialog.setRejoinQuestion([&](int changes) {
             asked.append(changes);
             return answer;
@@ -554,7 +607,7 @@ void TestUi::rejoinAsksReplaceOrBringChanges()
     QVERIFY(bobs.addItem(lens(9), Optiverse::ChangeOrigin::Local, nullptr));
     CollaborationDialog other(&bob, [&bobs] { return int(bobs.items().size()); });
     int replaceAsked = 0;
-    other.setReplaceConfirmation([&](int) { return ++replaceAsked, false; });
+    other.setCanvasQuestion([&](int) { return ++replaceAsked, CollaborationDialog::CanvasChoice::Cancel; });
     other.setRejoinQuestion([&](int c) { return asked.append(c), CollaborationDialog::RejoinChoice::Cancel; });
     other.setMode(CollaborationDialog::Mode::Connect);
     child<QLineEdit>(&other, "serverUrl")->setText(url);
