@@ -105,6 +105,7 @@ private slots:
     void mixedTeamOnOriginalServer();
     void ourHostFeedsLateJoinersOnOriginalServer();
     void ourEditSurvivesAStaleHostPushOnOriginalServer();
+    void addingOurCanvasOnOriginalServer();
 
 private:
     QUrl ourUrl() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_server->port())); }
@@ -606,6 +607,37 @@ void TestMixed::ourEditSurvivesAStaleHostPushOnOriginalServer()
     QTRY_ALL_MATCH(model, {ours.get()}, originals);
     QCOMPARE(host->copies(idOf(mirror.uuid)), 1);
     QCOMPARE(o1->copies(idOf(mirror.uuid)), 1);
+}
+
+void TestMixed::addingOurCanvasOnOriginalServer()
+{
+    // "Add my items" when connecting: ordinary adds, so original peers take
+    // them under their UUIDs (a pushed state would replace their canvases).
+    Model model;
+    auto host = joinOriginal(originalUrl(), QStringLiteral("ohost"), OriginalClient::Role::Host);
+    auto o1 = joinOriginal(originalUrl(), QStringLiteral("o1"), OriginalClient::Role::Client);
+    QVERIFY(host && o1);
+    QList<OriginalClient *> originals{host.get(), o1.get()};
+    const QString a = host->addItem(QStringLiteral("lens"), props(1, 1));
+    model.items.insert(a, {QStringLiteral("lens"), props(1, 1)});
+    QTRY_ALL_MATCH(model, {}, originals);
+
+    Ours ours;
+    const SceneItem b{QUuid::createUuid(), QStringLiteral("mirror"), props(2, 2)};
+    const SceneItem c{QUuid::createUuid(), QStringLiteral("source"), props(3, 3)};
+    for (const SceneItem &item : {b, c}) {
+        QVERIFY(ours.scene()->addItem(item, ChangeOrigin::Local, nullptr));
+        model.items.insert(idOf(item.uuid), {item.type, item.data});
+    }
+    ours.sync->setJoinMode(SyncManager::JoinMode::AddLocalScene);
+    QSignalSpy synced(ours.sync.get(), &SyncManager::synchronized);
+    ours.client.connectToServer(originalUrl(), m_session, QStringLiteral("ours"));
+    QVERIFY(synced.wait(Wait));
+    QTRY_ALL_MATCH(model, {&ours}, originals);
+    for (OriginalClient *o : originals) {
+        QCOMPARE(o->copies(idOf(b.uuid)), 1);
+        QCOMPARE(o->copies(idOf(c.uuid)), 1);
+    }
 }
 
 QTEST_MAIN(TestMixed)
