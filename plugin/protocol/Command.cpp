@@ -52,6 +52,16 @@ bool Command::actionFromName(const QString &name, Action *out)
     return true;
 }
 
+Command Command::addOf(const StateItem &item)
+{
+    Command add;
+    add.action = Action::Add;
+    add.itemId = item.id;
+    add.itemType = item.type;
+    add.data = item.data;
+    return add;
+}
+
 bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
 {
     const QJsonValue action = object.value(QLatin1String("action"));

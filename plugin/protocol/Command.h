@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "StateItem.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -39,6 +41,8 @@ public:
     /// Parses and validates a "command" object. On error returns false and sets
     /// @p error to a sentence naming the offending field.
     static bool fromJson(const QJsonObject &object, Command *out, QString *error);
+    /// An add_item creating @p item as it is.
+    static Command addOf(const StateItem &item);
     QJsonObject toJson() const;
 
     /// The keys of data this command changes (changedKeys, or all of data

@@ -78,26 +78,30 @@ HistoryOperation::ItemChange HistoryOperation::propertyChange(const QString &ite
     return c;
 }
 
+namespace {
+// One side of a change as an object: the whole item, or the changed keys.
+QJsonObject sideOf(const HistoryOperation::ItemChange &c, bool after)
+{
+    if (c.isWholeItem())
+        return after ? c.after : c.before;
+    QJsonObject o;
+    for (const PropertyChange &p : c.properties) {
+        const QJsonValue &value = after ? p.after : p.before;
+        if (!value.isUndefined())
+            o.insert(p.key, value);
+    }
+    return o;
+}
+} // namespace
+
 QJsonObject HistoryOperation::ItemChange::beforeObject() const
 {
-    if (isWholeItem())
-        return before;
-    QJsonObject o;
-    for (const PropertyChange &p : properties)
-        if (!p.before.isUndefined())
-            o.insert(p.key, p.before);
-    return o;
+    return sideOf(*this, false);
 }
 
 QJsonObject HistoryOperation::ItemChange::afterObject() const
 {
-    if (isWholeItem())
-        return after;
-    QJsonObject o;
-    for (const PropertyChange &p : properties)
-        if (!p.after.isUndefined())
-            o.insert(p.key, p.after);
-    return o;
+    return sideOf(*this, true);
 }
 
 void HistoryOperation::applyChange(const ItemChange &c, HistoryScene *scene, bool forward)

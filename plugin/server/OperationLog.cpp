@@ -209,14 +209,6 @@ void OperationLog::addVersion(const Version &version)
 QList<Command> OperationLog::diffCommands(const HistoryScene &now, const HistoryScene &target)
 {
     QList<Command> out;
-    auto add = [&out](const StateItem &item) {
-        Command c;
-        c.action = Command::Action::Add;
-        c.itemId = item.id;
-        c.itemType = item.type;
-        c.data = item.data;
-        out.append(c);
-    };
     for (auto it = now.cbegin(); it != now.cend(); ++it) {
         const auto t = target.constFind(it.key());
         if (t != target.cend() && t->type == it->type) {
@@ -242,11 +234,11 @@ QList<Command> OperationLog::diffCommands(const HistoryScene &now, const History
         r.itemType = it->type;
         out.append(r);
         if (t != target.cend())
-            add(*t); // another type under the same id: re-created
+            out.append(Command::addOf(*t)); // another type under the same id: re-created
     }
     for (auto t = target.cbegin(); t != target.cend(); ++t)
         if (!now.contains(t.key()))
-            add(*t);
+            out.append(Command::addOf(*t));
     return out;
 }
 
@@ -302,14 +294,8 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
                 r.itemType = now->type;
                 commands->append(r);
             }
-            if (c.existedBefore) {
-                Command a;
-                a.action = Command::Action::Add;
-                a.itemId = c.itemId;
-                a.itemType = c.typeBefore;
-                a.data = c.before;
-                commands->append(a);
-            }
+            if (c.existedBefore)
+                commands->append(Command::addOf({c.itemId, c.typeBefore, c.before}));
             continue;
         }
         if (!existsNow) {

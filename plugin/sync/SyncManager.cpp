@@ -475,14 +475,8 @@ void SyncManager::resendWhatThePushLost()
 QList<Command> SyncManager::addsOfScene() const
 {
     QList<Command> adds;
-    for (const StateItem &item : sceneItems()) {
-        Command add;
-        add.action = Command::Action::Add;
-        add.itemId = item.id;
-        add.itemType = item.type;
-        add.data = item.data;
-        adds.append(add);
-    }
+    for (const StateItem &item : sceneItems())
+        adds.append(Command::addOf(item));
     return adds;
 }
 

@@ -72,6 +72,27 @@ private:
     {
         return w->findChild<T *>(QString::fromLatin1(name));
     }
+    /// Connect page with @p url, @p session and @p name typed in (empty: left as they are).
+    static void fillConnectPage(CollaborationDialog *dialog, const QString &url, const QString &session,
+                                const QString &name)
+    {
+        dialog->setMode(CollaborationDialog::Mode::Connect);
+        child<QLineEdit>(dialog, "serverUrl")->setText(url);
+        if (!session.isEmpty())
+            child<QLineEdit>(dialog, "connectSession")->setText(session);
+        if (!name.isEmpty())
+            child<QLineEdit>(dialog, "connectName")->setText(name);
+    }
+    /// Starts @p server on a free loopback port; its ws:// URL, or empty (with a warning).
+    static QString listenOnLoopback(CollabServer *server)
+    {
+        QString error;
+        if (!server->listen(QHostAddress::LocalHost, 0, &error)) {
+            qWarning("cannot listen on loopback: %s", qPrintable(error));
+            return {};
+        }
+        return QStringLiteral("ws://127.0.0.1:%1").arg(server->port());
+    }
     static quint16 freePort();
     QTemporaryDir m_config;
 };
@@ -169,7 +190,7 @@ void TestUi::connectValidation()
     MemoryScene scene;
     CollaborationSession s(&scene);
     CollaborationDialog dialog(&s, 0);
-    dialog.setMode(CollaborationDialog::Mode::Connect);
+    dialog.setMode(CollaborationDialog::Mode::Connect); // empty fields too: they are what is checked
     child<QLineEdit>(&dialog, "serverUrl")->setText(url);
     child<QLineEdit>(&dialog, "connectSession")->setText(session);
     child<QLineEdit>(&dialog, "connectName")->setText(name);
@@ -344,10 +365,7 @@ void TestUi::lastValuesAreRemembered()
     const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
     {
         CollaborationDialog dialog(&s, 0);
-        dialog.setMode(CollaborationDialog::Mode::Connect);
-        child<QLineEdit>(&dialog, "serverUrl")->setText(url);
-        child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("project-alpha"));
-        child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("dora"));
+        fillConnectPage(&dialog, url, QStringLiteral("project-alpha"), QStringLiteral("dora"));
         child<QPushButton>(&dialog, "connectButton")->click();
         QCOMPARE(dialog.result(), int(QDialog::Accepted));
     }
@@ -426,9 +444,8 @@ void TestUi::errorIsShownWithTheReason()
 void TestUi::replaceCanvasAsksFirst()
 {
     CollabServer server;
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
+    const QString url = listenOnLoopback(&server);
+    QVERIFY(!url.isEmpty());
     // The session already holds one item, from someone else.
     MemoryScene theirs;
     QVERIFY(theirs.addItem(lens(1), Optiverse::ChangeOrigin::Local, nullptr));
@@ -449,10 +466,7 @@ void TestUi::replaceCanvasAsksFirst()
         asked.append(count);
         return answer;
     });
-    dialog.setMode(CollaborationDialog::Mode::Connect);
-    child<QLineEdit>(&dialog, "serverUrl")->setText(url);
-    child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("lab"));
-    child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("erin"));
+    fillConnectPage(&dialog, url, QStringLiteral("lab"), QStringLiteral("erin"));
     dialog.show();
 
     child<QPushButton>(&dialog, "connectButton")->click(); // Cancel: nothing happens
@@ -477,9 +491,7 @@ void TestUi::replaceCanvasAsksFirst()
         asked.append(count);
         return CollaborationDialog::CanvasChoice::Cancel;
     });
-    quiet.setMode(CollaborationDialog::Mode::Connect);
-    child<QLineEdit>(&quiet, "serverUrl")->setText(url);
-    child<QLineEdit>(&quiet, "connectName")->setText(QStringLiteral("fred"));
+    fillConnectPage(&quiet, url, {}, QStringLiteral("fred"));
     child<QPushButton>(&quiet, "connectButton")->click();
     QCOMPARE(asked.size(), 2);
     QTRY_COMPARE(uuids(empty), uuids(theirs));
@@ -488,9 +500,8 @@ void TestUi::replaceCanvasAsksFirst()
 void TestUi::addingTheCanvasToASession()
 {
     CollabServer server;
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
+    const QString url = listenOnLoopback(&server);
+    QVERIFY(!url.isEmpty());
     // The session holds two items; erin's canvas has two of her own and an
     // older copy of one of the session's (she was in it before).
     MemoryScene theirs;
@@ -515,10 +526,7 @@ void TestUi::addingTheCanvasToASession()
         asked.append(count);
         return CollaborationDialog::CanvasChoice::AddToSession;
     });
-    dialog.setMode(CollaborationDialog::Mode::Connect);
-    child<QLineEdit>(&dialog, "serverUrl")->setText(url);
-    child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("lab"));
-    child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("erin"));
+    fillConnectPage(&dialog, url, QStringLiteral("lab"), QStringLiteral("erin"));
     child<QPushButton>(&dialog, "connectButton")->click();
     QCOMPARE(asked, QList<int>{3});
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
@@ -540,9 +548,8 @@ void TestUi::addingTheCanvasToASession()
 void TestUi::rejoinAsksReplaceOrBringChanges()
 {
     CollabServer server;
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(server.port());
+    const QString url = listenOnLoopback(&server);
+    QVERIFY(!url.isEmpty());
     MemoryScene alices;
     const Optiverse::SceneItem waveplate = lens(1);
     QVERIFY(alices.addItem(waveplate, Optiverse::ChangeOrigin::Local, nullptr));
@@ -562,10 +569,7 @@ void TestUi::rejoinAsksReplaceOrBringChanges()
             asked.append(changes);
             return answer;
         });
-        dialog.setMode(CollaborationDialog::Mode::Connect);
-        child<QLineEdit>(&dialog, "serverUrl")->setText(url);
-        child<QLineEdit>(&dialog, "connectSession")->setText(QStringLiteral("lab"));
-        child<QLineEdit>(&dialog, "connectName")->setText(QStringLiteral("bob"));
+        fillConnectPage(&dialog, url, QStringLiteral("lab"), QStringLiteral("bob"));
         child<QPushButton>(&dialog, "connectButton")->click();
         return dialog.result() == QDialog::Accepted;
     };
@@ -609,9 +613,7 @@ void TestUi::rejoinAsksReplaceOrBringChanges()
     int replaceAsked = 0;
     other.setCanvasQuestion([&](int) { return ++replaceAsked, CollaborationDialog::CanvasChoice::Cancel; });
     other.setRejoinQuestion([&](int c) { return asked.append(c), CollaborationDialog::RejoinChoice::Cancel; });
-    other.setMode(CollaborationDialog::Mode::Connect);
-    child<QLineEdit>(&other, "serverUrl")->setText(url);
-    child<QLineEdit>(&other, "connectSession")->setText(QStringLiteral("elsewhere"));
+    fillConnectPage(&other, url, QStringLiteral("elsewhere"), {});
     child<QPushButton>(&other, "connectButton")->click();
     QCOMPARE(replaceAsked, 1);
     QCOMPARE(asked.size(), 3);
@@ -860,8 +862,7 @@ void TestUi::errorBannerReadableInLightAndDark()
     MemoryScene scene;
     CollaborationSession s(&scene);
     CollaborationDialog dialog(&s, 0);
-    dialog.setMode(CollaborationDialog::Mode::Connect);
-    child<QLineEdit>(&dialog, "serverUrl")->setText(QStringLiteral("http://x:1"));
+    fillConnectPage(&dialog, QStringLiteral("http://x:1"), {}, {});
     child<QPushButton>(&dialog, "connectButton")->click();
     auto *banner = child<QLabel>(&dialog, "errorLabel");
     QVERIFY(!dialog.errorText().isEmpty());
