@@ -44,11 +44,11 @@ HistoryPlayback::HistoryPlayback(CollabClient *client, SyncManager *sync, IScene
     connect(m_client, &CollabClient::historyMessage, this, &HistoryPlayback::onHistoryMessage);
     // Live commands keep reaching the SyncManager; the replay keeps its picture.
     connect(m_sync, &SyncManager::remoteCommandApplied, this, [this](const QString &, const Command &c) {
-        if (m_state == State::Playing)
+        if (m_state == State::Playing || m_state == State::Paused)
             reassert(c.itemId);
     });
     connect(m_sync, &SyncManager::synchronized, this, [this] {
-        if (m_state == State::Playing && m_player)
+        if ((m_state == State::Playing || m_state == State::Paused) && m_player)
             m_player->showScene(m_player->shown());
     });
     connect(m_client, &CollabClient::stateChanged, this, [this] {
@@ -122,6 +122,43 @@ void HistoryPlayback::stop()
     setState(State::Returning);
     m_loadTimeout.start();
     requestScene(m_sync->lastSeq(), kLiveId);
+}
+
+void HistoryPlayback::pause()
+{
+    if (m_state != State::Playing)
+        return;
+    m_timer.stop();
+    setState(State::Paused);
+}
+
+void HistoryPlayback::resume()
+{
+    if (m_state != State::Paused)
+        return;
+    setState(State::Playing);
+    m_timer.start(0);
+}
+
+void HistoryPlayback::seek(int index)
+{
+    if ((m_state != State::Playing && m_state != State::Paused) || !m_player || !m_start)
+        return;
+    index = qBound(0, index, int(m_operations.size()));
+    // The whole history from the start is in memory: rebuild the scene there
+    // and let the player show what differs from what it shows now.
+    HistoryScene target = *m_start;
+    for (int i = 0; i < index; ++i)
+        m_operations.at(i).apply(&target);
+    QString why;
+    m_player->showScene(target, &why);
+    if (!why.isEmpty())
+        qCWarning(lcPlayback).noquote() << "the host refused" << why;
+    m_next = index;
+    m_shownSeq = index == 0 ? m_fromSeq : m_operations.at(index - 1).seq;
+    emit progressed(m_shownSeq, m_next, int(m_operations.size()));
+    if (m_state == State::Playing)
+        m_timer.start(int(IdleGapMs / m_speed));
 }
 
 void HistoryPlayback::requestPage(qint64 beforeSeq)
@@ -263,7 +300,7 @@ void HistoryPlayback::fail(const QString &why)
 {
     m_timer.stop();
     m_loadTimeout.stop();
-    const bool wasPlaying = m_state == State::Playing;
+    const bool wasPlaying = m_state == State::Playing || m_state == State::Paused;
     setState(State::Idle);
     emit failed(why);
     if (wasPlaying) { // the scene shows the past: go back to the live one

@@ -37,6 +37,8 @@ class SyncManager;
  *   the live session shows through (a resync after a reconnect likewise);
  * - the host's editing is locked (@p lockEditing) while playing, so nobody
  *   edits a past scene by mistake;
+ * - Pause holds the replay, and any point of it can be shown (seek) from
+ *   the history held in memory, forwards or back;
  * - Stop (or the end) asks the server for the scene at the last seq the
  *   SyncManager applied and shows it, asking again if more arrived meanwhile:
  *   the live scene as everyone has it.
@@ -47,7 +49,7 @@ class HistoryPlayback : public QObject
 {
     Q_OBJECT
 public:
-    enum class State { Idle, Loading, Playing, Returning };
+    enum class State { Idle, Loading, Playing, Paused, Returning };
     Q_ENUM(State)
 
     HistoryPlayback(CollabClient *client, SyncManager *sync, IScene *scene, ISceneKeys *keys,
@@ -59,10 +61,21 @@ public:
     void play(qint64 fromSeq, int speed);
     /// Stops and returns to the live scene.
     void stop();
+    /// Holds the replay where it is (the scene keeps showing it, editing
+    /// stays locked) / goes on from there.
+    void pause();
+    void resume();
+    /// Shows the scene right after the played change at @p index (0: the
+    /// starting version, operationCount(): the newest change), whether
+    /// playing or paused; playing goes on from there.
+    void seek(int index);
+    /// How many changes the replay has, once loaded; how many are shown.
+    int operationCount() const { return int(m_operations.size()); }
+    int playedCount() const { return m_next; }
     void setSpeed(int speed) { m_speed = qMax(1, speed); }
     State state() const { return m_state; }
     /// The seq the scene shows while playing (-1 otherwise).
-    qint64 shownSeq() const { return m_state == State::Playing ? m_shownSeq : -1; }
+    qint64 shownSeq() const { return m_state == State::Playing || m_state == State::Paused ? m_shownSeq : -1; }
     /// The operation played last (null before the first).
     const HistoryOperation *current() const;
 

@@ -20,6 +20,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
@@ -123,14 +125,24 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
         m_speed->addItem(tr("%1×").arg(speed), speed);
     m_stop = new QPushButton(tr("■ Stop"), body);
     m_stop->setObjectName(QStringLiteral("HistoryStopButton"));
+    m_pause = new QPushButton(tr("❚❚ Pause"), body);
+    m_pause->setObjectName(QStringLiteral("HistoryPauseButton"));
+    m_pause->setToolTip(tr("Holds the replay on the change it shows; Resume goes on from there."));
+    m_position = new QSlider(Qt::Horizontal, body);
+    m_position->setObjectName(QStringLiteral("HistoryPlayPosition"));
+    m_position->setAccessibleName(tr("Replay position"));
+    m_position->setToolTip(tr("Drag to show any change of the replay (arrow keys: one change)."));
+    m_position->setPageStep(10);
     m_playStatus = new QLabel(body);
     m_playStatus->setObjectName(QStringLiteral("HistoryPlayStatus"));
     playRow->addWidget(m_play);
+    playRow->addWidget(m_pause);
     playRow->addWidget(m_speed);
     playRow->addWidget(m_stop);
-    playRow->addWidget(m_playStatus, 1);
     layout->addLayout(playRow);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_play, m_speed, m_stop, m_playStatus})
+    layout->addWidget(m_position);
+    layout->addWidget(m_playStatus);
+    for (QWidget *w : playWidgets())
         w->hide(); // until attach() gives a playback engine
     setWidget(body);
 
@@ -161,20 +173,43 @@ void HistoryPanel::attach(IScene *scene, IPresenceHost *presence, HistoryPlaybac
     m_playback = playback;
     if (!m_playback)
         return;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_play, m_speed, m_stop, m_playStatus})
+    for (QWidget *w : playWidgets())
         w->show();
     connect(m_play, &QPushButton::clicked, this, &HistoryPanel::play);
     connect(m_stop, &QPushButton::clicked, m_playback, &HistoryPlayback::stop);
+    connect(m_pause, &QPushButton::clicked, this, [this] {
+        if (m_playback->state() == HistoryPlayback::State::Paused)
+            m_playback->resume();
+        else
+            m_playback->pause();
+    });
+    connect(m_position, &QSlider::valueChanged, m_playback, &HistoryPlayback::seek); // the user's moves only
     connect(m_speed, &QComboBox::currentIndexChanged, this,
             [this] { m_playback->setSpeed(m_speed->currentData().toInt()); });
     connect(m_playback, &HistoryPlayback::stateChanged, this, &HistoryPanel::onPlaybackState);
     connect(m_playback, &HistoryPlayback::failed, this, [this](const QString &why) { m_playStatus->setText(why); });
-    connect(m_playback, &HistoryPlayback::progressed, this, [this](qint64 seq, int played, int total) {
-        const HistoryOperation *op = m_playback->current();
-        const QString when = op ? QDateTime::fromMSecsSinceEpoch(op->timeMs).toString(QStringLiteral("HH:mm:ss")) : QString();
-        m_playStatus->setText(tr("Playing: change %1 of %2 (seq %3) %4").arg(played).arg(total).arg(seq).arg(when));
-    });
+    connect(m_playback, &HistoryPlayback::progressed, this, &HistoryPanel::onPlaybackProgress);
     onPlaybackState();
+}
+
+QList<QWidget *> HistoryPanel::playWidgets() const
+{
+    return {m_play, m_pause, m_speed, m_stop, m_position, m_playStatus};
+}
+
+void HistoryPanel::onPlaybackProgress(qint64 seq, int played, int total)
+{
+    {
+        const QSignalBlocker quiet(m_position); // following the replay is not a seek
+        m_position->setRange(0, total);
+        m_position->setValue(played);
+    }
+    const HistoryOperation *op = m_playback->current();
+    const QString when = op ? QDateTime::fromMSecsSinceEpoch(op->timeMs).toString(QStringLiteral("HH:mm:ss")) : QString();
+    const QString text = m_playback->state() == HistoryPlayback::State::Paused
+        ? tr("Paused: change %1 of %2 (seq %3) %4")
+        : tr("Playing: change %1 of %2 (seq %3) %4");
+    m_playStatus->setText(text.arg(played).arg(total).arg(seq).arg(when));
 }
 
 void HistoryPanel::play()
@@ -190,17 +225,26 @@ void HistoryPanel::onPlaybackState()
 {
     const HistoryPlayback::State state = m_playback->state();
     m_play->setEnabled(state == HistoryPlayback::State::Idle);
-    m_stop->setEnabled(state == HistoryPlayback::State::Loading || state == HistoryPlayback::State::Playing);
+    const bool replaying = state == HistoryPlayback::State::Playing || state == HistoryPlayback::State::Paused;
+    m_stop->setEnabled(state == HistoryPlayback::State::Loading || replaying);
+    m_pause->setEnabled(replaying);
+    m_pause->setText(state == HistoryPlayback::State::Paused ? tr("▶ Resume") : tr("❚❚ Pause"));
+    m_position->setEnabled(replaying);
     switch (state) {
-    case HistoryPlayback::State::Idle:
+    case HistoryPlayback::State::Idle: {
+        const QSignalBlocker quiet(m_position);
+        m_position->setRange(0, 0);
         m_playStatus->setText(tr("Live"));
         onSelection(); // the outline and differences, against the live scene again
         break;
+    }
     case HistoryPlayback::State::Loading:
         m_playStatus->setText(tr("Loading the history…"));
         break;
     case HistoryPlayback::State::Playing:
-        break; // progressed() says where
+    case HistoryPlayback::State::Paused:
+        onPlaybackProgress(m_playback->shownSeq(), m_playback->playedCount(), m_playback->operationCount());
+        break;
     case HistoryPlayback::State::Returning:
         m_playStatus->setText(tr("Returning to the live scene…"));
         break;

@@ -19,6 +19,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSlider;
 class QTreeWidget;
 class QTreeWidgetItem;
 
@@ -76,6 +77,8 @@ private:
     void highlight(const QList<QUuid> &items, const QColor &color);
     void play();
     void onPlaybackState();
+    void onPlaybackProgress(qint64 seq, int played, int total);
+    QList<QWidget *> playWidgets() const;
     void rebuildNames(const QJsonObject &sceneMessage);
 
     CollabClient *m_client;
@@ -100,6 +103,8 @@ private:
     QPushButton *m_play;
     QComboBox *m_speed;
     QPushButton *m_stop;
+    QPushButton *m_pause;
+    QSlider *m_position; ///< which change the replay shows; dragging it seeks
     QLabel *m_playStatus;
 };
 

@@ -19,6 +19,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -78,6 +79,7 @@ private slots:
     void restoreIsForEveryone();
     void playReplaysAndReturnsToLive();
     void stopReturnsToLiveMidway();
+    void pauseHoldsAndTheSliderShowsAnyChange();
 
 private:
     /// Entries' texts, in the tree's order (newest first).
@@ -289,6 +291,58 @@ void TestHistoryPanel::stopReturnsToLiveMidway()
     QVERIFY(!m_alice->has(m_mirror.uuid)); // live again
     QCOMPARE(m_alice->items(), m_bob->items());
     QVERIFY(m_alice->window->centralWidget()->isEnabled());
+}
+
+void TestHistoryPanel::pauseHoldsAndTheSliderShowsAnyChange()
+{
+    // Pause on the first change, look at others with the slider (drag and
+    // arrow keys), back and forth, then Resume to the end and the live scene.
+    child<QTreeWidget>("HistoryTree")->clearSelection();
+    child<QComboBox>("HistoryPlaySpeed")->setCurrentIndex(0); // 1×: at most 1 s between changes
+    auto *pause = child<QPushButton>("HistoryPauseButton");
+    auto *position = child<QSlider>("HistoryPlayPosition");
+    auto *status = child<QLabel>("HistoryPlayStatus");
+    QVERIFY(!pause->isEnabled());
+    QVERIFY(!position->isEnabled());
+    const auto pauseOnFirst = connect(m_playback, &HistoryPlayback::progressed, this, [&](qint64, int played, int) {
+        if (played == 1)
+            pause->click();
+    });
+    child<QPushButton>("HistoryPlayButton")->click();
+    QTRY_COMPARE(m_playback->state(), HistoryPlayback::State::Paused);
+    disconnect(pauseOnFirst);
+    QCOMPARE(pause->text(), QStringLiteral("▶ Resume"));
+    QVERIFY(status->text().startsWith(QLatin1String("Paused: change 1 of 4")));
+    QCOMPARE(m_alice->scene()->items().size(), 1); // the lens, as alice added it
+    QCOMPARE(m_alice->focal(m_lens.uuid), 100.0);
+    QVERIFY(!m_alice->window->centralWidget()->isEnabled()); // still locked for edits
+
+    // Paused means paused: at 1× the next change is due within a second.
+    QSignalSpy progressed(m_playback, &HistoryPlayback::progressed);
+    QVERIFY(!progressed.wait(1500));
+    QCOMPARE(m_alice->scene()->items().size(), 1);
+
+    position->setValue(3); // dragged to bob's 75 mm
+    QCOMPARE(m_alice->scene()->items().size(), 2);
+    QCOMPARE(m_alice->focal(m_lens.uuid), 75.0);
+    QVERIFY(status->text().startsWith(QLatin1String("Paused: change 3 of 4")));
+    position->setValue(0); // back to the start: the empty table
+    QCOMPARE(m_alice->scene()->items().size(), 0);
+    position->setFocus();
+    QTest::keyClick(position, Qt::Key_Right); // one change on: the lens again
+    QCOMPARE(position->value(), 1);
+    QCOMPARE(m_alice->scene()->items().size(), 1);
+    QCOMPARE(m_alice->focal(m_lens.uuid), 100.0);
+    QVERIFY(!m_alice->has(m_mirror.uuid));
+
+    pause->click(); // Resume: on from change 1 to the end, then live
+    QCOMPARE(m_playback->state(), HistoryPlayback::State::Playing);
+    QTRY_COMPARE_WITH_TIMEOUT(m_playback->state(), HistoryPlayback::State::Idle, 20000);
+    QCOMPARE(progressed.size(), 3 + 3); // three seeks, then changes 2, 3 and 4
+    QCOMPARE(m_alice->items(), m_bob->items());
+    QVERIFY(m_alice->window->centralWidget()->isEnabled());
+    QVERIFY(!position->isEnabled());
+    QCOMPARE(status->text(), QStringLiteral("Live"));
 }
 
 QTEST_MAIN(TestHistoryPanel)
