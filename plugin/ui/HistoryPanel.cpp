@@ -26,6 +26,8 @@
 #include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
 
+#include <limits>
+
 namespace Optiverse::Collab {
 
 namespace {
@@ -36,6 +38,7 @@ constexpr int PageSize = 500;
 const QString kPanelId = QStringLiteral("history-panel");
 const QString kNamesId = QStringLiteral("history-panel-names");
 const QString kDiffId = QStringLiteral("history-panel-diff");
+const QString kOlderId = QStringLiteral("history-panel-older");
 
 /// The data an item change knows of its item (the values written, else the old ones).
 QJsonObject knownData(const QJsonObject &change)
@@ -73,6 +76,7 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     : QDockWidget(tr("Session History"), parent), m_client(client)
 {
     setObjectName(QStringLiteral("CollaborationHistoryPanel"));
+    m_pageSize = PageSize;
     auto *body = new QWidget(this);
     auto *layout = new QVBoxLayout(body);
     auto *filters = new QHBoxLayout;
@@ -94,6 +98,11 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     m_tree->header()->setStretchLastSection(false); // the words get the room, not the time
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
     layout->addWidget(m_tree, 1);
+    m_older = new QPushButton(tr("Show older changes"), body);
+    m_older->setObjectName(QStringLiteral("HistoryOlderButton"));
+    m_older->setToolTip(tr("The list starts with the newest changes; this loads the ones before."));
+    m_older->hide(); // until a page says there are older ones
+    layout->addWidget(m_older);
     m_status = new QLabel(body);
     m_status->setObjectName(QStringLiteral("HistoryStatus"));
     m_status->setWordWrap(true);
@@ -160,6 +169,7 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     connect(m_itemFilter, &QLineEdit::textChanged, this, &HistoryPanel::rebuild);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::onSelection);
+    connect(m_older, &QPushButton::clicked, this, &HistoryPanel::loadOlder);
     connect(m_restore, &QPushButton::clicked, this, &HistoryPanel::restoreSelected);
     connect(m_revert, &QPushButton::clicked, this, &HistoryPanel::revertSelected);
     connect(m_name, &QPushButton::clicked, this, &HistoryPanel::nameSelected);
@@ -356,8 +366,26 @@ void HistoryPanel::refresh()
 {
     HistoryRequest page;
     page.kind = HistoryRequest::Kind::Page;
-    page.limit = PageSize;
+    page.limit = m_pageSize;
     send(page.toJson());
+}
+
+void HistoryPanel::loadOlder()
+{
+    if (m_nextBefore < 0)
+        return;
+    HistoryRequest page;
+    page.kind = HistoryRequest::Kind::Page;
+    page.limit = m_pageSize;
+    page.beforeSeq = m_nextBefore;
+    page.requestId = kOlderId;
+    m_older->setEnabled(false); // until the page arrives
+    m_client->send(MessageFactory::toBytes(page.toJson()));
+}
+
+void HistoryPanel::setPageSize(int changes)
+{
+    m_pageSize = qBound(1, changes, HistoryRequest::MaxLimit);
 }
 
 QString HistoryPanel::describe(const QJsonObject &op, const ItemNamer &names)
@@ -412,32 +440,8 @@ void HistoryPanel::onHistoryMessage(const QJsonObject &message)
     } else if (type == Protocol::TypeHistoryScene && requestId == kNamesId) {
         if (message.value(QLatin1String("seq")).toInteger() == m_namesBaseSeq)
             rebuildNames(message);
-    } else if (type == Protocol::TypeHistoryPage && requestId == kPanelId) {
-        m_baseSeq = message.value(QLatin1String("base_seq")).toInteger();
-        m_entries.clear();
-        for (const QJsonValue &v : message.value(QLatin1String("entries")).toArray())
-            m_entries.append(v.toObject());
-        m_versions.clear();
-        for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
-            m_versions.append(v.toObject());
-        // Names count from the scene before the oldest entry shown.
-        const qint64 namesBase = m_entries.isEmpty() ? -1 : m_entries.last().value(QLatin1String("seq")).toInteger() - 1;
-        if (namesBase >= 0 && namesBase != m_namesBaseSeq) {
-            m_namesBaseSeq = namesBase;
-            HistoryRequest r;
-            r.kind = HistoryRequest::Kind::SceneAt;
-            r.seq = namesBase;
-            r.requestId = kNamesId;
-            m_client->send(MessageFactory::toBytes(r.toJson()));
-        } else if (namesBase >= 0 && !m_entries.isEmpty()) {
-            // Same start: note the adds that are new since.
-            HistoryOperation op;
-            QString why;
-            for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it)
-                if (HistoryOperation::fromJson(*it, &op, &why))
-                    m_names.note(op);
-        }
-        rebuild();
+    } else if (type == Protocol::TypeHistoryPage && (requestId == kPanelId || requestId == kOlderId)) {
+        takePage(message, requestId == kOlderId);
     } else if (type == Protocol::TypeHistoryVersions) {
         m_versions.clear();
         for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
@@ -458,6 +462,61 @@ void HistoryPanel::onHistoryMessage(const QJsonObject &message)
                                          : tr("Done; left out: %1").arg(left.join(QLatin1String(", "))));
         refresh();
     }
+}
+
+void HistoryPanel::takePage(const QJsonObject &message, bool older)
+{
+    m_baseSeq = message.value(QLatin1String("base_seq")).toInteger();
+    QList<QJsonObject> page;
+    for (const QJsonValue &v : message.value(QLatin1String("entries")).toArray())
+        page.append(v.toObject());
+    const qint64 pageNext = message.value(QLatin1String("next_before_seq")).toInteger(-1);
+    const auto seqOf = [](const QJsonObject &op) { return op.value(QLatin1String("seq")).toInteger(); };
+    if (older) {
+        // Appended below what is shown (anything newer than it is a repeat).
+        const qint64 oldest = m_entries.isEmpty() ? std::numeric_limits<qint64>::max() : seqOf(m_entries.last());
+        for (const QJsonObject &op : std::as_const(page))
+            if (seqOf(op) < oldest)
+                m_entries.append(op);
+        m_nextBefore = pageNext;
+    } else {
+        // The newest page, then the older pages loaded before, below it,
+        // unless more changes came meanwhile than a page holds (a gap).
+        const qint64 oldest = page.isEmpty() ? std::numeric_limits<qint64>::max() : seqOf(page.last());
+        const qint64 newestShown = m_entries.isEmpty() ? m_baseSeq : seqOf(m_entries.first());
+        if (pageNext >= 0 && oldest > newestShown + 1)
+            m_entries.clear();
+        const bool olderShown = !m_entries.isEmpty() && seqOf(m_entries.last()) < oldest;
+        for (const QJsonObject &op : std::as_const(m_entries))
+            if (seqOf(op) < oldest && seqOf(op) > m_baseSeq)
+                page.append(op);
+        m_entries = page;
+        if (!olderShown)
+            m_nextBefore = pageNext;
+    }
+    m_older->setVisible(m_nextBefore >= 0);
+    m_older->setEnabled(true);
+    m_versions.clear();
+    for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
+        m_versions.append(v.toObject());
+    // Names count from the scene before the oldest entry shown.
+    const qint64 namesBase = m_entries.isEmpty() ? -1 : seqOf(m_entries.last()) - 1;
+    if (namesBase >= 0 && namesBase != m_namesBaseSeq) {
+        m_namesBaseSeq = namesBase;
+        HistoryRequest r;
+        r.kind = HistoryRequest::Kind::SceneAt;
+        r.seq = namesBase;
+        r.requestId = kNamesId;
+        m_client->send(MessageFactory::toBytes(r.toJson()));
+    } else if (namesBase >= 0 && !m_entries.isEmpty()) {
+        // Same start: note the adds that are new since.
+        HistoryOperation op;
+        QString why;
+        for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it)
+            if (HistoryOperation::fromJson(*it, &op, &why))
+                m_names.note(op);
+    }
+    rebuild();
 }
 
 void HistoryPanel::rebuild()

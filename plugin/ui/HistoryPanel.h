@@ -51,8 +51,13 @@ public:
     /// Play). Not owned; they must outlive the panel.
     void attach(IScene *scene, IPresenceHost *presence, HistoryPlayback *playback);
 
-    /// Asks the server for the newest page (again).
+    /// Asks the server for the newest page (again); older pages already
+    /// shown stay.
     void refresh();
+    /// Asks for the page before the oldest change shown ("Show older changes").
+    void loadOlder();
+    /// Changes per page (at most HistoryRequest::MaxLimit; tests make it small).
+    void setPageSize(int changes);
     /// "bob changed Lens 2: focal length 100 mm → 75 mm" for one operation
     /// (as in history:page), items named by @p names.
     static QString describe(const QJsonObject &operation, const ItemNamer &names);
@@ -65,6 +70,9 @@ protected:
 
 private:
     void onHistoryMessage(const QJsonObject &message);
+    /// A history:page reply: the newest page (@p older false) or the one
+    /// before the oldest shown.
+    void takePage(const QJsonObject &message, bool older);
     void rebuild();
     void send(QJsonObject request);
     QList<qint64> selectedSeqs() const;
@@ -90,6 +98,9 @@ private:
     QPushButton *m_revert;
     QPushButton *m_name;
     QList<QJsonObject> m_entries; // newest first
+    qint64 m_nextBefore = -1;      // the before_seq of the next older page (-1: none)
+    int m_pageSize = 0;
+    QPushButton *m_older = nullptr;
     QList<QJsonObject> m_versions;
     QTimer m_refreshTimer;
     IScene *m_scene = nullptr;

@@ -80,6 +80,7 @@ private slots:
     void playReplaysAndReturnsToLive();
     void stopReturnsToLiveMidway();
     void pauseHoldsAndTheSliderShowsAnyChange();
+    void olderChangesOnRequest();
 
 private:
     /// Entries' texts, in the tree's order (newest first).
@@ -343,6 +344,34 @@ void TestHistoryPanel::pauseHoldsAndTheSliderShowsAnyChange()
     QVERIFY(m_alice->window->centralWidget()->isEnabled());
     QVERIFY(!position->isEnabled());
     QCOMPARE(status->text(), QStringLiteral("Live"));
+}
+
+void TestHistoryPanel::olderChangesOnRequest()
+{
+    // Pages of two: the newest two, then the two before on request; a new
+    // change later comes on top without losing them.
+    auto *paged = new HistoryPanel(m_alice->session->client(), m_alice->window.get()); // owned by the window
+    paged->setPageSize(2);
+    m_alice->window->addDockWidget(Qt::LeftDockWidgetArea, paged);
+    m_panel = paged; // what child() and entries() look at
+    m_panel->refresh();
+    auto *older = child<QPushButton>("HistoryOlderButton");
+    QTRY_COMPARE(entries(), (QStringList{QStringLiteral("alice removed Mirror 1"),
+                                         QStringLiteral("bob changed Lens 1: focal length 100 mm → 75 mm")}));
+    QVERIFY(!older->isHidden());
+    older->click();
+    QTRY_COMPARE(entries().size(), 4);
+    QCOMPARE(entries().value(3), QStringLiteral("alice added Lens 1"));
+    QVERIFY(older->isHidden()); // nothing older
+    const SceneItem prism = item(QStringLiteral("prism"), 120);
+    QSignalSpy applied(m_alice->session->sync(), &SyncManager::remoteCommandApplied);
+    QVERIFY(m_bob->scene()->addItem(prism, ChangeOrigin::Local, nullptr));
+    QVERIFY(applied.wait());
+    m_panel->refresh();
+    QTRY_COMPARE(entries().size(), 5);
+    QCOMPARE(entries().value(0), QStringLiteral("bob added Prism 1"));
+    QCOMPARE(entries().value(4), QStringLiteral("alice added Lens 1"));
+    QVERIFY(older->isHidden());
 }
 
 QTEST_MAIN(TestHistoryPanel)
