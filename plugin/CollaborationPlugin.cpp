@@ -114,6 +114,7 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_host->addStatusWidget(m_notice);
     m_notice->hide(); // shown with the first notice
     m_awareness = std::make_unique<EditAwareness>(host->scene(), queryInterface<IUndoHost>(host), m_session.get(), m_notice);
+    m_awareness->setEditingHost(queryInterface<IEditingHost>(host));
     // Follow a collaborator, Jump to, Show (hosts offering IViewHost, contract 1.3).
     if (auto *view = queryInterface<IViewHost>(host)) {
         m_follow = std::make_unique<FollowController>(view, host->scene(), m_presence.get(), client, host->mainWindow());

@@ -7,6 +7,7 @@
 #include "NoticeWidget.h"
 #include "OverwriteNotices.h"
 
+#include <optiverse/ieditinghost.h>
 #include <optiverse/iviewhost.h>
 
 namespace Optiverse::Collab {
@@ -46,6 +47,15 @@ EditAwareness::EditAwareness(IScene *scene, IUndoHost *undoHost, CollaborationSe
                                     }});
                 m_notices->showNotice(text, actions);
             });
+}
+
+void EditAwareness::setEditingHost(IEditingHost *editing)
+{
+    if (!editing) {
+        m_ledger->setStillOpen({});
+        return;
+    }
+    m_ledger->setStillOpen([editing](const QUuid &uuid) { return editing->localEditing().contains(uuid); });
 }
 
 EditAwareness::~EditAwareness()

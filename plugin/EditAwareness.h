@@ -5,6 +5,7 @@
 #include <memory>
 
 namespace Optiverse {
+class IEditingHost;
 class IScene;
 class IUndoHost;
 class IViewHost;
@@ -37,6 +38,10 @@ public:
     /// With a host view (IViewHost, may be null), overwrite notices offer
     /// Show: the item selected and centred. Must outlive this.
     void setViewHost(Optiverse::IViewHost *view) { m_view = view; }
+    /// With the host's IEditingHost (may be null), a value of an item the
+    /// local user still has open in the properties dialog is reported as
+    /// overwritten however long ago they wrote it. Must outlive this.
+    void setEditingHost(Optiverse::IEditingHost *editing);
 
     EditLedger *ledger() const { return m_ledger.get(); }
     CollaborativeUndo *undo() const { return m_undo.get(); }

@@ -113,13 +113,14 @@ void EditLedger::onRemoteCommand(const QString &userId, const Command &command)
     const qint64 now = nowMs();
     QStringList lost;
     QJsonObject mine;
+    const bool open = m_stillOpen && m_stillOpen(uuid);
     for (const QString &k : std::as_const(keys)) {
         const QJsonValue shown = item.data.value(k);
         const bool deleted = command.removedKeys.contains(k);
         if (deleted ? !shown.isUndefined() : shown != command.data.value(k))
             continue; // our own edit in flight keeps the scene's value: theirs came first
         const Write before = writes.value(k);
-        if (before.atMs >= 0 && before.userId.isEmpty() && !before.byAdd && now - before.atMs <= m_windowMs
+        if (before.atMs >= 0 && before.userId.isEmpty() && !before.byAdd && (open || now - before.atMs <= m_windowMs)
             && before.value != shown) {
             lost.append(k);
             mine.insert(k, before.value);

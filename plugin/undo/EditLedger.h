@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QJsonValue>
 #include <QObject>
+#include <functional>
 
 namespace Optiverse {
 class IScene;
@@ -52,6 +53,10 @@ public:
     QString removedBy(const QUuid &uuid) const { return m_removedBy.value(uuid); }
     /// A remote write within this long of our own write to the same property is an overwrite (default 10 s).
     void setOverwriteWindow(int ms) { m_windowMs = ms; }
+    /// Items the local user still has open (e.g. in the host's properties
+    /// dialog): a remote write to what they wrote is an overwrite however old
+    /// their write is. Empty: the window alone decides.
+    void setStillOpen(std::function<bool(const QUuid &)> isOpen) { m_stillOpen = std::move(isOpen); }
     qint64 nowMs() const { return m_clock.elapsed(); }
 
     // ISceneObserver (the local user's writes)
@@ -76,6 +81,7 @@ private:
     QHash<QUuid, QString> m_removedBy;
     QElapsedTimer m_clock;
     int m_windowMs = 10000;
+    std::function<bool(const QUuid &)> m_stillOpen;
 };
 
 } // namespace Optiverse::Collab

@@ -6,9 +6,13 @@
 // Edit > Undo / Redo, the notice through its buttons.
 #include "CollaborationSession.h"
 #include "EditAwareness.h"
+#include "EditLedger.h"
+#include "EditingOverlay.h"
 #include "HostMainWindow.h"
 #include "HostScene.h"
 #include "NoticeWidget.h"
+#include "OpticalItem.h"
+#include "PropertiesDialog.h"
 #include "ServerProcess.h"
 
 #include <QAction>
@@ -123,6 +127,7 @@ private slots:
     void undoOfARemovalRecreatesTheSameItem();
     void undoOfAnAddOthersEditedAsksFirst();
     void ownChangesUndoAsBefore();
+    void overwriteOfAnItemStillOpenIsReported();
     void overwriteNoticeOffersRestoreMine();
 
 private:
@@ -375,6 +380,42 @@ void TestCollabUndo::overwriteNoticeOffersRestoreMine()
     QCOMPARE(m_alice->focal(lens.uuid), 50.0);
     QTRY_COMPARE(m_bob->focal(lens.uuid), 50.0);
     QCOMPARE(m_bob->notice(), QStringLiteral("alice changed Lens 2 focal length to 50 (yours: 75)"));
+    QCOMPARE(m_alice->notice(), QString());
+}
+
+void TestCollabUndo::overwriteOfAnItemStillOpenIsReported()
+{
+    // However long ago alice wrote a value, bob overwriting it is reported
+    // while she still has the item open in her properties dialog, and not
+    // once she has closed it.
+    m_alice->awareness->setEditingHost(m_alice->window->editing());
+    m_alice->awareness->ledger()->setOverwriteWindow(-1); // time alone never counts here
+    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("name"), QStringLiteral("Lens 3")}});
+    QVERIFY(m_bob->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(m_alice->has(lens.uuid));
+    QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));
+    QTRY_COMPARE(m_bob->focal(lens.uuid), 50.0);
+    QVERIFY(m_bob->update(lens.uuid, {{kFocal, 75.0}}));
+    QTRY_COMPARE(m_alice->focal(lens.uuid), 75.0);
+    QCOMPARE(m_alice->notice(), QString()); // not open, and outside the window
+
+    QVERIFY(m_alice->update(lens.uuid, {{kFocal, 60.0}}));
+    QTRY_COMPARE(m_bob->focal(lens.uuid), 60.0);
+    m_alice->scene()->findItem(lens.uuid)->setSelected(true);
+    m_alice->window->propertiesAction()->trigger();
+    PropertiesDialog *dialog = m_alice->window->propertiesDialog();
+    QVERIFY(dialog && dialog->isVisible());
+    QCOMPARE(m_alice->window->editing()->localEditing(), QList<QUuid>{lens.uuid});
+    QVERIFY(m_bob->update(lens.uuid, {{kFocal, 80.0}}));
+    QTRY_COMPARE(m_alice->notice(), QStringLiteral("bob changed Lens 3 focal length to 80 (yours: 60)"));
+    m_alice->dismissNotice();
+
+    dialog->reject();
+    QTRY_VERIFY(m_alice->window->editing()->localEditing().isEmpty());
+    QVERIFY(m_alice->update(lens.uuid, {{kFocal, 61.0}}));
+    QTRY_COMPARE(m_bob->focal(lens.uuid), 61.0);
+    QVERIFY(m_bob->update(lens.uuid, {{kFocal, 90.0}}));
+    QTRY_COMPARE(m_alice->focal(lens.uuid), 90.0);
     QCOMPARE(m_alice->notice(), QString());
 }
 
