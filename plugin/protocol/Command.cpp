@@ -64,7 +64,7 @@ Command Command::addOf(const StateItem &item)
 
 bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
 {
-    const QJsonValue action = object.value(QLatin1String("action"));
+    const QJsonValue action = object.value(Protocol::FieldAction);
     if (!action.isString()) {
         *error = QStringLiteral("command.action must be a string");
         return false;
@@ -74,14 +74,14 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
         *error = QStringLiteral("unknown action \"%1\"").arg(action.toString().left(Protocol::MaxNameLength));
         return false;
     }
-    const QJsonValue id = object.value(QLatin1String("item_id"));
+    const QJsonValue id = object.value(Protocol::FieldItemId);
     if (!id.isString() || id.toString().isEmpty() || id.toString().size() > Protocol::MaxIdLength) {
         *error = QStringLiteral("command.item_id must be a non-empty string of at most %1 characters")
                      .arg(Protocol::MaxIdLength);
         return false;
     }
     c.itemId = id.toString();
-    const QJsonValue type = object.value(QLatin1String("item_type"));
+    const QJsonValue type = object.value(Protocol::FieldItemType);
     if (type.isString()) {
         c.itemType = type.toString();
     } else if (!type.isUndefined() && !type.isNull()) {
@@ -96,7 +96,7 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
         *error = QStringLiteral("add_item needs a non-empty item_type");
         return false;
     }
-    const QJsonValue data = object.value(QLatin1String("data"));
+    const QJsonValue data = object.value(Protocol::FieldData);
     if (data.isObject()) {
         c.data = data.toObject();
     } else if (!data.isUndefined() && !data.isNull()) {
@@ -110,11 +110,11 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
         *error = QStringLiteral("command.data names another item than item_id");
         return false;
     }
-    for (QLatin1String key : {QLatin1String("x_mm"), QLatin1String("y_mm"), QLatin1String("angle_deg")}) {
+    for (QLatin1String key : {Protocol::FieldXmm, Protocol::FieldYmm, Protocol::FieldAngleDeg}) {
         if (!checkPoseField(c.data, key, error))
             return false;
     }
-    const QJsonValue changed = object.value(QLatin1String("changed_keys"));
+    const QJsonValue changed = object.value(Protocol::FieldChangedKeys);
     if (changed.isArray()) {
         for (const QJsonValue &k : changed.toArray()) {
             if (k.isString() && isIdentityKey(k.toString()))
@@ -129,7 +129,7 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
         *error = QStringLiteral("command.changed_keys must be an array");
         return false;
     }
-    const QJsonValue removed = object.value(QLatin1String("removed_keys"));
+    const QJsonValue removed = object.value(Protocol::FieldRemovedKeys);
     if (removed.isArray()) {
         const QJsonArray keys = removed.toArray();
         if (c.action != Action::Update || keys.size() > MaxRemovedKeys) {
@@ -140,7 +140,7 @@ bool Command::fromJson(const QJsonObject &object, Command *out, QString *error)
             const QString key = k.toString();
             if (!k.isString() || key.isEmpty() || key.size() > Protocol::MaxNameLength || c.data.contains(key)
                 || c.changedKeys.contains(key) || c.removedKeys.contains(key)
-                || key == QLatin1String("x_mm") || key == QLatin1String("y_mm") || key == QLatin1String("angle_deg")) {
+                || key == Protocol::FieldXmm || key == Protocol::FieldYmm || key == Protocol::FieldAngleDeg) {
                 *error = QStringLiteral("command.removed_keys must name distinct keys of at most %1 characters that "
                                         "are neither in data nor pose keys").arg(Protocol::MaxNameLength);
                 return false;
@@ -162,14 +162,14 @@ QJsonObject Command::toJson() const
     QJsonObject wireData = data;
     if (action == Action::Add || action == Action::Update)
         wireData.insert(Protocol::FieldItemUuid, itemId);
-    QJsonObject o{{QLatin1String("action"), actionName(action)},
-                  {QLatin1String("item_type"), itemType},
-                  {QLatin1String("item_id"), itemId},
-                  {QLatin1String("data"), wireData}};
+    QJsonObject o{{Protocol::FieldAction, actionName(action)},
+                  {Protocol::FieldItemType, itemType},
+                  {Protocol::FieldItemId, itemId},
+                  {Protocol::FieldData, wireData}};
     if (!changedKeys.isEmpty() || !removedKeys.isEmpty())
-        o.insert(QLatin1String("changed_keys"), QJsonArray::fromStringList(changedKeys));
+        o.insert(Protocol::FieldChangedKeys, QJsonArray::fromStringList(changedKeys));
     if (!removedKeys.isEmpty())
-        o.insert(QLatin1String("removed_keys"), QJsonArray::fromStringList(removedKeys));
+        o.insert(Protocol::FieldRemovedKeys, QJsonArray::fromStringList(removedKeys));
     return o;
 }
 

@@ -75,18 +75,18 @@ bool requiredString(const QJsonObject &o, QLatin1String key, int maxLength, QStr
 
 bool parseItems(const QJsonObject &o, QList<StateItem> *items, qint64 *version, QString *error)
 {
-    const QJsonValue state = o.value(QLatin1String("state"));
+    const QJsonValue state = o.value(Protocol::FieldState);
     if (!state.isObject()) {
         *error = QStringLiteral("state must be an object");
         return false;
     }
     const QJsonObject s = state.toObject();
-    const QJsonValue list = s.value(QLatin1String("items"));
+    const QJsonValue list = s.value(Protocol::FieldItems);
     if (!list.isArray()) {
         *error = QStringLiteral("state.items must be an array");
         return false;
     }
-    if (!optionalCounter(s, QLatin1String("version"), version, error))
+    if (!optionalCounter(s, Protocol::FieldVersion, version, error))
         return false;
     const QJsonArray array = list.toArray();
     items->reserve(array.size());
@@ -104,18 +104,18 @@ bool parseItems(const QJsonObject &o, QList<StateItem> *items, qint64 *version, 
 
 bool parsePresence(const QJsonObject &o, QString *error)
 {
-    const QJsonValue pointer = o.value(QLatin1String("pointer"));
+    const QJsonValue pointer = o.value(Protocol::FieldPointer);
     if (!pointer.isUndefined() && !pointer.isNull()) {
         const QJsonObject p = pointer.toObject();
-        if (!pointer.isObject() || !p.value(QLatin1String("x_mm")).isDouble()
-            || !p.value(QLatin1String("y_mm")).isDouble()) {
+        if (!pointer.isObject() || !p.value(Protocol::FieldXmm).isDouble()
+            || !p.value(Protocol::FieldYmm).isDouble()) {
             *error = QStringLiteral("pointer must be null or {x_mm, y_mm}");
             return false;
         }
     }
     // "selection" and the awareness extension "editing" (items being dragged
     // or open in a properties dialog): the same bounded lists of ids.
-    for (const QLatin1String field : {QLatin1String("selection"), QLatin1String("editing")}) {
+    for (const QLatin1String field : {Protocol::FieldSelection, Protocol::FieldEditing}) {
         const QJsonValue list = o.value(field);
         if (list.isUndefined() || list.isNull())
             continue;
@@ -132,21 +132,21 @@ bool parsePresence(const QJsonObject &o, QString *error)
         }
     }
     // "view": the visible area a follower tracks, a finite rectangle in mm.
-    const QJsonValue view = o.value(QLatin1String("view"));
+    const QJsonValue view = o.value(Protocol::FieldView);
     if (!view.isUndefined() && !view.isNull()) {
         const QJsonObject v = view.toObject();
         bool ok = view.isObject();
-        for (const char *key : {"x_mm", "y_mm", "w_mm", "h_mm"}) {
-            const QJsonValue n = v.value(QLatin1String(key));
+        for (QLatin1String key : {Protocol::FieldXmm, Protocol::FieldYmm, Protocol::FieldWmm, Protocol::FieldHmm}) {
+            const QJsonValue n = v.value(key);
             ok = ok && n.isDouble() && std::isfinite(n.toDouble()) && std::abs(n.toDouble()) <= 1e9;
         }
-        if (!ok || v.value(QLatin1String("w_mm")).toDouble() <= 0 || v.value(QLatin1String("h_mm")).toDouble() <= 0) {
+        if (!ok || v.value(Protocol::FieldWmm).toDouble() <= 0 || v.value(Protocol::FieldHmm).toDouble() <= 0) {
             *error = QStringLiteral("view must be null or {x_mm, y_mm, w_mm, h_mm} with a positive size");
             return false;
         }
     }
     // "following": the user id whose view this user follows.
-    const QJsonValue following = o.value(QLatin1String("following"));
+    const QJsonValue following = o.value(Protocol::FieldFollowing);
     if (!following.isUndefined() && !following.isNull()
         && (!following.isString() || following.toString().size() > Protocol::MaxIdLength)) {
         *error = QStringLiteral("following must be null or a user id");
@@ -171,7 +171,7 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
     }
     Message m;
     m.m_json = doc.object();
-    const QJsonValue type = m.m_json.value(QLatin1String("type"));
+    const QJsonValue type = m.m_json.value(Protocol::FieldType);
     if (!type.isString()) {
         *error = QStringLiteral("message has no string \"type\"");
         return false;
@@ -183,27 +183,27 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
     }
     m.m_type = *it;
     const QJsonObject &o = m.m_json;
-    if (!optionalCounter(o, QLatin1String("seq"), &m.m_seq, error))
+    if (!optionalCounter(o, Protocol::FieldSeq, &m.m_seq, error))
         return false;
-    if (!optionalString(o, QLatin1String("user_id"), Protocol::MaxIdLength, error))
+    if (!optionalString(o, Protocol::FieldUserId, Protocol::MaxIdLength, error))
         return false;
 
     switch (m.m_type) {
     case Type::Command: {
-        const QJsonValue command = o.value(QLatin1String("command"));
+        const QJsonValue command = o.value(Protocol::FieldCommand);
         if (!command.isObject()) {
             *error = QStringLiteral("command must be an object");
             return false;
         }
         m.m_commandJson = command.toObject();
         if (!Command::fromJson(m.m_commandJson, &m.m_command, error)
-            || !optionalString(o, QLatin1String("timestamp"), Protocol::MaxNameLength, error)
-            || !optionalCounter(o, QLatin1String("client_seq"), &m.m_clientSeq, error))
+            || !optionalString(o, Protocol::FieldTimestamp, Protocol::MaxNameLength, error)
+            || !optionalCounter(o, Protocol::FieldClientSeq, &m.m_clientSeq, error))
             return false;
         break;
     }
     case Type::SyncRequest:
-        if (!optionalCounter(o, QLatin1String("since"), &m.m_since, error))
+        if (!optionalCounter(o, Protocol::FieldSince, &m.m_since, error))
             return false;
         break;
     case Type::SyncFullState:
@@ -211,10 +211,10 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
             return false;
         break;
     case Type::ConnectionAck:
-        if (!requiredString(o, QLatin1String("user_id"), Protocol::MaxIdLength, error)
-            || !requiredString(o, QLatin1String("session_id"), Protocol::MaxIdLength, error))
+        if (!requiredString(o, Protocol::FieldUserId, Protocol::MaxIdLength, error)
+            || !requiredString(o, Protocol::FieldSessionId, Protocol::MaxIdLength, error))
             return false;
-        if (!o.value(QLatin1String("users")).isArray() && !o.value(QLatin1String("users")).isUndefined()) {
+        if (!o.value(Protocol::FieldUsers).isArray() && !o.value(Protocol::FieldUsers).isUndefined()) {
             *error = QStringLiteral("users must be an array");
             return false;
         }
@@ -222,11 +222,11 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
     case Type::UserJoined:
     case Type::UserLeft:
     case Type::HostChanged:
-        if (!requiredString(o, QLatin1String("user_id"), Protocol::MaxIdLength, error))
+        if (!requiredString(o, Protocol::FieldUserId, Protocol::MaxIdLength, error))
             return false;
         break;
     case Type::CommandRejected:
-        if (!optionalCounter(o, QLatin1String("client_seq"), &m.m_clientSeq, error))
+        if (!optionalCounter(o, Protocol::FieldClientSeq, &m.m_clientSeq, error))
             return false;
         break;
     case Type::Presence:
@@ -245,7 +245,7 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
 
 QString Message::userId() const
 {
-    return m_json.value(QLatin1String("user_id")).toString();
+    return m_json.value(Protocol::FieldUserId).toString();
 }
 
 } // namespace Optiverse::Collab

@@ -76,6 +76,17 @@ inline constexpr QLatin1String FieldCapabilities("capabilities"); // extension: 
 inline constexpr QLatin1String FieldFromServer("from_server"); // extension: a full state the server built
 inline constexpr QLatin1String FieldPointer("pointer");    // extension: presence
 inline constexpr QLatin1String FieldSelection("selection"); // extension: presence
+inline constexpr QLatin1String FieldEditing("editing");    // extension: presence (awareness)
+inline constexpr QLatin1String FieldView("view");          // extension: presence (follow)
+inline constexpr QLatin1String FieldWmm("w_mm");           // ...its width and height
+inline constexpr QLatin1String FieldHmm("h_mm");
+inline constexpr QLatin1String FieldFollowing("following"); // extension: presence (follow)
+
+// Fields of a command.
+inline constexpr QLatin1String FieldAction("action");
+inline constexpr QLatin1String FieldData("data");
+inline constexpr QLatin1String FieldChangedKeys("changed_keys"); // extension: the keys an update writes
+inline constexpr QLatin1String FieldRemovedKeys("removed_keys"); // extension: the keys an update deletes
 
 // Client capabilities, declared in the WebSocket handshake with this header.
 // A client that sends no header is an original client and gets the original

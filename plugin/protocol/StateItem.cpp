@@ -43,7 +43,7 @@ bool StateItem::fromJson(const QJsonObject &object, StateItem *out, QString *err
         *error = QStringLiteral("needs an item_type of 1 to %1 characters").arg(Protocol::MaxTypeLength);
         return false;
     }
-    const QJsonValue nested = object.value(QLatin1String("data"));
+    const QJsonValue nested = object.value(Protocol::FieldData);
     const bool isNested = object.value(Protocol::FieldItemId).isString() && nested.isObject()
         && !object.contains(Protocol::FieldUuid) && !object.contains(Protocol::FieldItemUuid);
     StateItem item;
