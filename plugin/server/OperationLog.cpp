@@ -168,6 +168,59 @@ QList<const HistoryOperation *> OperationLog::page(const PageQuery &query, qint6
     return out;
 }
 
+namespace {
+// The keys a change wrote (all of the item's for a whole-item change).
+QStringList keysOf(const HistoryOperation::ItemChange &c)
+{
+    if (!c.isWholeItem()) {
+        QStringList keys;
+        keys.reserve(c.properties.size());
+        for (const HistoryOperation::PropertyChange &p : c.properties)
+            keys.append(p.key);
+        return keys;
+    }
+    return c.existsAfter ? c.after.keys() : QStringList();
+}
+} // namespace
+
+OperationLog::Conflict OperationLog::conflictOf(qint64 seq) const
+{
+    const auto at = lowerBound(seq);
+    if (at == m_ops.cend() || at->seq != seq)
+        return {};
+    const HistoryOperation &op = *at;
+    constexpr qsizetype MaxChanges = 50; // a state push is no one's edit of another's work
+    if (op.statePush || op.changes.size() > MaxChanges)
+        return {};
+    int looked = 0;
+    for (auto it = std::make_reverse_iterator(at); it != m_ops.crend() && looked < ConflictLookBack; ++it, ++looked) {
+        if (op.timeMs - it->timeMs > ConflictWindowMs)
+            break;
+        if (it->userId == op.userId || it->changes.size() > MaxChanges)
+            continue;
+        for (const HistoryOperation::ItemChange &mine : op.changes) {
+            for (const HistoryOperation::ItemChange &theirs : it->changes) {
+                if (theirs.itemId != mine.itemId || !theirs.existsAfter)
+                    continue; // their removal is no work of theirs we could overwrite
+                if (!mine.existsAfter) // we removed what they had just edited
+                    return {it->seq, it->userId, mine.itemId, {}};
+                if (!mine.existedBefore || !theirs.existedBefore)
+                    continue; // a re-creation after their removal; their add is a start, not an edit
+                QStringList both;
+                const QStringList theirKeys = keysOf(theirs);
+                for (const QString &key : keysOf(mine))
+                    if (theirKeys.contains(key))
+                        both.append(key);
+                if (!both.isEmpty()) {
+                    both.sort();
+                    return {it->seq, it->userId, mine.itemId, both};
+                }
+            }
+        }
+    }
+    return {};
+}
+
 void OperationLog::compactThrough(qint64 seq)
 {
     seq = qMin(seq, m_headSeq);

@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QList>
+#include <QStringList>
 #include <QString>
 #include <map>
 #include <vector>
@@ -74,6 +75,22 @@ public:
     /// Newest first, at most query.limit; @p nextBefore gets the seq to pass as
     /// beforeSeq for the next page (-1 when there is none).
     QList<const HistoryOperation *> page(const PageQuery &query, qint64 *nextBefore) const;
+
+    /// What the operation at @p seq overwrote of another user's recent work:
+    /// the latest earlier operation by someone else, at most ConflictWindowMs
+    /// before it (and ConflictLookBack operations back), that wrote a key of
+    /// an item it writes, or edited an item it removes. Computed when asked
+    /// (for history pages), never on the relay path.
+    struct Conflict
+    {
+        qint64 seq = -1; ///< -1: none
+        QString userId;
+        QString itemId;
+        QStringList keys; ///< the keys both wrote (empty: the item was removed)
+    };
+    Conflict conflictOf(qint64 seq) const;
+    static constexpr qint64 ConflictWindowMs = 10000;
+    static constexpr int ConflictLookBack = 256;
 
     /// Forgets the operations at or before @p seq: the scene there becomes the base.
     void compactThrough(qint64 seq);

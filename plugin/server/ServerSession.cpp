@@ -693,6 +693,14 @@ void ServerSession::handleHistory(ClientConnection *from, const QJsonObject &jso
         constexpr int MaxChangesPerEntry = 50; // a state push may touch thousands of items
         for (const HistoryOperation *op : m_log.page(query, &nextBefore)) {
             QJsonObject entry = op->toJson();
+            if (const OperationLog::Conflict c = m_log.conflictOf(op->seq); c.seq >= 0) {
+                QJsonObject conflict{{QLatin1String("seq"), c.seq},
+                                     {QLatin1String("user_id"), c.userId},
+                                     {QLatin1String("item_id"), c.itemId}};
+                if (!c.keys.isEmpty())
+                    conflict.insert(QLatin1String("keys"), QJsonArray::fromStringList(c.keys));
+                entry.insert(QLatin1String("conflict"), conflict);
+            }
             if (op->changes.size() > MaxChangesPerEntry) {
                 QJsonArray changes = entry.value(QLatin1String("changes")).toArray();
                 while (changes.size() > MaxChangesPerEntry)

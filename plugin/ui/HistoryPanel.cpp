@@ -390,6 +390,19 @@ void HistoryPanel::setPageSize(int changes)
 
 QString HistoryPanel::describe(const QJsonObject &op, const ItemNamer &names)
 {
+    const QString what = describeChange(op, names);
+    // The server marks an edit of what another user had changed moments before.
+    const QJsonObject conflict = op.value(QLatin1String("conflict")).toObject();
+    if (conflict.isEmpty())
+        return what;
+    const QString other = conflict.value(QLatin1String("user_id")).toString();
+    return conflict.contains(QLatin1String("keys"))
+        ? tr("%1 — over %2's change just before").arg(what, other)
+        : tr("%1 — %2 had just changed it").arg(what, other);
+}
+
+QString HistoryPanel::describeChange(const QJsonObject &op, const ItemNamer &names)
+{
     const QString user = op.value(QLatin1String("user_id")).toString();
     const QJsonObject group = op.value(QLatin1String("group")).toObject();
     if (group.value(QLatin1String("kind")).toString() == QLatin1String("restore")) {

@@ -61,6 +61,8 @@ public:
     /// "bob changed Lens 2: focal length 100 mm → 75 mm" for one operation
     /// (as in history:page), items named by @p names.
     static QString describe(const QJsonObject &operation, const ItemNamer &names);
+    /// The same without the conflict the server may have marked.
+    static QString describeChange(const QJsonObject &operation, const ItemNamer &names);
 
     /// The key of the panel's outlines in IPresenceHost.
     static QString highlightKey() { return QStringLiteral("optiverse.history.selection"); }

@@ -81,6 +81,7 @@ private slots:
     void stopReturnsToLiveMidway();
     void pauseHoldsAndTheSliderShowsAnyChange();
     void olderChangesOnRequest();
+    void anEditOverAnothersJustBeforeIsMarked();
 
 private:
     /// Entries' texts, in the tree's order (newest first).
@@ -372,6 +373,18 @@ void TestHistoryPanel::olderChangesOnRequest()
     QCOMPARE(entries().value(0), QStringLiteral("bob added Prism 1"));
     QCOMPARE(entries().value(4), QStringLiteral("alice added Lens 1"));
     QVERIFY(older->isHidden());
+}
+
+void TestHistoryPanel::anEditOverAnothersJustBeforeIsMarked()
+{
+    // bob's 75 mm a moment ago, then alice's 80 mm over it: her entry says so.
+    QVERIFY(m_alice->scene()->updateItem(m_lens.uuid, {{kFocal, 80.0}}, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(m_bob->focal(m_lens.uuid), 80.0);
+    m_panel->refresh();
+    QTRY_COMPARE(entries().value(0),
+                 QStringLiteral("alice changed Lens 1: focal length 75 mm → 80 mm — over bob's change just before"));
+    // bob's own change of it was over alice's add: a start, not an edit of hers.
+    QCOMPARE(entries().value(2), QStringLiteral("bob changed Lens 1: focal length 100 mm → 75 mm"));
 }
 
 QTEST_MAIN(TestHistoryPanel)

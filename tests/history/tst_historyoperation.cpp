@@ -86,6 +86,7 @@ private slots:
     void modelsReportedChangesEqualTheDiff();
     void headTakingTheModelsItemEqualsApplying();
     void revertSkipsKeysChangedSinceInKeyOrder();
+    void conflictsAreRecentEditsOfTheSameKeysByOthers();
 };
 
 void TestHistoryOperation::propertyDiffHoldsChangedAddedAndDeletedKeys()
@@ -294,6 +295,57 @@ void TestHistoryOperation::revertSkipsKeysChangedSinceInKeyOrder()
     QCOMPARE(skipped.at(0).toObject().value(QLatin1String("key")).toString(), QStringLiteral("label"));
     QCOMPARE(skipped.at(1).toObject().value(QLatin1String("key")).toString(), QStringLiteral("x_mm"));
     QCOMPARE(skipped.at(1).toObject().value(QLatin1String("user_id")).toString(), QStringLiteral("bob"));
+}
+
+void TestHistoryOperation::conflictsAreRecentEditsOfTheSameKeysByOthers()
+{
+    OperationLog log;
+    qint64 seq = 0;
+    qint64 clock = 1'700'000'000'000;
+    QHash<QString, StateItem> items;
+    // Each step: who, how long after the previous step, and the item's new
+    // data (empty: removed). Returns the step's seq.
+    const auto step = [&](const QString &user, qint64 afterMs, const QString &id, const QJsonObject &data) {
+        const StateItem *before = items.contains(id) ? &items[id] : nullptr;
+        const StateItem after = item(id, data);
+        HistoryOperation op = operation(++seq, HistoryOperation::diff(id, before, data.isEmpty() ? nullptr : &after));
+        op.userId = user;
+        op.timeMs = clock += afterMs;
+        log.append(op, data.isEmpty() ? nullptr : &after);
+        if (data.isEmpty())
+            items.remove(id);
+        else
+            items.insert(id, after);
+        return seq;
+    };
+    const auto pose = [](double x, double f) {
+        return QJsonObject{{QLatin1String("x_mm"), x}, {QLatin1String("y_mm"), 0.0}, {QLatin1String("focal_length"), f}};
+    };
+    const qint64 added = step(QStringLiteral("alice"), 0, QStringLiteral("a"), pose(0, 100));
+    const qint64 bobsFirst = step(QStringLiteral("bob"), 1000, QStringLiteral("a"), pose(0, 75)); // alice's add is a start
+    QCOMPARE(log.conflictOf(added).seq, -1);
+    QCOMPARE(log.conflictOf(bobsFirst).seq, -1);
+
+    const qint64 alices = step(QStringLiteral("alice"), 2000, QStringLiteral("a"), pose(0, 50)); // over bob's 75
+    OperationLog::Conflict c = log.conflictOf(alices);
+    QCOMPARE(c.seq, bobsFirst);
+    QCOMPARE(c.userId, QStringLiteral("bob"));
+    QCOMPARE(c.itemId, QStringLiteral("a"));
+    QCOMPARE(c.keys, QStringList{QStringLiteral("focal_length")});
+
+    const qint64 move = step(QStringLiteral("bob"), 1000, QStringLiteral("a"), pose(5, 50)); // another key
+    QCOMPARE(log.conflictOf(move).seq, -1);
+    const qint64 mine = step(QStringLiteral("bob"), 1000, QStringLiteral("a"), pose(6, 50)); // his own move
+    QCOMPARE(log.conflictOf(mine).seq, -1);
+    const qint64 late = step(QStringLiteral("alice"), OperationLog::ConflictWindowMs + 1, QStringLiteral("a"), pose(7, 50));
+    QCOMPARE(log.conflictOf(late).seq, -1); // bob's move was longer ago than the window
+
+    const qint64 removal = step(QStringLiteral("bob"), 500, QStringLiteral("a"), {}); // alice had just moved it
+    c = log.conflictOf(removal);
+    QCOMPARE(c.seq, late);
+    QCOMPARE(c.userId, QStringLiteral("alice"));
+    QVERIFY(c.keys.isEmpty());
+    QCOMPARE(log.conflictOf(seq + 1).seq, -1); // no such operation
 }
 
 QTEST_APPLESS_MAIN(TestHistoryOperation)
