@@ -10,6 +10,7 @@
 #include "EditingOverlay.h"
 #include "HostMainWindow.h"
 #include "HostScene.h"
+#include "HostUser.h"
 #include "NoticeWidget.h"
 #include "OpticalItem.h"
 #include "PropertiesDialog.h"
@@ -35,35 +36,26 @@ const QString kFocal = QStringLiteral("focal_length_mm");
 
 /// One user: a host-stub window with what the plugin adds to it (as
 /// CollaborationPlugin wires it), joined to session "lab".
-struct User
+struct User : HostUser
 {
-    std::unique_ptr<HostMainWindow> window = std::make_unique<HostMainWindow>();
-    std::unique_ptr<CollaborationSession> session;
     NoticeWidget *notices = nullptr;
     std::unique_ptr<EditAwareness> awareness;
 
-    bool join(const ServerProcess &server, const QString &who)
+    bool beforeJoin() override
     {
-        HostScene *s = window->hostScene();
-        session = std::make_unique<CollaborationSession>(s);
-        session->sync()->setSceneKeys(s);
         notices = new NoticeWidget;
         window->addStatusWidget(notices);
         notices->hide();
-        awareness = std::make_unique<EditAwareness>(s, s, session.get(), notices); // HostScene is the IUndoHost
-        QSignalSpy synced(session->sync(), &SyncManager::synchronized);
-        session->join(server.url(), QStringLiteral("lab"), who, SyncManager::JoinMode::ReplaceLocalScene);
-        return synced.wait(10000);
+        awareness = std::make_unique<EditAwareness>(scene(), scene(), session.get(), notices); // HostScene is the IUndoHost
+        return true;
     }
-    ~User()
+    ~User() override
     {
         awareness.reset();
         if (notices)
             window->removeStatusWidget(notices);
         delete notices;
-        session.reset();
     }
-    HostScene *scene() const { return window->hostScene(); }
     int users() const { return int(session->client()->users().size()); }
     QFrame *noticeFrame() const { return window->statusBar()->findChild<QFrame *>(QStringLiteral("CollaborationNotice")); }
     /// The notice shown now ("" when none).
@@ -93,9 +85,8 @@ struct User
                 return a;
         return nullptr;
     }
-    double focal(const QUuid &uuid) const { return scene()->item(uuid).data.value(kFocal).toDouble(-1); }
-    double x(const QUuid &uuid) const { return scene()->item(uuid).data.value(QLatin1String(kXmm)).toDouble(-1); }
-    bool has(const QUuid &uuid) const { return !scene()->item(uuid).uuid.isNull(); }
+    double focal(const QUuid &uuid) const { return number(uuid, kFocal); }
+    double x(const QUuid &uuid) const { return number(uuid, QLatin1String(kXmm)); }
     bool update(const QUuid &uuid, const QJsonObject &data)
     {
         return scene()->updateItem(uuid, data, ChangeOrigin::Local, nullptr);
@@ -154,8 +145,8 @@ void TestCollabUndo::init()
     QVERIFY(m_server->start());
     m_alice = std::make_unique<User>();
     m_bob = std::make_unique<User>();
-    QVERIFY(m_alice->join(*m_server, QStringLiteral("alice")));
-    QVERIFY(m_bob->join(*m_server, QStringLiteral("bob")));
+    QVERIFY(m_alice->join(m_server->url(), QStringLiteral("alice")));
+    QVERIFY(m_bob->join(m_server->url(), QStringLiteral("bob")));
     QTRY_COMPARE(m_alice->users(), 2);
 }
 

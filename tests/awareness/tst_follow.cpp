@@ -13,6 +13,7 @@
 #include "FollowController.h"
 #include "HostMainWindow.h"
 #include "HostScene.h"
+#include "HostUser.h"
 #include "NoticeWidget.h"
 #include "PresenceManager.h"
 #include "PresenceOverlay.h"
@@ -43,10 +44,8 @@ using namespace Optiverse::Collab;
 
 namespace {
 
-struct User
+struct User : HostUser
 {
-    std::unique_ptr<HostMainWindow> window = std::make_unique<HostMainWindow>();
-    std::unique_ptr<CollaborationSession> session;
     StatusWidget *status = nullptr;
     NoticeWidget *notices = nullptr;
     std::unique_ptr<PresenceManager> presence;
@@ -54,13 +53,12 @@ struct User
     std::unique_ptr<EditAwareness> awareness;
     std::unique_ptr<FollowController> follow;
 
-    bool join(const ServerProcess &server, const QString &who)
+    bool beforeJoin() override
     {
-        HostScene *s = window->hostScene();
+        HostScene *s = scene();
         window->show();
         if (!QTest::qWaitForWindowExposed(window.get()))
             return false;
-        session = std::make_unique<CollaborationSession>(s);
         CollabClient *client = session->client();
         status = new StatusWidget(client);
         window->addStatusWidget(status);
@@ -76,12 +74,12 @@ struct User
                          [n = notices](const QString &text) { n->showNotice(text); });
         status->setFollow(follow.get());
         awareness->setViewHost(window->navigator());
-        QSignalSpy synced(session->sync(), &SyncManager::synchronized);
-        session->join(server.url(), QStringLiteral("lab"), who, SyncManager::JoinMode::ReplaceLocalScene);
-        return synced.wait(10000);
+        return true;
     }
-    ~User()
+    ~User() override
     {
+        if (!status)
+            return; // never joined
         status->setFollow(nullptr);
         follow.reset();
         awareness.reset();
@@ -91,11 +89,8 @@ struct User
         delete notices;
         window->removeStatusWidget(status);
         delete status;
-        session.reset();
     }
-    HostScene *scene() const { return window->hostScene(); }
     QString id() const { return session->client()->userId(); }
-    bool has(const QUuid &uuid) const { return !scene()->item(uuid).uuid.isNull(); }
     QString notice() const
     {
         auto *frame = window->statusBar()->findChild<QFrame *>(QStringLiteral("CollaborationNotice"));
@@ -170,8 +165,8 @@ void TestFollow::init()
     QVERIFY(m_server->start());
     m_alice = std::make_unique<User>();
     m_bob = std::make_unique<User>();
-    QVERIFY(m_alice->join(*m_server, QStringLiteral("alice")));
-    QVERIFY(m_bob->join(*m_server, QStringLiteral("bob")));
+    QVERIFY(m_alice->join(m_server->url(), QStringLiteral("alice")));
+    QVERIFY(m_bob->join(m_server->url(), QStringLiteral("bob")));
     QTRY_COMPARE(m_alice->session->client()->users().size(), 2);
     QTRY_COMPARE(m_bob->session->client()->users().size(), 2);
 }

@@ -9,6 +9,7 @@
 #include "HistoryPlayback.h"
 #include "HostMainWindow.h"
 #include "HostScene.h"
+#include "HostUser.h"
 #include "OpticalItem.h"
 #include "PresenceOverlay.h"
 #include "ServerProcess.h"
@@ -32,29 +33,10 @@ namespace {
 
 const QString kFocal = QStringLiteral("focal_length_mm");
 
-struct User
+/// A user of the session: the shared host-stub user, with the lens's focal length.
+struct User : HostUser
 {
-    std::unique_ptr<HostMainWindow> window = std::make_unique<HostMainWindow>();
-    std::unique_ptr<CollaborationSession> session;
-
-    bool join(const ServerProcess &server, const QString &who)
-    {
-        session = std::make_unique<CollaborationSession>(scene());
-        session->sync()->setSceneKeys(scene());
-        QSignalSpy synced(session->sync(), &SyncManager::synchronized);
-        session->join(server.url(), QStringLiteral("lab"), who, SyncManager::JoinMode::ReplaceLocalScene);
-        return synced.wait(10000);
-    }
-    HostScene *scene() const { return window->hostScene(); }
-    bool has(const QUuid &uuid) const { return !scene()->item(uuid).uuid.isNull(); }
-    double focal(const QUuid &uuid) const { return scene()->item(uuid).data.value(kFocal).toDouble(-1); }
-    QMap<QUuid, QJsonObject> items() const
-    {
-        QMap<QUuid, QJsonObject> out;
-        for (const SceneItem &i : scene()->items())
-            out.insert(i.uuid, i.data);
-        return out;
-    }
+    double focal(const QUuid &uuid) const { return number(uuid, kFocal); }
 };
 
 SceneItem item(const QString &type, double x, const QJsonObject &extra = {})
@@ -120,8 +102,8 @@ void TestHistoryPanel::init()
     QVERIFY(m_server->start());
     m_alice = std::make_unique<User>();
     m_bob = std::make_unique<User>();
-    QVERIFY(m_alice->join(*m_server, QStringLiteral("alice")));
-    QVERIFY(m_bob->join(*m_server, QStringLiteral("bob")));
+    QVERIFY(m_alice->join(m_server->url(), QStringLiteral("alice")));
+    QVERIFY(m_bob->join(m_server->url(), QStringLiteral("bob")));
     // As CollaborationPlugin::openHistory() wires it.
     HostMainWindow *w = m_alice->window.get();
     m_panel = new HistoryPanel(m_alice->session->client(), w);

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "CollaborationSession.h"
+#include "HostMainWindow.h"
+#include "HostScene.h"
+
+#include <QJsonObject>
+#include <QMap>
+#include <QUrl>
+#include <QUuid>
+#include <memory>
+
+/**
+ * One user of a session in a test: a real host-stub window (HostMainWindow,
+ * HostScene) and the plugin's CollaborationSession on its scene. Suites derive
+ * from it to wire the further parts they test, as CollaborationPlugin wires
+ * them, in beforeJoin(), and tear those down in their own destructor (which
+ * runs before this one's).
+ */
+class HostUser
+{
+public:
+    HostUser();
+    virtual ~HostUser();
+    HostUser(const HostUser &) = delete;
+    HostUser &operator=(const HostUser &) = delete;
+
+    /// Joins session @p sessionId at @p url as @p who (the session's scene
+    /// replaces the canvas); false when not synchronized within 10 s.
+    bool join(const QUrl &url, const QString &who, const QString &sessionId = QStringLiteral("lab"));
+
+    HostScene *scene() const { return window->hostScene(); }
+    bool has(const QUuid &uuid) const { return !scene()->item(uuid).uuid.isNull(); }
+    /// A number property of an item (-1 when it or the key is missing).
+    double number(const QUuid &uuid, const QString &key) const;
+    /// Every item's data by UUID (comparable between users).
+    QMap<QUuid, QJsonObject> items() const;
+
+    std::unique_ptr<HostMainWindow> window = std::make_unique<HostMainWindow>();
+    std::unique_ptr<Optiverse::Collab::CollaborationSession> session;
+
+protected:
+    /// Called with the session created, before it joins: false aborts the join.
+    virtual bool beforeJoin() { return true; }
+};
