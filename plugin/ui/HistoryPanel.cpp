@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSlider>
+#include <QStyle>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
@@ -532,6 +533,14 @@ void HistoryPanel::takePage(const QJsonObject &message, bool older)
     rebuild();
 }
 
+void HistoryPanel::markConflict(QTreeWidgetItem *entry, const QJsonObject &op) const
+{
+    // The words say it at their end, which a narrow dock elides: the icon
+    // shows it at the start.
+    if (op.contains(QLatin1String("conflict")))
+        entry->setIcon(0, style()->standardIcon(QStyle::SP_MessageBoxWarning));
+}
+
 void HistoryPanel::rebuild()
 {
     // Users seen, for the filter.
@@ -599,6 +608,7 @@ void HistoryPanel::rebuild()
                 changes.replace(0, c);
                 merged.insert(QLatin1String("changes"), changes);
                 last->setText(0, describe(merged, m_names));
+                markConflict(last, op);
             }
             continue;
         }
@@ -611,6 +621,7 @@ void HistoryPanel::rebuild()
         last->setData(0, Qt::UserRole + 2, op.value(QLatin1String("changes")).toArray().at(0).toObject());
         last->setForeground(0, UserColor::forUser(user, m_client->colorIndexOf(user)));
         last->setToolTip(0, tr("%1 (change %2)").arg(text).arg(op.value(QLatin1String("seq")).toInteger()));
+        markConflict(last, op);
         lastOp = op;
     }
     if (m_entries.isEmpty())

@@ -76,6 +76,8 @@ private:
     /// before the oldest shown.
     void takePage(const QJsonObject &message, bool older);
     void rebuild();
+    /// A warning icon on @p entry when the server marked @p op as a conflict.
+    void markConflict(QTreeWidgetItem *entry, const QJsonObject &op) const;
     void send(QJsonObject request);
     QList<qint64> selectedSeqs() const;
     void restoreSelected();

@@ -367,6 +367,9 @@ void TestHistoryPanel::anEditOverAnothersJustBeforeIsMarked()
                  QStringLiteral("alice changed Lens 1: focal length 75 mm → 80 mm — over bob's change just before"));
     // bob's own change of it was over alice's add: a start, not an edit of hers.
     QCOMPARE(entries().value(2), QStringLiteral("bob changed Lens 1: focal length 100 mm → 75 mm"));
+    // A narrow dock elides the words' end: a warning icon marks it at the start.
+    QVERIFY(!entry(QStringLiteral("alice changed Lens 1: focal length 75"))->icon(0).isNull());
+    QVERIFY(entry(QStringLiteral("bob changed Lens 1"))->icon(0).isNull());
 }
 
 QTEST_MAIN(TestHistoryPanel)
