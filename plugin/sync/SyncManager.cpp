@@ -38,6 +38,12 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     connect(&m_writer, &SceneWriter::itemRefused, this, &SyncManager::editDropped);
     connect(&m_channel, &OutboundChannel::lost, this, &SyncManager::recoverLost);
     connect(&m_channel, &OutboundChannel::recentExpired, this, [this](const Command &c) { m_pending.release(c); });
+    m_originalStateWait.setSingleShot(true);
+    m_originalStateWait.setInterval(OriginalStateWaitMs);
+    connect(&m_originalStateWait, &QTimer::timeout, this, [this] {
+        if (!m_synced && m_awaiting == Awaiting::FullState)
+            finishSync(); // no state came: send what we add as it is
+    });
 }
 
 SyncManager::~SyncManager()
@@ -280,12 +286,17 @@ void SyncManager::onJoined(bool resumed)
     }
     m_awaiting = Awaiting::FullState;
     m_client->send(MessageFactory::syncRequest());
-    if (!sequenced)
-        finishSync();
+    if (sequenced)
+        return;
+    if (!resumed && m_joinMode == JoinMode::AddLocalScene)
+        m_originalStateWait.start(); // the adds wait for the state (handleFullState)
+    else
+        finishSync(); // original servers may answer nothing: go on
 }
 
 void SyncManager::onDisconnected()
 {
+    m_originalStateWait.stop();
     m_synced = false;
     m_awaiting = Awaiting::Nothing;
     m_queue.forgetPushed();
@@ -296,6 +307,7 @@ void SyncManager::onDisconnected()
 
 void SyncManager::finishSync()
 {
+    m_originalStateWait.stop();
     m_awaiting = Awaiting::Nothing;
     m_synced = m_everSynced = true;
     // Commands the server relayed after the state we now have, in its order.

@@ -17,6 +17,7 @@
 #include <QMap>
 #include <QObject>
 #include <QSet>
+#include <QTimer>
 
 namespace Optiverse {
 class IScene;
@@ -200,6 +201,11 @@ private:
     bool m_synced = false;
     bool m_everSynced = false;
     Awaiting m_awaiting = Awaiting::Nothing;
+    // Adding our canvas on an original server (which may answer nothing):
+    // how long to wait for its state before sending, so that items it already
+    // has are not added twice.
+    QTimer m_originalStateWait;
+    static constexpr int OriginalStateWaitMs = 1500;
     // Commands received before the state they apply to is known, by seq:
     // replays and live relays overlap during a resume.
     QMap<qint64, Message> m_buffered;

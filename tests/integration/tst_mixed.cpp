@@ -629,12 +629,17 @@ void TestMixed::addingOurCanvasOnOriginalServer()
         QVERIFY(ours.scene()->addItem(item, ChangeOrigin::Local, nullptr));
         model.items.insert(idOf(item.uuid), {item.type, item.data});
     }
+    // An older copy of the host's lens (ours was in the session before): the
+    // original server's state arrives before our adds go, so it is not sent.
+    const SceneItem olderA{QUuid(a), QStringLiteral("lens"), props(9, 9)};
+    QVERIFY(ours.scene()->addItem(olderA, ChangeOrigin::Local, nullptr));
     ours.sync->setJoinMode(SyncManager::JoinMode::AddLocalScene);
     QSignalSpy synced(ours.sync.get(), &SyncManager::synchronized);
     ours.client.connectToServer(originalUrl(), m_session, QStringLiteral("ours"));
     QVERIFY(synced.wait(Wait));
     QTRY_ALL_MATCH(model, {&ours}, originals);
     for (OriginalClient *o : originals) {
+        QCOMPARE(o->copies(a), 1);
         QCOMPARE(o->copies(idOf(b.uuid)), 1);
         QCOMPARE(o->copies(idOf(c.uuid)), 1);
     }
