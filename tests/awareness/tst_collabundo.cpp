@@ -85,21 +85,12 @@ struct User : HostUser
                 return a;
         return nullptr;
     }
-    double focal(const QUuid &uuid) const { return number(uuid, kFocal); }
     double x(const QUuid &uuid) const { return number(uuid, QLatin1String(kXmm)); }
     bool update(const QUuid &uuid, const QJsonObject &data)
     {
         return scene()->updateItem(uuid, data, ChangeOrigin::Local, nullptr);
     }
 };
-
-SceneItem item(const QString &type, double x, const QJsonObject &extra = {})
-{
-    QJsonObject data{{QLatin1String(kXmm), x}, {QLatin1String(kYmm), 0.0}, {QLatin1String(kAngleDeg), 0.0}};
-    for (auto it = extra.begin(); it != extra.end(); ++it)
-        data.insert(it.key(), it.value());
-    return {QUuid::createUuid(), type, data};
-}
 
 } // namespace
 
@@ -142,11 +133,9 @@ void TestCollabUndo::initTestCase()
 void TestCollabUndo::init()
 {
     m_server = std::make_unique<ServerProcess>();
-    QVERIFY(m_server->start());
     m_alice = std::make_unique<User>();
     m_bob = std::make_unique<User>();
-    QVERIFY(m_alice->join(m_server->url(), QStringLiteral("alice")));
-    QVERIFY(m_bob->join(m_server->url(), QStringLiteral("bob")));
+    QVERIFY(startSessionOfTwo(*m_server, *m_alice, *m_bob));
     QTRY_COMPARE(m_alice->users(), 2);
 }
 
@@ -160,7 +149,7 @@ void TestCollabUndo::cleanup()
 bool TestCollabUndo::settle(User *from, User *to)
 {
     // A local edit (it goes on from's undo stack: call this last).
-    const SceneItem marker = item(QStringLiteral("text"), 900);
+    const SceneItem marker = sceneItem(QStringLiteral("text"), 900);
     return from->scene()->addItem(marker, ChangeOrigin::Local, nullptr)
         && QTest::qWaitFor([&] { return to->has(marker.uuid); }, 10000);
 }
@@ -168,7 +157,7 @@ bool TestCollabUndo::settle(User *from, User *to)
 void TestCollabUndo::overwrittenPropertyIsSkipped()
 {
     // The sequence: alice 100 -> 50, bob 75, alice's Undo keeps 75 everywhere.
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));
     QTRY_COMPARE(m_bob->focal(lens.uuid), 50.0);
@@ -196,7 +185,7 @@ void TestCollabUndo::overwrittenPropertyIsSkipped()
 
 void TestCollabUndo::undoAnywayAndRedoRestoreValuesOfTheUndo()
 {
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));
     QTRY_COMPARE(m_bob->focal(lens.uuid), 50.0);
@@ -223,7 +212,7 @@ void TestCollabUndo::undoAnywayAndRedoRestoreValuesOfTheUndo()
 
 void TestCollabUndo::redoAfterASkippedUndoChangesNothing()
 {
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));
     QTRY_COMPARE(m_bob->focal(lens.uuid), 50.0);
@@ -245,7 +234,7 @@ void TestCollabUndo::redoAfterASkippedUndoChangesNothing()
 
 void TestCollabUndo::partlySkippedStepUndoesTheRest()
 {
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("diameter_mm"), 25.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("diameter_mm"), 25.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}, {QStringLiteral("diameter_mm"), 30.0}}));
     QTRY_COMPARE(m_bob->focal(lens.uuid), 50.0);
@@ -262,7 +251,7 @@ void TestCollabUndo::partlySkippedStepUndoesTheRest()
 
 void TestCollabUndo::undoOfAMoveIsBackEverywhere()
 {
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));
     QVERIFY(m_alice->scene()->moveItem(lens.uuid, 40, 5, 30, ChangeOrigin::Local, nullptr));
@@ -293,7 +282,7 @@ void TestCollabUndo::undoOfARemovalRecreatesTheSameItem()
 {
     // Bob adds a mirror, alice removes it; bob's Undo finds it gone and changes
     // nothing; alice's Undo brings it back for everyone with the same id.
-    const SceneItem mirror = item(QStringLiteral("mirror"), 20);
+    const SceneItem mirror = sceneItem(QStringLiteral("mirror"), 20);
     QVERIFY(m_bob->scene()->addItem(mirror, ChangeOrigin::Local, nullptr));
     QTRY_VERIFY(m_alice->has(mirror.uuid));
     QVERIFY(m_alice->scene()->removeItem(mirror.uuid, ChangeOrigin::Local, nullptr));
@@ -314,7 +303,7 @@ void TestCollabUndo::undoOfARemovalRecreatesTheSameItem()
 
 void TestCollabUndo::undoOfAnAddOthersEditedAsksFirst()
 {
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QTRY_VERIFY(m_bob->has(lens.uuid));
     QVERIFY(m_bob->update(lens.uuid, {{QStringLiteral("name"), QStringLiteral("Lens 2")}}));
@@ -337,7 +326,7 @@ void TestCollabUndo::undoOfAnAddOthersEditedAsksFirst()
 void TestCollabUndo::ownChangesUndoAsBefore()
 {
     // Nobody else touched it: undo n times, redo n times, back where we were.
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
     QVERIFY(m_alice->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));
     QVERIFY(m_alice->scene()->moveItem(lens.uuid, 30, 0, 0, ChangeOrigin::Local, nullptr));
@@ -356,7 +345,7 @@ void TestCollabUndo::ownChangesUndoAsBefore()
 
 void TestCollabUndo::overwriteNoticeOffersRestoreMine()
 {
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("name"), QStringLiteral("Lens 2")}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("name"), QStringLiteral("Lens 2")}});
     QVERIFY(m_bob->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QTRY_VERIFY(m_alice->has(lens.uuid));
     QCOMPARE(m_alice->notice(), QString()); // bob's add overwrote nothing of alice's
@@ -381,7 +370,7 @@ void TestCollabUndo::overwriteOfAnItemStillOpenIsReported()
     // once she has closed it.
     m_alice->awareness->setEditingHost(m_alice->window->editing());
     m_alice->awareness->ledger()->setOverwriteWindow(-1); // time alone never counts here
-    const SceneItem lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("name"), QStringLiteral("Lens 3")}});
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}, {QStringLiteral("name"), QStringLiteral("Lens 3")}});
     QVERIFY(m_bob->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
     QTRY_VERIFY(m_alice->has(lens.uuid));
     QVERIFY(m_alice->update(lens.uuid, {{kFocal, 50.0}}));

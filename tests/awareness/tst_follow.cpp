@@ -117,8 +117,7 @@ struct User : HostUser
 
 SceneItem lens(double x)
 {
-    return {QUuid::createUuid(), QStringLiteral("lens"),
-            {{QLatin1String(kXmm), x}, {QLatin1String(kYmm), 0.0}, {QLatin1String(kAngleDeg), 0.0}}};
+    return sceneItem(QStringLiteral("lens"), x);
 }
 
 /// The centres of two areas agree within @p tolerance mm.
@@ -162,11 +161,9 @@ void TestFollow::initTestCase()
 void TestFollow::init()
 {
     m_server = std::make_unique<ServerProcess>();
-    QVERIFY(m_server->start());
     m_alice = std::make_unique<User>();
     m_bob = std::make_unique<User>();
-    QVERIFY(m_alice->join(m_server->url(), QStringLiteral("alice")));
-    QVERIFY(m_bob->join(m_server->url(), QStringLiteral("bob")));
+    QVERIFY(startSessionOfTwo(*m_server, *m_alice, *m_bob));
     QTRY_COMPARE(m_alice->session->client()->users().size(), 2);
     QTRY_COMPARE(m_bob->session->client()->users().size(), 2);
 }

@@ -33,19 +33,7 @@ namespace {
 
 const QString kFocal = QStringLiteral("focal_length_mm");
 
-/// A user of the session: the shared host-stub user, with the lens's focal length.
-struct User : HostUser
-{
-    double focal(const QUuid &uuid) const { return number(uuid, kFocal); }
-};
-
-SceneItem item(const QString &type, double x, const QJsonObject &extra = {})
-{
-    QJsonObject data{{QLatin1String(kXmm), x}, {QLatin1String(kYmm), 0.0}, {QLatin1String(kAngleDeg), 0.0}};
-    for (auto it = extra.begin(); it != extra.end(); ++it)
-        data.insert(it.key(), it.value());
-    return {QUuid::createUuid(), type, data};
-}
+using User = HostUser;
 
 } // namespace
 
@@ -99,11 +87,9 @@ void TestHistoryPanel::initTestCase()
 void TestHistoryPanel::init()
 {
     m_server = std::make_unique<ServerProcess>();
-    QVERIFY(m_server->start());
     m_alice = std::make_unique<User>();
     m_bob = std::make_unique<User>();
-    QVERIFY(m_alice->join(m_server->url(), QStringLiteral("alice")));
-    QVERIFY(m_bob->join(m_server->url(), QStringLiteral("bob")));
+    QVERIFY(startSessionOfTwo(*m_server, *m_alice, *m_bob));
     // As CollaborationPlugin::openHistory() wires it.
     HostMainWindow *w = m_alice->window.get();
     m_panel = new HistoryPanel(m_alice->session->client(), w);
@@ -124,8 +110,8 @@ void TestHistoryPanel::cleanup()
 
 void TestHistoryPanel::makeHistory()
 {
-    m_lens = item(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
-    m_mirror = item(QStringLiteral("mirror"), 50);
+    m_lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    m_mirror = sceneItem(QStringLiteral("mirror"), 50);
     QVERIFY(m_alice->scene()->addItem(m_lens, ChangeOrigin::Local, nullptr));
     QVERIFY(m_alice->scene()->addItem(m_mirror, ChangeOrigin::Local, nullptr));
     QTRY_VERIFY(m_bob->has(m_mirror.uuid));
@@ -163,7 +149,7 @@ void TestHistoryPanel::entriesInWordsAndFilters()
                                      QStringLiteral("bob changed Lens 1: focal length 100 mm → 75 mm"),
                                      QStringLiteral("alice added Mirror 1"), QStringLiteral("alice added Lens 1")}));
     // A second lens is "Lens 2".
-    QVERIFY(m_bob->scene()->addItem(item(QStringLiteral("lens"), 80), ChangeOrigin::Local, nullptr));
+    QVERIFY(m_bob->scene()->addItem(sceneItem(QStringLiteral("lens"), 80), ChangeOrigin::Local, nullptr));
     m_panel->refresh();
     QTRY_COMPARE(entries().value(0), QStringLiteral("bob added Lens 2"));
 
@@ -221,7 +207,7 @@ void TestHistoryPanel::playReplaysAndReturnsToLive()
     QList<double> shownFocal;
     bool lockedWhilePlaying = true;
     QSignalSpy live(m_alice->session->sync(), &SyncManager::remoteCommandApplied);
-    const SceneItem prism = item(QStringLiteral("prism"), 120);
+    const SceneItem prism = sceneItem(QStringLiteral("prism"), 120);
     connect(m_playback, &HistoryPlayback::progressed, this, [&](qint64, int played, int) {
         shownCounts.append(int(m_alice->scene()->items().size()));
         shownFocal.append(m_alice->focal(m_lens.uuid));
@@ -346,7 +332,7 @@ void TestHistoryPanel::olderChangesOnRequest()
     QTRY_COMPARE(entries().size(), 4);
     QCOMPARE(entries().value(3), QStringLiteral("alice added Lens 1"));
     QVERIFY(older->isHidden()); // nothing older
-    const SceneItem prism = item(QStringLiteral("prism"), 120);
+    const SceneItem prism = sceneItem(QStringLiteral("prism"), 120);
     QSignalSpy applied(m_alice->session->sync(), &SyncManager::remoteCommandApplied);
     QVERIFY(m_bob->scene()->addItem(prism, ChangeOrigin::Local, nullptr));
     QVERIFY(applied.wait());

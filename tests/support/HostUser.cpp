@@ -37,3 +37,18 @@ QMap<QUuid, QJsonObject> HostUser::items() const
         out.insert(i.uuid, i.data);
     return out;
 }
+
+Optiverse::SceneItem sceneItem(const QString &type, double x, const QJsonObject &extra)
+{
+    QJsonObject data{{QLatin1String(Optiverse::kXmm), x}, {QLatin1String(Optiverse::kYmm), 0.0},
+                     {QLatin1String(Optiverse::kAngleDeg), 0.0}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        data.insert(it.key(), it.value());
+    return {QUuid::createUuid(), type, data};
+}
+
+bool startSessionOfTwo(ServerProcess &server, HostUser &alice, HostUser &bob)
+{
+    return server.start() && alice.join(server.url(), QStringLiteral("alice"))
+        && bob.join(server.url(), QStringLiteral("bob"));
+}

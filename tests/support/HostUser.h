@@ -4,6 +4,9 @@
 #include "CollaborationSession.h"
 #include "HostMainWindow.h"
 #include "HostScene.h"
+#include "ServerProcess.h"
+
+#include <optiverse/sceneitem.h>
 
 #include <QJsonObject>
 #include <QMap>
@@ -34,6 +37,8 @@ public:
     bool has(const QUuid &uuid) const { return !scene()->item(uuid).uuid.isNull(); }
     /// A number property of an item (-1 when it or the key is missing).
     double number(const QUuid &uuid, const QString &key) const;
+    /// Its lens focal length (focal_length_mm; -1 when missing).
+    double focal(const QUuid &uuid) const { return number(uuid, QStringLiteral("focal_length_mm")); }
     /// Every item's data by UUID (comparable between users).
     QMap<QUuid, QJsonObject> items() const;
 
@@ -44,3 +49,11 @@ protected:
     /// Called with the session created, before it joins: false aborts the join.
     virtual bool beforeJoin() { return true; }
 };
+
+/// A new item (fresh UUID) of @p type at (@p x, 0) mm, angle 0, with @p extra
+/// properties: what the two-window suites add and edit.
+Optiverse::SceneItem sceneItem(const QString &type, double x, const QJsonObject &extra = {});
+
+/// Starts @p server and joins @p alice and @p bob to it as "alice" and "bob";
+/// false at the first step that fails.
+bool startSessionOfTwo(ServerProcess &server, HostUser &alice, HostUser &bob);
