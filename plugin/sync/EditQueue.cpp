@@ -61,9 +61,9 @@ int EditQueue::keptItemCount() const
     return int(items.size());
 }
 
-QList<Command> EditQueue::withoutEditsOfAbsentItems(const QList<Command> &queue,
-                                                    const std::function<bool(const QString &)> &inSession,
-                                                    QList<Command> *dropped)
+QList<Command> EditQueue::withoutRefusedEdits(const QList<Command> &queue,
+                                              const std::function<bool(const QString &)> &inSession,
+                                              QList<Command> *editsOfAbsent, QList<Command> *addsOfPresent)
 {
     QHash<QString, bool> exists;
     QList<Command> out;
@@ -72,8 +72,12 @@ QList<Command> EditQueue::withoutEditsOfAbsentItems(const QList<Command> &queue,
         const bool present = known != exists.constEnd() ? *known : inSession(c.itemId);
         if (c.action == Command::Action::Add) {
             exists.insert(c.itemId, true);
-        } else if (!present) {
-            dropped->append(c);
+            if (present) {
+                addsOfPresent->append(c);
+                continue;
+            }
+        } else if (!present && editsOfAbsent) {
+            editsOfAbsent->append(c);
             continue;
         } else if (c.action == Command::Action::Remove) {
             exists.insert(c.itemId, false);

@@ -47,12 +47,15 @@ public:
     /// How many items the kept edits change.
     int keptItemCount() const;
 
-    /// Splits @p queue: edits of items the session does not have (@p
-    /// inSession, then as the queue's own adds and removes change it) would
-    /// only be refused; they go to @p dropped. Returns the rest, in order.
-    static QList<Command> withoutEditsOfAbsentItems(const QList<Command> &queue,
-                                                    const std::function<bool(const QString &)> &inSession,
-                                                    QList<Command> *dropped);
+    /// Splits @p queue, walking it in order with what the session has (@p
+    /// inSession, then as the queue's own adds and removes change it): edits
+    /// of items it does not have would only be refused; they go to
+    /// @p editsOfAbsent (null: they stay). Adds of items it has would be
+    /// refused by our server and make a second copy on original clients;
+    /// they go to @p addsOfPresent. Returns the rest, in order.
+    static QList<Command> withoutRefusedEdits(const QList<Command> &queue,
+                                              const std::function<bool(const QString &)> &inSession,
+                                              QList<Command> *editsOfAbsent, QList<Command> *addsOfPresent);
 
 private:
     QList<Command> m_held;

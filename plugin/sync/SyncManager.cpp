@@ -142,34 +142,21 @@ void SyncManager::flushOffline()
     // may never have received them. Re-sending one it did apply is harmless
     // (a second add is refused, moves and updates are absolute).
     QList<Command> queue = m_channel.takeUnacknowledged() + m_queue.takeHeld();
-    // Edits of items the session no longer has would only be refused: drop
-    // them here, where the user can be told.
-    QList<Command> dropped;
-    if (m_client->serverSequences())
-        queue = EditQueue::withoutEditsOfAbsentItems(
-            queue, [this](const QString &id) { return m_shadow.contains(id); }, &dropped);
-    // An add of an item the session has (a canvas added to a session it came
-    // from) would be refused by our server and make a second copy on
-    // original clients: the session's item stands.
-    QSet<QString> keptItems;
-    QHash<QString, bool> exists; // along the queue: a remove then an add is a re-creation
-    queue.removeIf([&](const Command &c) {
-        const auto known = exists.constFind(c.itemId);
-        const bool present = known != exists.constEnd() ? *known : m_shadow.contains(c.itemId);
-        if (c.action == Command::Action::Remove)
-            exists.insert(c.itemId, false);
-        if (c.action != Command::Action::Add)
-            return false;
-        exists.insert(c.itemId, true);
-        if (!present)
-            return false;
+    // What the session would refuse is not sent: edits of items it no longer
+    // has (on our server, whose state is exact; the user is told), and adds
+    // of items it has (a canvas added to a session it came from: the
+    // session's item stands).
+    QList<Command> dropped, present;
+    queue = EditQueue::withoutRefusedEdits(
+        queue, [this](const QString &id) { return m_shadow.contains(id); },
+        m_client->serverSequences() ? &dropped : nullptr, &present);
+    QSet<QString> droppedItems;
+    for (const Command &c : std::as_const(present)) {
         m_pending.release(c);
-        keptItems.insert(c.itemId);
-        return true;
-    });
-    if (!keptItems.isEmpty())
-        qCInfo(lcSync) << keptItems.size() << "added item(s) were already in the session: its version stands";
-    QSet<QString> droppedItems = keptItems;
+        droppedItems.insert(c.itemId);
+    }
+    if (!present.isEmpty())
+        qCInfo(lcSync) << droppedItems.size() << "added item(s) were already in the session: its version stands";
     for (const Command &c : std::as_const(dropped)) {
         if (c.action != Command::Action::Remove)
             emit editDropped(tr("An offline edit of %1 was dropped: another user removed the item").arg(c.itemId));
