@@ -6,7 +6,6 @@
 
 #include <QDateTime>
 #include <QJsonArray>
-#include <algorithm>
 #include <cmath>
 
 namespace Optiverse::Collab {
@@ -39,31 +38,20 @@ HistoryOperation::ItemChange HistoryOperation::diff(const QString &itemId, const
             c.after = after->data;
         return c;
     }
-    // QJsonObject keeps its keys sorted, so the two sides are walked together
-    // and a lookup is needed only where their key sets differ (a relayed move
-    // compares a handful of keys: this runs for every command).
+    // Relayed commands take their changes from SessionModel instead; this
+    // serves state pushes, stored operations and the debug check.
     const QJsonObject &from = before->data;
     const QJsonObject &to = after->data;
-    auto a = to.constBegin();
-    qsizetype matched = 0;
     for (auto b = from.constBegin(); b != from.constEnd(); ++b) {
-        const QString key = b.key();
-        if (a == to.constEnd() || a.key() != key)
-            a = to.constFind(key);
-        if (a == to.constEnd()) {
-            c.properties.append({key, b.value(), QJsonValue(QJsonValue::Undefined)});
-            continue;
-        }
-        ++matched;
-        if (a.value() != b.value())
-            c.properties.append({key, b.value(), a.value()});
-        ++a;
+        const auto a = to.constFind(b.key());
+        if (a == to.constEnd())
+            c.properties.append({b.key(), b.value(), QJsonValue(QJsonValue::Undefined)});
+        else if (*a != b.value())
+            c.properties.append({b.key(), b.value(), *a});
     }
-    if (matched < to.size()) {
-        for (auto k = to.constBegin(); k != to.constEnd(); ++k)
-            if (!from.contains(k.key()))
-                c.properties.append({k.key(), QJsonValue(QJsonValue::Undefined), k.value()});
-    }
+    for (auto a = to.constBegin(); a != to.constEnd(); ++a)
+        if (!from.contains(a.key()))
+            c.properties.append({a.key(), QJsonValue(QJsonValue::Undefined), a.value()});
     return c;
 }
 
