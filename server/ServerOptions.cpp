@@ -114,13 +114,19 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                            QStringLiteral("Fold history older than DAYS into a checkpoint "
                                                           "(default: keep it forever)."),
                                            QStringLiteral("DAYS"));
+    const QCommandLineOption memoryBudget(QStringLiteral("memory-budget"),
+                                          QStringLiteral("Megabytes the sessions' histories may hold in memory "
+                                                         "together; past it the oldest changes leave memory (kept "
+                                                         "on disk with --data-dir, forgotten without) (default: %1).")
+                                              .arg(defaults.memoryBudgetBytes / (1024 * 1024)),
+                                          QStringLiteral("MB"));
     const QCommandLineOption exportRecording(QStringLiteral("export"),
                                              QStringLiteral("With --data-dir: write SESSION's recording (JSON Lines) "
                                                             "to FILE (- for stdout) and exit. Usage: --export SESSION FILE."),
                                              QStringLiteral("SESSION"));
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
                        history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName,
-                       historyRestore, historyMaxAge, exportRecording});
+                       historyRestore, historyMaxAge, memoryBudget, exportRecording});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -221,6 +227,10 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     if (!parseNumber(parser, historyMaxAge, 1, 100000, &n, error))
         return false;
     o.config.historyMaxAgeDays = int(n);
+    n = o.config.memoryBudgetBytes / (1024 * 1024);
+    if (!parseNumber(parser, memoryBudget, 16, 1024 * 1024, &n, error))
+        return false;
+    o.config.memoryBudgetBytes = n * 1024 * 1024;
     if (parser.isSet(passwordFile)) {
         QString why;
         if (!SessionPassword::readFile(parser.value(passwordFile), &o.config.password, &why)) {

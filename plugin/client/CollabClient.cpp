@@ -204,15 +204,14 @@ void CollabClient::onTextMessage(const QString &text)
     Message message;
     QString error;
     if (!Message::parse(text.toUtf8(), &message, &error)) {
-        if (error.startsWith(QLatin1String("unknown message type \"history:"))) { // issue 13
-            emit historyMessage(QJsonDocument::fromJson(text.toUtf8()).object());
-            return;
-        }
         // Unknown types are how newer servers extend the protocol: ignore them.
         qCDebug(lcClient) << "ignored message:" << error;
         return;
     }
     switch (message.type()) {
+    case Message::Type::History:
+        emit historyMessage(message.json());
+        return;
     case Message::Type::ConnectionAck:
         handleAck(message);
         return;

@@ -2,6 +2,7 @@
 #include "HistoryOperation.h"
 
 #include "Command.h"
+#include "JsonStorage.h"
 #include "Protocol.h"
 
 #include <QDateTime>
@@ -45,13 +46,13 @@ HistoryOperation::ItemChange HistoryOperation::diff(const QString &itemId, const
     for (auto b = from.constBegin(); b != from.constEnd(); ++b) {
         const auto a = to.constFind(b.key());
         if (a == to.constEnd())
-            c.properties.append({b.key(), b.value(), QJsonValue(QJsonValue::Undefined)});
+            c.properties.append({b.key(), JsonStorage::detached(b.value()), QJsonValue(QJsonValue::Undefined)});
         else if (*a != b.value())
-            c.properties.append({b.key(), b.value(), *a});
+            c.properties.append({b.key(), JsonStorage::detached(b.value()), JsonStorage::detached(*a)});
     }
     for (auto a = to.constBegin(); a != to.constEnd(); ++a)
         if (!from.contains(a.key()))
-            c.properties.append({a.key(), QJsonValue(QJsonValue::Undefined), a.value()});
+            c.properties.append({a.key(), QJsonValue(QJsonValue::Undefined), JsonStorage::detached(a.value())});
     return c;
 }
 
@@ -108,10 +109,13 @@ void HistoryOperation::applyChange(const ItemChange &c, HistoryScene *scene, boo
         it = scene->insert(c.itemId, StateItem{c.itemId, c.itemType, {}});
     for (const PropertyChange &p : c.properties) {
         const QJsonValue &value = forward ? p.after : p.before;
+        const QJsonValue &replaced = forward ? p.before : p.after;
         if (value.isUndefined())
             it->data.remove(p.key);
         else
             it->data.insert(p.key, value);
+        if (!replaced.isUndefined())
+            it->noteReplaced(p.key, replaced, value.isUndefined());
     }
 }
 
@@ -125,6 +129,84 @@ void HistoryOperation::unapply(HistoryScene *scene) const
 {
     for (auto it = changes.crbegin(); it != changes.crend(); ++it)
         applyChange(*it, scene, false);
+}
+
+void HistoryOperation::slim()
+{
+    if (m_slim || statePush || changes.size() != 1)
+        return;
+    Command::Action action;
+    if (!Command::actionFromName(command.value(Protocol::FieldAction).toString(), &action))
+        return;
+    // One shared object per action: an operation then holds no command bytes.
+    static const QJsonObject actionOnly[] = {
+        {{Protocol::FieldAction, Command::actionName(Command::Action::Add)}},
+        {{Protocol::FieldAction, Command::actionName(Command::Action::Move)}},
+        {{Protocol::FieldAction, Command::actionName(Command::Action::Remove)}},
+        {{Protocol::FieldAction, Command::actionName(Command::Action::Update)}},
+    };
+    switch (action) {
+    case Command::Action::Add: command = actionOnly[0]; break;
+    case Command::Action::Move: command = actionOnly[1]; break;
+    case Command::Action::Remove: command = actionOnly[2]; break;
+    case Command::Action::Update: command = actionOnly[3]; break;
+    }
+    m_slim = true;
+}
+
+qint64 HistoryOperation::footprint() const
+{
+    // The struct, its list of changes, and what each change holds that is
+    // its own (ids and keys are mostly shared with the session's model).
+    qint64 bytes = qint64(sizeof(HistoryOperation)) + 32;
+    if (!m_slim)
+        bytes += JsonStorage::footprint(command);
+    if (!group.isEmpty())
+        bytes += JsonStorage::footprint(group);
+    for (const ItemChange &c : changes) {
+        bytes += qint64(sizeof(ItemChange)) + 32;
+        if (c.isWholeItem()) {
+            bytes += JsonStorage::footprint(c.before) + JsonStorage::footprint(c.after);
+            continue;
+        }
+        for (const PropertyChange &p : c.properties)
+            bytes += qint64(sizeof(PropertyChange)) + JsonStorage::footprint(p.before) + JsonStorage::footprint(p.after);
+    }
+    return bytes;
+}
+
+QJsonObject HistoryOperation::commandJson() const
+{
+    if (!m_slim)
+        return command;
+    const ItemChange &c = changes.constFirst();
+    QJsonObject o = command;
+    o.insert(Protocol::FieldItemId, c.itemId);
+    o.insert(Protocol::FieldItemType, c.itemType);
+    if (!c.existsAfter)
+        return o;
+    if (c.isWholeItem()) {
+        o.insert(Protocol::FieldData, c.after);
+        return o;
+    }
+    QJsonObject data;
+    QJsonArray changed;
+    QJsonArray removed;
+    for (const PropertyChange &p : c.properties) {
+        if (p.after.isUndefined()) {
+            removed.append(p.key);
+        } else {
+            data.insert(p.key, p.after);
+            changed.append(p.key);
+        }
+    }
+    o.insert(Protocol::FieldData, data);
+    if (o.value(Protocol::FieldAction).toString() == Protocol::ActionUpdate) {
+        o.insert(Protocol::FieldChangedKeys, changed);
+        if (!removed.isEmpty())
+            o.insert(Protocol::FieldRemovedKeys, removed);
+    }
+    return o;
 }
 
 QString HistoryOperation::isoTime(qint64 timeMs)
@@ -153,7 +235,7 @@ QJsonObject HistoryOperation::toJson() const
     if (statePush)
         o.insert(QLatin1String("state_push"), true);
     else
-        o.insert(QLatin1String("command"), command);
+        o.insert(QLatin1String("command"), commandJson());
     if (!group.isEmpty())
         o.insert(QLatin1String("group"), group);
     return o;

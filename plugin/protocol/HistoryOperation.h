@@ -69,6 +69,19 @@ public:
     QJsonObject group;
     QList<ItemChange> changes;
 
+    /**
+     * Drops what the changes already say from the command (its data, and
+     * keys), keeping its action in an object shared by every operation:
+     * a server keeps thousands of operations in memory, and the command's
+     * data would double each one. toJson() writes a command back from the
+     * changes (action, item, data = the values written, changed_keys and
+     * removed_keys); the stored form is made before, from the whole command.
+     */
+    void slim();
+    bool isSlim() const { return m_slim; }
+    /// About how many bytes the operation holds in memory, for budgets.
+    qint64 footprint() const;
+
     /// The change from @p before (nullptr: absent) to @p after (nullptr: absent).
     static ItemChange diff(const QString &itemId, const StateItem *before, const StateItem *after);
     /// The property form for an item of @p itemType that stayed, from the
@@ -89,6 +102,10 @@ public:
 
     /// ISO-8601 UTC with milliseconds, as written in "timestamp".
     static QString isoTime(qint64 timeMs);
+
+private:
+    QJsonObject commandJson() const;
+    bool m_slim = false;
 };
 
 } // namespace Optiverse::Collab

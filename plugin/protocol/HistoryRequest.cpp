@@ -44,7 +44,7 @@ bool HistoryRequest::isHistoryType(const QJsonObject &json)
     const QString type = json.value(QLatin1String("type")).toString();
     return type == Protocol::TypeHistoryPage || type == Protocol::TypeHistorySceneAt
         || type == Protocol::TypeHistoryRestore || type == Protocol::TypeHistoryRevert
-        || type == Protocol::TypeHistoryName;
+        || type == Protocol::TypeHistoryName || type == Protocol::TypeHistoryValue;
 }
 
 bool HistoryRequest::fromJson(const QJsonObject &o, HistoryRequest *out, QString *error)
@@ -81,8 +81,28 @@ bool HistoryRequest::fromJson(const QJsonObject &o, HistoryRequest *out, QString
                 *error = QStringLiteral("name must be a non-empty string of at most %1 characters").arg(MaxNameLength);
                 return false;
             }
+            for (const QChar c : std::as_const(r.name)) {
+                if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format
+                    || c == QChar::LineSeparator || c == QChar::ParagraphSeparator) {
+                    *error = QStringLiteral("name must not contain control characters");
+                    return false;
+                }
+            }
             r.name = r.name.trimmed();
         }
+    } else if (type == Protocol::TypeHistoryValue) {
+        r.kind = Kind::Value;
+        QString side;
+        if (!readCounter(o, QLatin1String("seq"), true, &r.seq, error)
+            || !readString(o, QLatin1String("item_id"), Protocol::MaxIdLength, &r.itemId, error)
+            || !readString(o, QLatin1String("key"), Protocol::MaxNameLength, &r.key, error)
+            || !readString(o, QLatin1String("side"), 8, &side, error))
+            return false;
+        if (r.itemId.isEmpty() || r.key.isEmpty() || (side != QLatin1String("before") && side != QLatin1String("after"))) {
+            *error = QStringLiteral("history:value needs item_id, key and side \"before\" or \"after\"");
+            return false;
+        }
+        r.after = side == QLatin1String("after");
     } else {
         *error = QStringLiteral("not a history request");
         return false;
@@ -109,6 +129,12 @@ QJsonObject HistoryRequest::toJson() const
     case Kind::Restore: o.insert(QLatin1String("type"), Protocol::TypeHistoryRestore); break;
     case Kind::Revert: o.insert(QLatin1String("type"), Protocol::TypeHistoryRevert); break;
     case Kind::Name: o.insert(QLatin1String("type"), Protocol::TypeHistoryName); break;
+    case Kind::Value:
+        o.insert(QLatin1String("type"), Protocol::TypeHistoryValue);
+        o.insert(QLatin1String("item_id"), itemId);
+        o.insert(QLatin1String("key"), key);
+        o.insert(QLatin1String("side"), after ? QLatin1String("after") : QLatin1String("before"));
+        break;
     }
     if (kind != Kind::Page)
         o.insert(QLatin1String("seq"), seq);

@@ -31,6 +31,16 @@ const QHash<QString, Type> &typeTable()
         {Protocol::TypeSyncCaughtUp, Type::SyncCaughtUp},
         {Protocol::TypePresence, Type::Presence},
         {Protocol::TypeHostChanged, Type::HostChanged},
+        {Protocol::TypeHistoryPage, Type::History},
+        {Protocol::TypeHistorySceneAt, Type::History},
+        {Protocol::TypeHistoryScene, Type::History},
+        {Protocol::TypeHistoryRestore, Type::History},
+        {Protocol::TypeHistoryRevert, Type::History},
+        {Protocol::TypeHistoryName, Type::History},
+        {Protocol::TypeHistoryDone, Type::History},
+        {Protocol::TypeHistoryVersions, Type::History},
+        {Protocol::TypeHistoryVersionNamed, Type::History},
+        {Protocol::TypeHistoryValue, Type::History},
     };
     return table;
 }
@@ -232,6 +242,16 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
     case Type::Presence:
         if (!parsePresence(o, error))
             return false;
+        break;
+    case Type::History:
+        // Requests are validated here like every other inbound message; a
+        // reply type (or a page reply, which shares its name with the
+        // request and reads as a valid one) is the client's to read.
+        if (HistoryRequest::isHistoryType(o)) {
+            if (!HistoryRequest::fromJson(o, &m.m_historyRequest, error))
+                return false;
+            m.m_isHistoryRequest = true;
+        }
         break;
     case Type::Ping:
     case Type::Pong:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Command.h"
+#include "HistoryRequest.h"
 #include "StateItem.h"
 
 #include <QByteArrayView>
@@ -24,6 +25,9 @@ public:
     enum class Type {
         Command, Ping, Pong, ConnectionAck, UserJoined, UserLeft, SyncRequest, SyncFullState,
         Error, CommandRejected, SyncCaughtUp, Presence, HostChanged,
+        /// Any "history:" type: a request of a client (historyRequest()) or a
+        /// server's reply (read from json()).
+        History,
     };
 
     /// Decodes @p utf8. On failure returns false and sets @p error to a
@@ -46,6 +50,10 @@ public:
     /// sync:full_state items, and its state.version (or -1).
     const QList<StateItem> &items() const { return m_items; }
     qint64 version() const { return m_version; }
+    /// History messages of a request type (history:page, scene_at, restore,
+    /// revert, name): true, with the validated request.
+    bool isHistoryRequest() const { return m_isHistoryRequest; }
+    const HistoryRequest &historyRequest() const { return m_historyRequest; }
     /// "user_id" of command, user:*, ack, presence; empty when absent.
     QString userId() const;
 
@@ -59,6 +67,8 @@ private:
     qint64 m_since = -1;
     qint64 m_version = -1;
     QList<StateItem> m_items;
+    HistoryRequest m_historyRequest;
+    bool m_isHistoryRequest = false;
 };
 
 } // namespace Optiverse::Collab

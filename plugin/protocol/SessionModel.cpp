@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "SessionModel.h"
 
+#include "JsonStorage.h"
 #include "Protocol.h"
 
 #include <algorithm>
@@ -59,19 +60,21 @@ bool SessionModel::prepare(const Command &command, Change *change, QString *reas
         *reason = m_removed.contains(command.itemId) ? QString(Protocol::RejectItemRemoved) : QString(Protocol::RejectItemNotFound);
         return false;
     }
-    c.item.type = it->type;
-    c.item.data = it->data;
+    c.item = *it;
     // One lookup per written key finds the old value and writes the new one
     // (by Latin-1 name where there is one: QJsonObject finds those faster).
+    // The values kept for the history are detached: a string read out of an
+    // object would keep the object's whole buffer alive (JsonStorage).
     QJsonObject &data = c.item.data;
     const auto write = [&c, &data](const QString &key, auto name, const QJsonValue &value) {
         const auto at = data.find(name);
         if (at == data.end()) {
             data.insert(key, value);
-            c.properties.append({key, QJsonValue(QJsonValue::Undefined), value});
+            c.properties.append({key, QJsonValue(QJsonValue::Undefined), JsonStorage::detached(value)});
         } else if (*at != value) {
-            c.properties.append({key, QJsonValue(*at), value});
+            const QJsonValue before = JsonStorage::detached(*at);
             *at = value;
+            c.properties.append({key, before, JsonStorage::detached(value)});
         }
     };
     switch (command.action) {
@@ -96,13 +99,16 @@ bool SessionModel::prepare(const Command &command, Change *change, QString *reas
             const auto at = data.find(key);
             if (at == data.end())
                 continue;
-            c.properties.append({key, QJsonValue(*at), QJsonValue(QJsonValue::Undefined)});
+            c.properties.append({key, JsonStorage::detached(*at), QJsonValue(QJsonValue::Undefined)});
             data.erase(at);
         }
         break;
     case Command::Action::Add:
         break;
     }
+    for (const PropertyChange &p : std::as_const(c.properties))
+        if (!p.before.isUndefined())
+            c.item.noteReplaced(p.key, p.before, p.after.isUndefined());
     *change = std::move(c);
     return true;
 }

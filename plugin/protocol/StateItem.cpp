@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "StateItem.h"
 
+#include "JsonStorage.h"
 #include "Protocol.h"
 
 namespace Optiverse::Collab {
@@ -11,6 +12,20 @@ QJsonObject StateItem::toJson() const
     o.insert(Protocol::FieldUuid, id);
     o.insert(Protocol::FieldItemType, type);
     return o;
+}
+
+void StateItem::noteReplaced(const QString &key, const QJsonValue &replaced, bool keyRemoved)
+{
+    constexpr qint64 MinWaste = 4096; // small items are rebuilt rarely: a rebuild costs as much as a copy
+    if (replaced.isString() || replaced.isArray() || replaced.isObject())
+        wasteBytes += JsonStorage::footprint(replaced);
+    if (keyRemoved)
+        wasteBytes += 16 + key.size();
+    if (wasteBytes <= MinWaste + liveBytes)
+        return;
+    data = JsonStorage::rebuilt(data);
+    liveBytes = JsonStorage::footprint(data);
+    wasteBytes = 0;
 }
 
 QString StateItem::takeIdentity(QJsonObject *data, bool *conflict)

@@ -20,6 +20,15 @@ struct StateItem
     QString id;
     QString type;
     QJsonObject data;
+    /// Bytes of replaced and removed values still inside data's buffer, and
+    /// what data held when it was last rebuilt (see JsonStorage).
+    qint64 wasteBytes = 0;
+    qint64 liveBytes = 0;
+
+    /// Records that @p key's old value @p replaced (or the key itself, when
+    /// removed) left data, and rebuilds data once the waste exceeds what it
+    /// holds: an item edited all day stays its own size.
+    void noteReplaced(const QString &key, const QJsonValue &replaced, bool keyRemoved = false);
 
     /// The flat wire form: data + "uuid" + "item_type".
     QJsonObject toJson() const;

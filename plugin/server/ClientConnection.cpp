@@ -105,14 +105,22 @@ bool ClientConnection::send(const QString &text)
     if (m_closing || m_disconnected)
         return false;
     // The backlog before this message counts, not the message itself: one
-    // state larger than the cap still reaches a reader that keeps up.
-    if (pendingBytes() > m_maxSendBuffer) {
+    // state larger than the cap still reaches a reader that keeps up. Large
+    // messages the server chose to send (a restore's state larger than the
+    // cap) widen it by their size until the backlog is back under it, so the
+    // small reply that follows one does not count the reader as too slow.
+    const qint64 pending = pendingBytes();
+    if (pending <= m_maxSendBuffer)
+        m_bulkAllowance = 0;
+    if (pending > m_maxSendBuffer + m_bulkAllowance) {
         qCWarning(lcServer).noquote() << "Disconnecting" << m_userId << "(" << m_socket->peerAddress().toString()
                                       << "): send buffer exceeded";
         closeWith(QWebSocketProtocol::CloseCodePolicyViolated,
                   QStringLiteral("send buffer exceeded: client too slow to read"));
         return false;
     }
+    if (text.size() > m_maxSendBuffer)
+        m_bulkAllowance += text.size();
     m_socket->sendTextMessage(text);
     return true;
 }

@@ -92,6 +92,7 @@ private:
     QWebSocket *m_socket;
     QPointer<QTcpSocket> m_tcp;
     const qint64 m_maxSendBuffer;
+    qint64 m_bulkAllowance = 0; // large messages sent since the backlog was last under the cap
     qint64 m_messageLimit = -1;
     RateLimiter m_rate;
     QElapsedTimer m_activity;

@@ -38,7 +38,11 @@ QString peerKey(const QHostAddress &address, quint16 port)
 }
 } // namespace
 
-CollabServer::CollabServer(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
+CollabServer::CollabServer(ServerConfig config, QObject *parent)
+    : QObject(parent),
+      m_config(std::move(config)),
+      m_historyBudget(m_config.memoryBudgetBytes),
+      m_historyCost(m_config.historyServerCostMsPerSecond, 2 * m_config.historyServerCostMsPerSecond)
 {
     if (m_config.useTls()) {
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
@@ -403,11 +407,18 @@ ServerSession *CollabServer::sessionFor(const QString &id, QString *error)
         *error = QStringLiteral("cannot load session: ") + *error;
         return nullptr;
     }
+    s->setHistoryLimits(&m_historyBudget, &m_historyCost);
     connect(s, &ServerSession::idle, this, [this](ServerSession *session) {
-        if (session->userCount() > 0 || !m_store)
+        if (session->userCount() > 0)
             return;
+        if (!m_store) {
+            // Nothing to read it back from: the scene stays, its history goes.
+            session->trimHistory(0);
+            return;
+        }
         qCInfo(lcServer).noquote() << "Unloading idle session" << session->id();
         m_sessions.remove(session->id());
+        session->setHistoryLimits(nullptr, nullptr); // it may outlive the server until deleted
         session->deleteLater();
     });
     m_sessions.insert(id, s);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "CostBucket.h"
+#include "HistoryBudget.h"
 #include "ServerConfig.h"
 
 #include <QElapsedTimer>
@@ -90,6 +92,8 @@ private:
     QWebSocketServer *m_ws = nullptr;
     std::unique_ptr<SessionStore> m_store;
     QHash<QString, ServerSession *> m_sessions;
+    HistoryBudget m_historyBudget;
+    CostBucket m_historyCost;
     QSet<ClientConnection *> m_connections;
     QHash<QString, QPointer<QTcpSocket>> m_handshaking; // "address|port" -> socket
     QTimer m_keepalive;

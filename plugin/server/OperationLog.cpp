@@ -21,6 +21,7 @@ void OperationLog::reset(qint64 baseSeq, const HistoryScene &baseScene)
     m_baseSeq = m_headSeq = baseSeq;
     m_base = m_head = baseScene;
     m_ops.clear();
+    m_bytes = 0;
     m_checkpoints.clear();
     m_sinceCheckpoint = 0;
 }
@@ -47,6 +48,11 @@ void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, 
     m_base = std::move(scene);
     m_baseSeq = operations.empty() ? headSeq : operations.front().seq - 1;
     m_ops = std::move(operations);
+    m_bytes = 0;
+    for (HistoryOperation &op : m_ops) {
+        op.slim();
+        m_bytes += op.footprint();
+    }
     rebuildCheckpoints();
 }
 
@@ -84,6 +90,8 @@ void OperationLog::append(HistoryOperation operation, const StateItem *itemAfter
 void OperationLog::appendApplied(HistoryOperation operation)
 {
     m_headSeq = operation.seq;
+    operation.slim();
+    m_bytes += operation.footprint();
     m_ops.push_back(std::move(operation));
     if (++m_sinceCheckpoint >= m_interval)
         checkpointHead();
@@ -230,11 +238,29 @@ void OperationLog::compactThrough(qint64 seq)
     sceneAt(seq, &base);
     m_base = std::move(base);
     m_baseSeq = seq;
-    m_ops.erase(m_ops.begin(), m_ops.begin() + (lowerBound(seq + 1) - m_ops.cbegin()));
+    const auto end = m_ops.begin() + (lowerBound(seq + 1) - m_ops.cbegin());
+    for (auto it = m_ops.begin(); it != end; ++it)
+        m_bytes -= it->footprint();
+    if (end != m_ops.begin())
+        m_baseTimeMs = std::prev(end)->timeMs;
+    m_ops.erase(m_ops.begin(), end);
+    if (m_ops.capacity() > 4 * m_ops.size() + 1024)
+        m_ops.shrink_to_fit();
     m_checkpoints.erase(m_checkpoints.begin(), m_checkpoints.upper_bound(seq));
     m_versions.erase(std::remove_if(m_versions.begin(), m_versions.end(),
                                     [seq](const Version &v) { return v.seq < seq; }),
                      m_versions.end());
+}
+
+qint64 OperationLog::seqToFitWithin(qint64 bytes) const
+{
+    qint64 excess = m_bytes - bytes;
+    qint64 seq = m_baseSeq;
+    for (auto it = m_ops.cbegin(); it != m_ops.cend() && excess > 0; ++it) {
+        excess -= it->footprint();
+        seq = it->seq;
+    }
+    return seq;
 }
 
 qint64 OperationLog::lastSeqBefore(qint64 timeMs) const
@@ -250,13 +276,16 @@ qint64 OperationLog::lastSeqBefore(qint64 timeMs) const
     return last;
 }
 
-void OperationLog::addVersion(const Version &version)
+bool OperationLog::addVersion(const Version &version)
 {
     m_versions.erase(std::remove_if(m_versions.begin(), m_versions.end(),
                                     [&](const Version &v) { return v.seq == version.seq; }),
                      m_versions.end());
+    if (m_versions.size() >= MaxVersions)
+        return false;
     m_versions.append(version);
     std::sort(m_versions.begin(), m_versions.end(), [](const Version &a, const Version &b) { return a.seq < b.seq; });
+    return true;
 }
 
 QList<Command> OperationLog::diffCommands(const HistoryScene &now, const HistoryScene &target)
@@ -303,26 +332,38 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
                                              : QStringLiteral("no operation %1 in this session").arg(seq);
         return false;
     }
-    const auto later = lowerBound(seq + 1);
-    for (const HistoryOperation::ItemChange &c : op->changes) {
-        // What later operations did to this item: keys they wrote, who last,
-        // and whether it was removed or re-created since.
+    // What later operations did to the items it touched: keys they wrote,
+    // who last, and whether an item was removed or re-created since. One
+    // walk for all of them: a revert of a 10,000-item push after 10,000
+    // moves must not walk the moves once per item.
+    struct Later
+    {
         QHash<QString, const HistoryOperation *> touched;
         const HistoryOperation *recreated = nullptr;
-        for (auto it = later; it != m_ops.cend(); ++it) {
-            for (const HistoryOperation::ItemChange &l : it->changes) {
-                if (l.itemId != c.itemId)
-                    continue;
-                if (!l.existedBefore || !l.existsAfter || l.typeBefore != l.itemType)
-                    recreated = &*it;
-                for (const HistoryOperation::PropertyChange &p : l.properties)
-                    touched.insert(p.key, &*it);
-                for (auto k = l.before.constBegin(); k != l.before.constEnd(); ++k)
-                    touched.insert(k.key(), &*it);
-                for (auto k = l.after.constBegin(); k != l.after.constEnd(); ++k)
-                    touched.insert(k.key(), &*it);
-            }
+    };
+    QHash<QString, Later> later;
+    later.reserve(op->changes.size());
+    for (const HistoryOperation::ItemChange &c : op->changes)
+        later.insert(c.itemId, {});
+    for (auto it = lowerBound(seq + 1); it != m_ops.cend(); ++it) {
+        for (const HistoryOperation::ItemChange &l : it->changes) {
+            const auto found = later.find(l.itemId);
+            if (found == later.end())
+                continue;
+            if (!l.existedBefore || !l.existsAfter || l.typeBefore != l.itemType)
+                found->recreated = &*it;
+            for (const HistoryOperation::PropertyChange &p : l.properties)
+                found->touched.insert(p.key, &*it);
+            for (auto k = l.before.constBegin(); k != l.before.constEnd(); ++k)
+                found->touched.insert(k.key(), &*it);
+            for (auto k = l.after.constBegin(); k != l.after.constEnd(); ++k)
+                found->touched.insert(k.key(), &*it);
         }
+    }
+    for (const HistoryOperation::ItemChange &c : op->changes) {
+        const Later &since = later[c.itemId];
+        const QHash<QString, const HistoryOperation *> &touched = since.touched;
+        const HistoryOperation *recreated = since.recreated;
         auto skip = [&](const QString &key, const QString &reason, const HistoryOperation *by) {
             QJsonObject s{{QLatin1String("item_id"), c.itemId}, {QLatin1String("reason"), reason}};
             if (!key.isEmpty())

@@ -94,12 +94,23 @@ public:
 
     /// Forgets the operations at or before @p seq: the scene there becomes the base.
     void compactThrough(qint64 seq);
+    /// About how many bytes the operations hold (HistoryOperation::footprint()).
+    qint64 footprint() const { return m_bytes; }
+    /// The seq through which to compact so that the operations left hold at
+    /// most @p bytes (baseSeq() when they already do).
+    qint64 seqToFitWithin(qint64 bytes) const;
+    /// Time of the base: when the oldest operation kept was made, or of the
+    /// last one compacted (-1 when nothing was ever compacted).
+    qint64 baseTimeMs() const { return m_baseTimeMs; }
     /// The seq of the last operation older than @p timeMs (-1: none).
     qint64 lastSeqBefore(qint64 timeMs) const;
 
     QList<Version> versions() const { return m_versions; }
     void setVersions(const QList<Version> &versions) { m_versions = versions; }
-    void addVersion(const Version &version);
+    /// Adds or renames the version at version.seq; false when that would
+    /// make more than MaxVersions.
+    bool addVersion(const Version &version);
+    static constexpr int MaxVersions = 500;
 
     /// The commands that turn @p now into @p target: removals, additions and
     /// one update_item per changed item (changed_keys and removed_keys).
@@ -126,6 +137,8 @@ private:
     int m_interval = 2000;
     int m_sinceCheckpoint = 0;
     QList<Version> m_versions;
+    qint64 m_bytes = 0;
+    qint64 m_baseTimeMs = -1;
 };
 
 } // namespace Optiverse::Collab

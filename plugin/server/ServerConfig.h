@@ -31,7 +31,10 @@ struct ServerConfig
     qint64 maxSendBufferBytes = 8 * 1024 * 1024;
     int historyLength = 10000;          ///< relayed messages kept per session for resume
     QString dataDir;                    ///< SQLite persistence directory; empty = memory only
-    int idleUnloadMs = 600000;          ///< with dataDir: unload sessions without users after this
+    /// Sessions without users for this long are unloaded with dataDir (read
+    /// again when someone joins); without it their history is folded into
+    /// their scene, which stays.
+    int idleUnloadMs = 600000;
     /// Origins allowed to connect. Empty: a handshake carrying an Origin header
     /// (i.e. from a browser) is refused; handshakes without Origin are allowed.
     QStringList allowedOrigins;
@@ -60,6 +63,35 @@ struct ServerConfig
     int historyMaxAgeDays = 0;
     /// Operations between two in-memory checkpoints of the history.
     int historyCheckpointInterval = 2000;
+
+    // What a server running for weeks may hold and spend.
+    /// Bytes every session's history may hold in memory together (operation
+    /// logs and the relayed messages kept for resume; --memory-budget). Past
+    /// it the largest histories are trimmed: without dataDir their oldest
+    /// changes are folded into the base scene, with it they stay on disk.
+    qint64 memoryBudgetBytes = qint64(256) * 1024 * 1024;
+    /// With dataDir: operations a session keeps in memory; older ones are
+    /// read from disk when asked for.
+    int historyOpsInMemory = 10000;
+    /// Relayed messages kept for resume, in bytes per session (besides historyLength).
+    qint64 maxResumeBytes = 8 * 1024 * 1024;
+    /// Time a connection's history requests may cost the server: a token
+    /// bucket of milliseconds refilled at this rate; past it its requests
+    /// wait (at most historyQueueLength of them), so a flood slows the flooder.
+    int historyCostMsPerSecond = 100;
+    int historyCostBurstMs = 400;
+    /// The same for all connections together.
+    int historyServerCostMsPerSecond = 250;
+    int historyQueueLength = 8;
+    /// A restore or revert writing more commands than this is refused.
+    int maxRewriteCommands = 50000;
+    /// Rebuilding a scene from disk reads at most this many operations.
+    int maxDiskWalk = 20000;
+    /// A restore or revert of more commands than this reaches members as
+    /// one sync:full_state instead of each command (send buffers).
+    int groupAsStateCommands = 256;
+    /// Bytes of one history page's reply (entries beyond it go to the next page).
+    qint64 maxHistoryPageBytes = 512 * 1024;
 };
 
 } // namespace Optiverse::Collab

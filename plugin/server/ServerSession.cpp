@@ -2,8 +2,9 @@
 #include "ServerSession.h"
 
 #include "ClientConnection.h"
-#include "HistoryRequest.h"
 #include "Message.h"
+#include "HistoryBudget.h"
+#include "JsonStorage.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
 #include "ServerConfig.h"
@@ -42,9 +43,74 @@ ServerSession::ServerSession(const QString &id, const ServerConfig &config, Sess
     connect(&m_heldSyncTimer, &QTimer::timeout, this, [this] { answerHeldSyncRequests(nullptr, true); });
     m_clock.start();
     m_log.setCheckpointInterval(config.historyCheckpointInterval);
+    m_historyQueueTimer.setSingleShot(true);
+    connect(&m_historyQueueTimer, &QTimer::timeout, this, &ServerSession::runQueuedHistory);
 }
 
-ServerSession::~ServerSession() = default;
+ServerSession::~ServerSession()
+{
+    if (m_budget)
+        m_budget->remove(this, m_reportedBytes);
+}
+
+void ServerSession::setHistoryLimits(HistoryBudget *budget, CostBucket *serverCost)
+{
+    if (m_budget)
+        m_budget->remove(this, m_reportedBytes);
+    m_reportedBytes = 0;
+    m_budget = budget;
+    m_serverCost = serverCost;
+    if (m_budget) {
+        m_budget->add(this);
+        reportHistoryBytes();
+    }
+}
+
+void ServerSession::reportHistoryBytes()
+{
+    if (!m_budget)
+        return;
+    const qint64 now = historyBytes();
+    const qint64 delta = now - m_reportedBytes;
+    m_reportedBytes = now;
+    if (delta != 0)
+        m_budget->changed(this, delta);
+}
+
+void ServerSession::pushResume(qint64 seq, const QString &text)
+{
+    if (m_config.historyLength <= 0)
+        return;
+    m_history.push_back({seq, text});
+    m_resumeBytes += 2 * text.size() + 48;
+    while (!m_history.empty()
+           && (m_history.size() > size_t(m_config.historyLength) || m_resumeBytes > m_config.maxResumeBytes)) {
+        m_resumeBytes -= 2 * m_history.front().text.size() + 48;
+        m_history.pop_front();
+    }
+}
+
+void ServerSession::trimHistory(qint64 bytes)
+{
+    // Resume messages first go down to a quarter of what is left: a client
+    // gone longer than that gets the state instead, which is always right.
+    while (!m_history.empty() && m_resumeBytes > bytes / 4) {
+        m_resumeBytes -= 2 * m_history.front().text.size() + 48;
+        m_history.pop_front();
+    }
+    const qint64 through = m_log.seqToFitWithin(bytes - m_resumeBytes);
+    if (through > m_log.baseSeq()) {
+        const qint64 before = m_log.baseSeq();
+        m_log.compactThrough(through);
+        if (!m_store) {
+            m_forgottenThroughSeq = through;
+            m_forgottenBeforeMs = m_log.baseTimeMs();
+        }
+        qCInfo(lcServer).noquote() << "Session" << m_id << ": history" << before + 1 << "to" << through
+                                   << (m_store ? "left memory (kept on disk)" : "forgotten (memory budget)");
+    }
+    reportHistoryBytes();
+}
 
 bool ServerSession::load(QString *error)
 {
@@ -71,9 +137,9 @@ bool ServerSession::load(QString *error)
         compactOldHistory();
     }
     for (SessionStore::HistoryEntry &entry : history)
-        m_history.push_back({entry.seq, std::move(entry.message)});
-    while (m_history.size() > size_t(qMax(0, m_config.historyLength)))
-        m_history.pop_front();
+        pushResume(entry.seq, entry.message);
+    if (m_store && qint64(m_log.operations().size()) > m_config.historyOpsInMemory)
+        m_log.compactThrough(m_log.operations()[m_log.operations().size() - size_t(m_config.historyOpsInMemory)].seq);
     if (!items.isEmpty() || m_seq > 0)
         qCInfo(lcServer).noquote() << "Loaded session" << m_id << "with" << items.size() << "items at seq" << m_seq;
     return true;
@@ -176,11 +242,12 @@ void ServerSession::leave(ClientConnection *connection)
         }
     }
     updateMessageLimits();
+    m_historyClients.remove(connection);
     if (m_members.isEmpty()) {
         m_log.checkpointHead(); // the scene everyone left, rebuilt at once
         compactOldHistory();
     }
-    if (m_members.isEmpty() && m_store)
+    if (m_members.isEmpty())
         m_idleTimer.start();
 }
 
@@ -221,16 +288,16 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
     QString error;
     const QByteArray utf8 = text.toUtf8();
     if (!Message::parse(utf8, &message, &error)) {
-        // History requests are extension types Message does not know: only
-        // the (rare) messages it refuses are looked at again.
-        if (error.startsWith(QLatin1String("unknown message type \"history:"))) {
-            const QJsonObject json = QJsonDocument::fromJson(utf8).object();
-            if (HistoryRequest::isHistoryType(json)) {
-                handleHistory(from, json);
+        qCDebug(lcServer).noquote() << "Invalid message from" << from->userId() << ":" << error;
+        // A refused request is matched to its reply by its request id: the
+        // (rare) invalid message that has one is read again for it.
+        if (utf8.contains("\"request_id\"")) {
+            const QJsonValue id = QJsonDocument::fromJson(utf8).object().value(QLatin1String("request_id"));
+            if (id.isString()) {
+                sendHistoryError(from, id.toString().left(64), Protocol::ErrorInvalidMessage, error);
                 return;
             }
         }
-        qCDebug(lcServer).noquote() << "Invalid message from" << from->userId() << ":" << error;
         sendError(from, Protocol::ErrorInvalidMessage, error);
         return;
     }
@@ -258,6 +325,12 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
     case Message::Type::Presence:
         handlePresence(from, message);
         break;
+    case Message::Type::History:
+        if (message.isHistoryRequest()) {
+            handleHistory(from, message.historyRequest());
+            break;
+        }
+        [[fallthrough]];
     case Message::Type::ConnectionAck:
     case Message::Type::UserJoined:
     case Message::Type::UserLeft:
@@ -362,11 +435,12 @@ bool ServerSession::recordChange(const SessionModel::Change &change, HistoryOper
     m_state.commit(change);
     if (wasEmpty != m_state.isEmpty())
         updateMessageLimits();
-    if (m_config.historyLength > 0) {
-        m_history.push_back({m_seq, text});
-        while (m_history.size() > size_t(m_config.historyLength))
-            m_history.pop_front();
-    }
+    pushResume(m_seq, text);
+    // With a store, older operations are on disk: memory keeps a window,
+    // trimmed by a fifth at a time so that trimming is rare.
+    if (m_store && qint64(m_log.operations().size()) > m_config.historyOpsInMemory)
+        m_log.compactThrough(m_log.operations()[size_t(m_config.historyOpsInMemory / 5)].seq);
+    reportHistoryBytes();
     return true;
 }
 
@@ -508,6 +582,8 @@ void ServerSession::handleFullState(ClientConnection *from, const Message &messa
         m_seq = next;
         m_log.append(std::move(op));
         m_history.clear(); // commands before a pushed state are not replayed
+        m_resumeBytes = 0;
+        reportHistoryBytes();
         updateMessageLimits();
         qCInfo(lcServer).noquote() << "Session" << m_id << "took" << result.changed.size() << "item(s) from"
                                    << from->userId() << "'s state:" << m_state.size() << "items (seq" << m_seq << ")";
@@ -613,189 +689,525 @@ void ServerSession::compactOldHistory()
 void ServerSession::sendHistoryError(ClientConnection *to, const QString &requestId, const QString &code,
                                      const QString &message)
 {
-    QJsonObject e{{QLatin1String("type"), Protocol::TypeError},
-                  {QLatin1String("code"), code},
-                  {QLatin1String("message"), message}};
+    QJsonObject e{{Protocol::FieldType, Protocol::TypeError},
+                  {Protocol::FieldCode, code},
+                  {Protocol::FieldMessage, message}};
     if (!requestId.isEmpty())
         e.insert(QLatin1String("request_id"), requestId);
     to->send(utf8Text(e));
 }
 
+void ServerSession::sendHistoryReply(ClientConnection *to, const HistoryRequest &request, QJsonObject reply)
+{
+    if (!request.requestId.isEmpty())
+        reply.insert(QLatin1String("request_id"), request.requestId);
+    to->send(utf8Text(reply));
+}
+
+QJsonArray ServerSession::versionsJson() const
+{
+    QJsonArray list;
+    for (const OperationLog::Version &v : m_log.versions())
+        list.append(QJsonObject{{QLatin1String("seq"), v.seq},
+                                {QLatin1String("name"), v.name},
+                                {QLatin1String("user_id"), v.userId},
+                                {QLatin1String("time_ms"), v.timeMs}});
+    return list;
+}
+
 int ServerSession::applyGroup(ClientConnection *by, const QList<Command> &commands, const QJsonObject &group)
 {
+    // A large group reaches members as one state: thousands of commands in
+    // one pass would overrun every member's send buffer.
+    const bool asState = commands.size() > m_config.groupAsStateCommands;
     int applied = 0;
-    for (const Command &command : commands) {
-        SessionModel::Change change;
-        QString reason;
-        if (!m_state.prepare(command, &change, &reason)) {
-            qCWarning(lcServer).noquote() << "history: skipped" << Command::actionName(command.action)
-                                          << command.itemId << ":" << reason;
-            continue;
+    const auto apply = [&] {
+        for (const Command &command : commands) {
+            SessionModel::Change change;
+            QString reason;
+            if (!m_state.prepare(command, &change, &reason)) {
+                qCDebug(lcServer).noquote() << "history: skipped" << Command::actionName(command.action)
+                                            << command.itemId << ":" << reason;
+                continue;
+            }
+            const qint64 next = m_seq + 1;
+            QJsonObject relayed = MessageFactory::command(by->userId(), command);
+            relayed.insert(Protocol::FieldSeq, next);
+            relayed.insert(Protocol::FieldHistoryGroup, group);
+            const QString text = utf8Text(relayed);
+            HistoryOperation op = makeOperation(next, by->userId(), relayed.value(Protocol::FieldCommand).toObject());
+            op.group = group;
+            if (!recordChange(change, std::move(op), text))
+                return false; // what is applied stays a consistent prefix
+            if (!asState)
+                broadcast(text, nullptr);
+            ++applied;
         }
-        const qint64 next = m_seq + 1;
-        QJsonObject relayed = MessageFactory::command(by->userId(), command);
-        relayed.insert(QLatin1String("seq"), next);
-        relayed.insert(Protocol::FieldHistoryGroup, group);
-        const QString text = utf8Text(relayed);
-        HistoryOperation op = makeOperation(next, by->userId(), relayed.value(QLatin1String("command")).toObject());
-        op.group = group;
-        if (!recordChange(change, std::move(op), text))
-            break; // what is applied stays a consistent prefix
-        broadcast(text, nullptr);
-        ++applied;
+        return true;
+    };
+    QString error;
+    if (m_store && !m_store->batch(apply, &error)) {
+        // The group's writes were rolled back while memory holds them:
+        // everyone reconnects and gets what the store has.
+        qCWarning(lcServer).noquote() << "Session" << m_id << ": a restore could not be stored:" << error;
+        closeAll(QWebSocketProtocol::CloseCodeAbnormalDisconnection, QStringLiteral("the server could not store a restore"));
+        return 0;
+    }
+    if (!m_store)
+        apply();
+    if (asState && applied > 0) {
+        m_history.clear(); // resuming clients get the state, like everyone else
+        m_resumeBytes = 0;
+        reportHistoryBytes();
+        const auto members = m_members;
+        for (ClientConnection *c : members)
+            sendState(c);
     }
     updateMessageLimits();
     return applied;
 }
 
-void ServerSession::handleHistory(ClientConnection *from, const QJsonObject &json)
+void ServerSession::handleHistory(ClientConnection *from, const HistoryRequest &request)
 {
-    HistoryRequest request;
-    QString error;
-    if (!HistoryRequest::fromJson(json, &request, &error)) {
-        sendHistoryError(from, json.value(QLatin1String("request_id")).toString().left(64),
-                         QStringLiteral("invalid_message"), error);
-        return;
-    }
     if (!from->hasSeq()) {
-        sendHistoryError(from, request.requestId, QStringLiteral("history_unsupported"),
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryUnsupported,
                          QStringLiteral("the session history needs a client declaring the \"seq\" capability"));
         return;
     }
-    auto reply = [&](QJsonObject o) {
-        if (!request.requestId.isEmpty())
-            o.insert(QLatin1String("request_id"), request.requestId);
-        from->send(utf8Text(o));
-    };
-    auto outOfRange = [&] {
-        sendHistoryError(from, request.requestId, QStringLiteral("history_out_of_range"),
-                         QStringLiteral("seq %1 is not in this session's history (%2 to %3)")
-                             .arg(request.seq).arg(m_log.baseSeq()).arg(m_log.headSeq()));
-    };
-    auto versionsJson = [this] {
-        QJsonArray list;
-        for (const OperationLog::Version &v : m_log.versions())
-            list.append(QJsonObject{{QLatin1String("seq"), v.seq},
-                                    {QLatin1String("name"), v.name},
-                                    {QLatin1String("user_id"), v.userId},
-                                    {QLatin1String("time_ms"), v.timeMs}});
-        return list;
-    };
-    switch (request.kind) {
-    case HistoryRequest::Kind::Page: {
-        OperationLog::PageQuery query;
-        query.beforeSeq = request.beforeSeq;
-        query.limit = request.limit;
-        query.userId = request.filterUser;
-        query.itemId = request.filterItem;
-        qint64 nextBefore = -1;
-        QJsonArray entries;
-        constexpr int MaxChangesPerEntry = 50; // a state push may touch thousands of items
-        for (const HistoryOperation *op : m_log.page(query, &nextBefore)) {
-            QJsonObject entry = op->toJson();
-            if (const OperationLog::Conflict c = m_log.conflictOf(op->seq); c.seq >= 0) {
-                QJsonObject conflict{{QLatin1String("seq"), c.seq},
-                                     {QLatin1String("user_id"), c.userId},
-                                     {QLatin1String("item_id"), c.itemId}};
-                if (!c.keys.isEmpty())
-                    conflict.insert(QLatin1String("keys"), QJsonArray::fromStringList(c.keys));
-                entry.insert(QLatin1String("conflict"), conflict);
-            }
-            if (op->changes.size() > MaxChangesPerEntry) {
-                QJsonArray changes = entry.value(QLatin1String("changes")).toArray();
-                while (changes.size() > MaxChangesPerEntry)
-                    changes.removeLast();
-                entry.insert(QLatin1String("changes"), changes);
-                entry.insert(QLatin1String("changes_total"), op->changes.size());
-            }
-            entries.append(entry);
+    HistoryClient &client = m_historyClients[from];
+    if (!client.cost)
+        client.cost.emplace(m_config.historyCostMsPerSecond, m_config.historyCostBurstMs);
+    if (!client.queue.empty() || !client.cost->ready() || (m_serverCost && !m_serverCost->ready())) {
+        if (client.queue.size() >= size_t(qMax(1, m_config.historyQueueLength))) {
+            sendHistoryError(from, request.requestId, Protocol::ErrorHistoryBusy,
+                             QStringLiteral("too many history requests at once: wait for the answers"));
+            return;
         }
-        reply(QJsonObject{{QLatin1String("type"), Protocol::TypeHistoryPage},
-                          {QLatin1String("entries"), entries},
-                          {QLatin1String("next_before_seq"), nextBefore},
-                          {QLatin1String("base_seq"), m_log.baseSeq()},
-                          {QLatin1String("head_seq"), m_log.headSeq()},
-                          {QLatin1String("versions"), versionsJson()}});
+        client.queue.push_back(request);
+        if (!m_historyQueueTimer.isActive())
+            m_historyQueueTimer.start(qMax(client.cost->waitMs(), m_serverCost ? m_serverCost->waitMs() : 0));
         return;
     }
-    case HistoryRequest::Kind::SceneAt: {
+    QElapsedTimer took;
+    took.start();
+    serveHistory(from, request);
+    const double ms = took.nsecsElapsed() / 1e6;
+    client.cost->charge(ms);
+    if (m_serverCost)
+        m_serverCost->charge(ms);
+}
+
+void ServerSession::runQueuedHistory()
+{
+    int wait = -1;
+    const QList<ClientConnection *> clients = m_historyClients.keys();
+    for (ClientConnection *c : clients) {
+        auto it = m_historyClients.find(c);
+        if (it == m_historyClients.end() || it->queue.empty())
+            continue;
+        const int mine = qMax(it->cost->waitMs(), m_serverCost ? m_serverCost->waitMs() : 0);
+        if (mine > 0) {
+            wait = wait < 0 ? mine : qMin(wait, mine);
+            continue;
+        }
+        const HistoryRequest request = it->queue.front();
+        it->queue.pop_front();
+        QElapsedTimer took;
+        took.start();
+        serveHistory(c, request);
+        const double ms = took.nsecsElapsed() / 1e6;
+        it = m_historyClients.find(c); // serving may have changed the table (a send can disconnect)
+        if (it != m_historyClients.end()) {
+            it->cost->charge(ms);
+            if (!it->queue.empty())
+                wait = wait < 0 ? 1 : qMin(wait, 1);
+        }
+        if (m_serverCost)
+            m_serverCost->charge(ms);
+    }
+    if (wait >= 0)
+        m_historyQueueTimer.start(wait);
+}
+
+void ServerSession::serveHistory(ClientConnection *from, const HistoryRequest &request)
+{
+    switch (request.kind) {
+    case HistoryRequest::Kind::Page: return serveHistoryPage(from, request);
+    case HistoryRequest::Kind::SceneAt: return serveSceneAt(from, request);
+    case HistoryRequest::Kind::Restore:
+    case HistoryRequest::Kind::Revert: return serveRewrite(from, request);
+    case HistoryRequest::Kind::Name: return serveName(from, request);
+    case HistoryRequest::Kind::Value: return serveValue(from, request);
+    }
+}
+
+qint64 ServerSession::historyStartSeq() const
+{
+    if (!m_store || m_log.baseSeq() == 0)
+        return m_log.baseSeq();
+    // Older operations are on disk, down to the stored base (if compacted by
+    // age) and within what one request may walk.
+    return qMax<qint64>(0, m_log.baseSeq() - m_config.maxDiskWalk);
+}
+
+namespace {
+// Shortens every string longer than the preview, so that one page of huge
+// values stays a page; true when it did.
+bool shortenValues(QJsonObject *object)
+{
+    bool shortened = false;
+    for (auto it = object->begin(); it != object->end(); ++it) {
+        if (it->isString() && it->toString().size() > Protocol::HistoryValuePreview) {
+            *it = QString(it->toString().left(Protocol::HistoryValuePreview) + QChar(0x2026));
+            shortened = true;
+        } else if (it->isObject() || it->isArray()) {
+            if (JsonStorage::footprint(*it) > 4 * Protocol::HistoryValuePreview) {
+                *it = QString(QChar(0x2026));
+                shortened = true;
+            }
+        }
+    }
+    return shortened;
+}
+
+bool shortenEntry(QJsonObject *entry)
+{
+    bool shortened = false;
+    QJsonArray changes = entry->value(QLatin1String("changes")).toArray();
+    for (qsizetype i = 0; i < changes.size(); ++i) {
+        QJsonObject c = changes.at(i).toObject();
+        for (QLatin1String side : {QLatin1String("before"), QLatin1String("after")}) {
+            if (!c.contains(side))
+                continue;
+            QJsonObject values = c.value(side).toObject();
+            if (shortenValues(&values)) {
+                c.insert(side, values);
+                shortened = true;
+            }
+        }
+        changes.replace(i, c);
+    }
+    if (!shortened)
+        return false;
+    entry->insert(QLatin1String("changes"), changes);
+    QJsonObject command = entry->value(Protocol::FieldCommand).toObject();
+    QJsonObject data = command.value(Protocol::FieldData).toObject();
+    if (shortenValues(&data)) {
+        command.insert(Protocol::FieldData, data);
+        entry->insert(Protocol::FieldCommand, command);
+    }
+    entry->insert(QLatin1String("shortened"), true);
+    return true;
+}
+} // namespace
+
+void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryRequest &request)
+{
+    constexpr int MaxChangesPerEntry = 50; // a state push may touch thousands of items
+    QJsonArray entries;
+    qint64 bytes = 0;
+    qint64 nextBefore = -1;
+    qint64 lastTaken = -1;
+    bool full = false;
+    // Takes one more matching entry; false once the page is full (by count,
+    // or by bytes), which one more matching entry proves there is a next page.
+    const auto take = [&](QJsonObject entry, qint64 seq, qsizetype changeCount) {
+        if (entries.size() >= request.limit) {
+            full = true;
+            nextBefore = lastTaken;
+            return false;
+        }
+        if (changeCount > MaxChangesPerEntry) {
+            QJsonArray changes = entry.value(QLatin1String("changes")).toArray();
+            while (changes.size() > MaxChangesPerEntry)
+                changes.removeLast();
+            entry.insert(QLatin1String("changes"), changes);
+            entry.insert(QLatin1String("changes_total"), changeCount);
+        }
+        shortenEntry(&entry);
+        const qint64 size = JsonStorage::footprint(entry);
+        if (!entries.isEmpty() && bytes + size > m_config.maxHistoryPageBytes) {
+            full = true;
+            nextBefore = lastTaken;
+            return false;
+        }
+        bytes += size;
+        entries.append(entry);
+        lastTaken = seq;
+        return true;
+    };
+    OperationLog::PageQuery query;
+    query.beforeSeq = request.beforeSeq;
+    query.limit = request.limit + 1; // one more tells whether there is a next page
+    query.userId = request.filterUser;
+    query.itemId = request.filterItem;
+    qint64 memoryNext = -1;
+    const QList<const HistoryOperation *> page = m_log.page(query, &memoryNext);
+    for (const HistoryOperation *op : page) {
+        QJsonObject entry = op->toJson();
+        if (const OperationLog::Conflict c = m_log.conflictOf(op->seq); c.seq >= 0) {
+            QJsonObject conflict{{QLatin1String("seq"), c.seq},
+                                 {QLatin1String("user_id"), c.userId},
+                                 {QLatin1String("item_id"), c.itemId}};
+            if (!c.keys.isEmpty())
+                conflict.insert(QLatin1String("keys"), QJsonArray::fromStringList(c.keys));
+            entry.insert(QLatin1String("conflict"), conflict);
+        }
+        if (!take(entry, op->seq, op->changes.size()))
+            break;
+    }
+    if (!full && memoryNext >= 0) { // more in memory than one page and its peek
+        full = true;
+        nextBefore = lastTaken;
+    }
+    if (!full && m_store && m_log.baseSeq() > 0) {
+        // Older than memory: read from disk, newest first, a bounded number
+        // of rows per request (a filter that matches little is continued by
+        // the next request from where this one stopped).
+        const qint64 before = request.beforeSeq < 0 || request.beforeSeq > m_log.baseSeq() ? m_log.baseSeq() + 1
+                                                                                          : request.beforeSeq;
+        constexpr int MaxRowsPerPage = 2000;
+        qint64 lastRead = -1;
+        int read = 0;
+        QString error;
+        m_store->forEachOperationBefore(m_id, before, MaxRowsPerPage, [&](qint64 seq, const QByteArray &json) {
+            lastRead = seq;
+            ++read;
+            HistoryOperation op;
+            QString why;
+            if (!HistoryOperation::fromJson(QJsonDocument::fromJson(json).object(), &op, &why))
+                return true; // a damaged row is said when the session loads; skipped here
+            if ((!request.filterUser.isEmpty() && op.userId != request.filterUser)
+                || (!request.filterItem.isEmpty()
+                    && std::none_of(op.changes.cbegin(), op.changes.cend(),
+                                    [&](const HistoryOperation::ItemChange &c) { return c.itemId == request.filterItem; })))
+                return true;
+            return take(op.toJson(), seq, op.changes.size());
+        }, &error);
+        if (!full && read == MaxRowsPerPage && lastRead > 1)
+            nextBefore = lastRead; // the filter matched little: the next request goes on from here
+    }
+    QJsonObject reply{{Protocol::FieldType, Protocol::TypeHistoryPage},
+                      {QLatin1String("entries"), entries},
+                      {QLatin1String("next_before_seq"), nextBefore},
+                      {QLatin1String("base_seq"), historyStartSeq()},
+                      {QLatin1String("head_seq"), m_log.headSeq()},
+                      {QLatin1String("versions"), versionsJson()}};
+    if (m_forgottenThroughSeq > 0 && m_log.baseSeq() == m_forgottenThroughSeq) {
+        // Without a store, what the memory budget trimmed is gone: the panel says so.
+        reply.insert(QLatin1String("history_starts"),
+                     QJsonObject{{QLatin1String("seq"), m_forgottenThroughSeq},
+                                 {QLatin1String("time_ms"), m_forgottenBeforeMs},
+                                 {QLatin1String("reason"), QLatin1String("memory_budget")}});
+    } else if (m_config.historyMaxAgeDays > 0 && m_log.baseSeq() > 0 && !m_store) {
+        reply.insert(QLatin1String("history_starts"),
+                     QJsonObject{{QLatin1String("seq"), m_log.baseSeq()},
+                                 {QLatin1String("time_ms"), m_log.baseTimeMs()},
+                                 {QLatin1String("reason"), QLatin1String("max_age")}});
+    }
+    sendHistoryReply(from, request, reply);
+}
+
+bool ServerSession::sceneAt(qint64 seq, HistoryScene *out, QString *code, QString *error) const
+{
+    if (seq > m_log.headSeq() || seq < historyStartSeq()) {
+        *code = Protocol::ErrorHistoryOutOfRange;
+        *error = QStringLiteral("seq %1 is not in this session's history (%2 to %3)")
+                     .arg(seq).arg(historyStartSeq()).arg(m_log.headSeq());
+        return false;
+    }
+    if (seq >= m_log.baseSeq())
+        return m_log.sceneAt(seq, out);
+    // Older than memory: walk back from the oldest scene in memory through
+    // the stored operations (each carries the values it replaced).
+    *out = m_log.baseScene();
+    qint64 expected = m_log.baseSeq();
+    bool intact = true;
+    QString why;
+    const bool read = m_store->forEachOperationBefore(
+        m_id, m_log.baseSeq() + 1, int(m_log.baseSeq() - seq), [&](qint64 at, const QByteArray &json) {
+            HistoryOperation op;
+            QString bad;
+            if (at != expected || !HistoryOperation::fromJson(QJsonDocument::fromJson(json).object(), &op, &bad)) {
+                intact = false;
+                return false;
+            }
+            op.unapply(out);
+            --expected;
+            return true;
+        }, &why);
+    if (!read || !intact || expected != seq) {
+        *code = Protocol::ErrorHistoryOutOfRange;
+        *error = QStringLiteral("the stored history before seq %1 cannot be read").arg(expected + 1);
+        return false;
+    }
+    return true;
+}
+
+void ServerSession::serveSceneAt(ClientConnection *from, const HistoryRequest &request)
+{
+    if (m_sceneReplySeq != request.seq || m_sceneReplyCache.isEmpty()) {
         HistoryScene scene;
-        if (!m_log.sceneAt(request.seq, &scene))
-            return outOfRange();
+        QString code;
+        QString error;
+        if (!sceneAt(request.seq, &scene, &code, &error))
+            return sendHistoryError(from, request.requestId, code, error);
         QJsonArray items;
         for (const StateItem &item : std::as_const(scene))
             items.append(item.toJson());
-        reply(QJsonObject{{QLatin1String("type"), Protocol::TypeHistoryScene},
-                          {QLatin1String("seq"), request.seq},
-                          {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+        // The reply without its request id, kept: a scene never changes.
+        m_sceneReplyCache = utf8Text(QJsonObject{{Protocol::FieldType, Protocol::TypeHistoryScene},
+                                                 {QLatin1String("seq"), request.seq},
+                                                 {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+        m_sceneReplySeq = request.seq;
+    }
+    if (request.requestId.isEmpty()) {
+        from->send(m_sceneReplyCache);
         return;
     }
-    case HistoryRequest::Kind::Restore:
-    case HistoryRequest::Kind::Revert: {
-        const bool restore = request.kind == HistoryRequest::Kind::Restore;
-        if (!mayRewrite(from)) {
-            sendHistoryError(from, request.requestId, QStringLiteral("history_forbidden"),
-                             m_config.historyRestore == ServerConfig::HistoryPermission::Host
-                                 ? QStringLiteral("only the host may restore or revert in this session")
-                                 : QStringLiteral("restoring and reverting are turned off on this server"));
-            return;
-        }
-        QList<Command> commands;
-        QJsonArray skipped;
-        if (restore) {
-            HistoryScene target;
-            if (!m_log.sceneAt(request.seq, &target))
-                return outOfRange();
-            commands = OperationLog::diffCommands(m_log.head(), target);
-        } else if (!m_log.revertCommands(request.seq, &commands, &skipped, &error)) {
-            sendHistoryError(from, request.requestId, QStringLiteral("history_out_of_range"), error);
-            return;
-        }
-        QJsonObject group{{QLatin1String("id"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
-                          {QLatin1String("kind"), restore ? QLatin1String("restore") : QLatin1String("revert")},
-                          {QLatin1String("target_seq"), request.seq},
-                          {QLatin1String("count"), commands.size()}};
-        if (const HistoryOperation *target = m_log.find(request.seq))
-            group.insert(QLatin1String("target_time_ms"), target->timeMs);
-        const qint64 first = m_seq + 1;
-        const int applied = applyGroup(from, commands, group);
-        qCInfo(lcServer).noquote() << "User" << from->userId() << (restore ? "restored session" : "reverted in session")
-                                   << m_id << "seq" << request.seq << "-" << applied << "command(s)";
-        QJsonObject done{{QLatin1String("type"), Protocol::TypeHistoryDone},
-                         {QLatin1String("action"), restore ? QLatin1String("restore") : QLatin1String("revert")},
-                         {QLatin1String("target_seq"), request.seq},
-                         {QLatin1String("group"), group},
-                         {QLatin1String("applied"), applied},
-                         {QLatin1String("first_seq"), applied > 0 ? first : -1},
-                         {QLatin1String("last_seq"), applied > 0 ? m_seq : -1},
-                         {QLatin1String("skipped"), skipped}};
-        if (applied < commands.size())
-            done.insert(QLatin1String("incomplete"), true);
-        reply(done);
+    // Splice the request id in rather than parse the cached scene again.
+    const QString id = QString::fromUtf8(QJsonDocument(QJsonArray{request.requestId}).toJson(QJsonDocument::Compact));
+    from->send(m_sceneReplyCache.chopped(1) + QStringLiteral(",\"request_id\":") + id.mid(1, id.size() - 2)
+               + QLatin1Char('}'));
+}
+
+void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &request)
+{
+    const bool restore = request.kind == HistoryRequest::Kind::Restore;
+    if (!mayRewrite(from)) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryForbidden,
+                         m_config.historyRestore == ServerConfig::HistoryPermission::Host
+                             ? QStringLiteral("only the host may restore or revert in this session")
+                             : QStringLiteral("restoring and reverting are turned off on this server"));
         return;
     }
-    case HistoryRequest::Kind::Name: {
-        if (request.seq < m_log.baseSeq() || request.seq > m_log.headSeq())
-            return outOfRange();
-        const OperationLog::Version version{request.seq, request.name, from->userId(),
-                                            QDateTime::currentMSecsSinceEpoch()};
-        if (m_store && !m_store->putVersion(m_id, version, &error)) {
-            sendHistoryError(from, request.requestId, QStringLiteral("storage_failed"),
-                             QStringLiteral("the server could not store the name"));
-            return;
-        }
-        m_log.addVersion(version);
-        QJsonObject versions{{QLatin1String("type"), Protocol::TypeHistoryVersions},
-                             {QLatin1String("versions"), versionsJson()}};
-        const QString text = utf8Text(versions);
-        const auto members = m_members;
-        for (ClientConnection *c : members)
-            if (c->hasSeq() && c != from)
-                c->send(text);
-        reply(versions);
+    QList<Command> commands;
+    QJsonArray skipped;
+    QString code;
+    QString error;
+    if (restore) {
+        HistoryScene target;
+        if (!sceneAt(request.seq, &target, &code, &error))
+            return sendHistoryError(from, request.requestId, code, error);
+        commands = OperationLog::diffCommands(m_log.head(), target);
+    } else if (request.seq <= m_log.baseSeq() && m_store && request.seq > historyStartSeq()) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryOutOfRange,
+                         QStringLiteral("change %1 is older than the last %2 changes the server keeps at hand: "
+                                        "restore the version before it instead")
+                             .arg(request.seq).arg(m_config.historyOpsInMemory));
+        return;
+    } else if (!m_log.revertCommands(request.seq, &commands, &skipped, &error)) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryOutOfRange, error);
         return;
     }
+    if (commands.size() > m_config.maxRewriteCommands) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryTooCostly,
+                         QStringLiteral("this would change %1 items; the server allows %2 in one step")
+                             .arg(commands.size()).arg(m_config.maxRewriteCommands));
+        return;
     }
+    QJsonObject group{{QLatin1String("id"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
+                      {QLatin1String("kind"), restore ? QLatin1String("restore") : QLatin1String("revert")},
+                      {QLatin1String("target_seq"), request.seq},
+                      {QLatin1String("count"), commands.size()}};
+    if (const HistoryOperation *target = m_log.find(request.seq))
+        group.insert(QLatin1String("target_time_ms"), target->timeMs);
+    const qint64 first = m_seq + 1;
+    const int applied = commands.isEmpty() ? 0 : applyGroup(from, commands, group);
+    qCInfo(lcServer).noquote() << "User" << from->userId() << (restore ? "restored session" : "reverted in session")
+                               << m_id << "seq" << request.seq << "-" << applied << "command(s)";
+    QJsonObject done{{Protocol::FieldType, Protocol::TypeHistoryDone},
+                     {QLatin1String("action"), restore ? QLatin1String("restore") : QLatin1String("revert")},
+                     {QLatin1String("target_seq"), request.seq},
+                     {QLatin1String("group"), group},
+                     {QLatin1String("applied"), applied},
+                     {QLatin1String("first_seq"), applied > 0 ? first : -1},
+                     {QLatin1String("last_seq"), applied > 0 ? m_seq : -1},
+                     {QLatin1String("skipped"), skipped}};
+    if (applied < commands.size())
+        done.insert(QLatin1String("incomplete"), true);
+    if (m_members.contains(from))
+        sendHistoryReply(from, request, done);
+}
+
+void ServerSession::serveName(ClientConnection *from, const HistoryRequest &request)
+{
+    // Naming changes what everyone's panel shows: the same policy as restoring.
+    if (!mayRewrite(from)) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryForbidden,
+                         m_config.historyRestore == ServerConfig::HistoryPermission::Host
+                             ? QStringLiteral("only the host may name versions in this session")
+                             : QStringLiteral("naming versions is turned off on this server"));
+        return;
+    }
+    if (request.seq < m_log.baseSeq() || request.seq > m_log.headSeq()) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryOutOfRange,
+                         QStringLiteral("seq %1 is not in this session's history (%2 to %3)")
+                             .arg(request.seq).arg(m_log.baseSeq()).arg(m_log.headSeq()));
+        return;
+    }
+    const OperationLog::Version version{request.seq, request.name, from->userId(), QDateTime::currentMSecsSinceEpoch()};
+    QList<OperationLog::Version> before = m_log.versions();
+    if (!m_log.addVersion(version)) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryTooCostly,
+                         QStringLiteral("this session has %1 named versions, the most it keeps").arg(OperationLog::MaxVersions));
+        return;
+    }
+    QString error;
+    if (m_store && !m_store->putVersion(m_id, version, &error)) {
+        m_log.setVersions(before);
+        sendHistoryError(from, request.requestId, Protocol::ErrorStorageFailed,
+                         QStringLiteral("the server could not store the name"));
+        return;
+    }
+    // Everyone is told of this one version; the whole list comes with pages.
+    const QJsonObject named{{Protocol::FieldType, Protocol::TypeHistoryVersionNamed},
+                            {QLatin1String("version"), QJsonObject{{QLatin1String("seq"), version.seq},
+                                                                   {QLatin1String("name"), version.name},
+                                                                   {QLatin1String("user_id"), version.userId},
+                                                                   {QLatin1String("time_ms"), version.timeMs}}}};
+    const QString text = utf8Text(named);
+    const auto members = m_members;
+    for (ClientConnection *c : members)
+        if (c->hasSeq() && c != from)
+            c->send(text);
+    sendHistoryReply(from, request, named);
+}
+
+void ServerSession::serveValue(ClientConnection *from, const HistoryRequest &request)
+{
+    HistoryOperation stored;
+    const HistoryOperation *op = m_log.find(request.seq);
+    if (!op && m_store && request.seq <= m_log.baseSeq()) {
+        QString error;
+        m_store->forEachOperationBefore(m_id, request.seq + 1, 1, [&](qint64 seq, const QByteArray &json) {
+            QString why;
+            if (seq == request.seq && HistoryOperation::fromJson(QJsonDocument::fromJson(json).object(), &stored, &why))
+                op = &stored;
+            return false;
+        }, &error);
+    }
+    QJsonValue value(QJsonValue::Undefined);
+    if (op) {
+        for (const HistoryOperation::ItemChange &c : op->changes) {
+            if (c.itemId == request.itemId) {
+                value = (request.after ? c.afterObject() : c.beforeObject()).value(request.key);
+                break;
+            }
+        }
+    }
+    if (value.isUndefined()) {
+        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryOutOfRange,
+                         QStringLiteral("no such value in change %1").arg(request.seq));
+        return;
+    }
+    sendHistoryReply(from, request,
+                     QJsonObject{{Protocol::FieldType, Protocol::TypeHistoryValue},
+                                 {QLatin1String("seq"), request.seq},
+                                 {QLatin1String("item_id"), request.itemId},
+                                 {QLatin1String("key"), request.key},
+                                 {QLatin1String("side"), request.after ? QLatin1String("after") : QLatin1String("before")},
+                                 {QLatin1String("value"), value}});
 }
 
 } // namespace Optiverse::Collab

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "CostBucket.h"
+#include "HistoryRequest.h"
 #include "OperationLog.h"
 #include "SessionModel.h"
 
@@ -9,11 +11,15 @@
 #include <QString>
 #include <QElapsedTimer>
 #include <QTimer>
+#include <QHash>
+#include <QJsonArray>
 #include <deque>
+#include <optional>
 
 namespace Optiverse::Collab {
 
 class ClientConnection;
+class HistoryBudget;
 class Message;
 class SessionStore;
 struct ServerConfig;
@@ -44,6 +50,16 @@ public:
     /// Every accepted operation since the session's base (issue 13).
     const OperationLog &operationLog() const { return m_log; }
 
+    /// The server-wide limits this session's history answers to: the memory
+    /// budget it reports to, and the time all history requests may take.
+    void setHistoryLimits(HistoryBudget *budget, CostBucket *serverCost);
+    /// Bytes the history holds in memory (operation log and resume messages).
+    qint64 historyBytes() const { return m_log.footprint() + m_resumeBytes; }
+    /// Trims the history to at most @p bytes: the oldest operations leave
+    /// memory (folded into the base scene without a store; still on disk
+    /// with one) and so do the oldest resume messages.
+    void trimHistory(qint64 bytes);
+
     /// Adds @p connection under a unique user id derived from @p requestedName,
     /// sends connection:ack (and, to original clients, the state) and tells
     /// the others.
@@ -56,7 +72,7 @@ public:
     void closeAll(int code, const QString &reason);
 
 signals:
-    /// No member for ServerConfig::idleUnloadMs (only with a store).
+    /// No member for ServerConfig::idleUnloadMs.
     void idle(Optiverse::Collab::ServerSession *session);
 
 private:
@@ -87,8 +103,25 @@ private:
     bool releaseHeldSync(ClientConnection *connection);
     void answerHeldSyncRequests(ClientConnection *except, bool onlyExpired);
 
-    // --- Session history (issue 13) ---
-    void handleHistory(ClientConnection *from, const QJsonObject &json);
+    // --- Session history ---
+    /// A history request: served now, or queued while @p from (or the
+    /// server) has spent its time budget.
+    void handleHistory(ClientConnection *from, const HistoryRequest &request);
+    void serveHistory(ClientConnection *from, const HistoryRequest &request);
+    void serveHistoryPage(ClientConnection *from, const HistoryRequest &request);
+    void serveSceneAt(ClientConnection *from, const HistoryRequest &request);
+    void serveRewrite(ClientConnection *from, const HistoryRequest &request);
+    void serveName(ClientConnection *from, const HistoryRequest &request);
+    void serveValue(ClientConnection *from, const HistoryRequest &request);
+    void runQueuedHistory();
+    void sendHistoryReply(ClientConnection *to, const HistoryRequest &request, QJsonObject reply);
+    /// The scene right after @p seq, from memory or (older than it) from disk;
+    /// false with @p code and @p error when it cannot be had.
+    bool sceneAt(qint64 seq, HistoryScene *out, QString *code, QString *error) const;
+    /// The oldest seq whose scene can be asked for (from disk with a store).
+    qint64 historyStartSeq() const;
+    void reportHistoryBytes();
+    void pushResume(qint64 seq, const QString &text);
     /// The operation @p seq by @p userId, stamped now.
     HistoryOperation makeOperation(qint64 seq, const QString &userId, const QJsonObject &command,
                                    const QList<HistoryOperation::ItemChange> &changes = {}) const;
@@ -98,12 +131,14 @@ private:
     /// relayed message) take it. The caller relays @p text.
     bool recordChange(const SessionModel::Change &change, HistoryOperation op, const QString &text);
     QByteArray storedForm(const HistoryOperation &op) const;
-    /// Applies @p commands as ordinary commands by @p by, one history group;
-    /// returns how many were applied.
+    /// Applies @p commands as ordinary commands by @p by, one history group
+    /// (one transaction with a store); returns how many were applied. A large
+    /// group reaches members as one sync:full_state.
     int applyGroup(ClientConnection *by, const QList<Command> &commands, const QJsonObject &group);
     bool mayRewrite(ClientConnection *from) const;
     void compactOldHistory();
     void sendHistoryError(ClientConnection *to, const QString &requestId, const QString &code, const QString &message);
+    QJsonArray versionsJson() const;
 
     OperationLog m_log;
 
@@ -118,6 +153,24 @@ private:
     mutable QString m_fullStateCache;
     mutable qint64 m_fullStateCacheSeq = -1;
     std::deque<HistoryEntry> m_history;
+    qint64 m_resumeBytes = 0; // what m_history's texts hold
+
+    HistoryBudget *m_budget = nullptr;
+    qint64 m_reportedBytes = 0; // last told to m_budget
+    CostBucket *m_serverCost = nullptr;
+    struct HistoryClient
+    {
+        std::optional<CostBucket> cost;
+        std::deque<HistoryRequest> queue;
+    };
+    QHash<ClientConnection *, HistoryClient> m_historyClients;
+    QTimer m_historyQueueTimer;
+    // history:scene replies are immutable per seq: the last one is kept.
+    mutable QString m_sceneReplyCache;
+    mutable qint64 m_sceneReplySeq = -1;
+    // Without a store, operations trimmed for the budget are gone: said in pages.
+    qint64 m_forgottenThroughSeq = -1;
+    qint64 m_forgottenBeforeMs = -1;
     QList<ClientConnection *> m_members; // in join order: the first is the longest connected
     ClientConnection *m_host = nullptr;
     qint64 m_joinCounter = 0;

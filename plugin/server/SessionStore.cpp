@@ -62,10 +62,14 @@ struct SessionStore::Private
         return true;
     }
 
+    int batchDepth = 0; // inside SessionStore::batch(): writes join its transaction
+
     // Runs @p body inside one transaction; rolls back on failure.
     template<typename F>
     bool transaction(F body, QString *error)
     {
+        if (batchDepth > 0)
+            return body();
         if (!exec(*begin, QStringLiteral("begin transaction"), error))
             return false;
         if (!body()) {
@@ -498,6 +502,41 @@ bool SessionStore::forEachOperation(const QString &session, const std::function<
         if (!visit(q.value(0).toByteArray()))
             break;
     return true;
+}
+
+bool SessionStore::forEachOperationBefore(const QString &session, qint64 beforeSeq, int maxRows,
+                                          const std::function<bool(qint64, const QByteArray &)> &visit,
+                                          QString *error)
+{
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT seq, data FROM operations WHERE session_id = ? AND seq < ? "
+                             "ORDER BY seq DESC LIMIT ?"));
+    q.bindValue(0, session);
+    q.bindValue(1, beforeSeq);
+    q.bindValue(2, maxRows);
+    if (!d->exec(q, QStringLiteral("read operations"), error))
+        return false;
+    while (q.next())
+        if (!visit(q.value(0).toLongLong(), q.value(1).toByteArray()))
+            break;
+    return true;
+}
+
+bool SessionStore::batch(const std::function<bool()> &body, QString *error)
+{
+    if (!isOpen())
+        return body();
+    if (d->batchDepth > 0)
+        return body();
+    return d->transaction([&] {
+        ++d->batchDepth; // the writes of the body join this transaction
+        const bool ok = body();
+        --d->batchDepth;
+        return ok;
+    }, error);
 }
 
 bool SessionStore::sessionIds(QStringList *ids, QString *error)

@@ -89,6 +89,16 @@ public:
                           QString *error);
     /// Every stored session id, sorted.
     bool sessionIds(QStringList *ids, QString *error);
+    /// Calls @p visit with the seq and JSON text of the stored operations
+    /// before @p beforeSeq, newest first, at most @p maxRows of them; stops
+    /// early when @p visit returns false (history pages and scenes older
+    /// than what a session keeps in memory).
+    bool forEachOperationBefore(const QString &session, qint64 beforeSeq, int maxRows,
+                                const std::function<bool(qint64, const QByteArray &)> &visit, QString *error);
+    /// Runs @p body as one transaction: the writes it makes commit together
+    /// (a restore of thousands of items is one commit, not thousands).
+    /// False, with everything rolled back, when @p body or the commit fails.
+    bool batch(const std::function<bool()> &body, QString *error);
 
 private:
     bool storeOperation(const QString &session, qint64 seq, const QByteArray &operation, QString *error);

@@ -18,6 +18,7 @@
 #include <QInputDialog>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLocale>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalBlocker>
@@ -104,6 +105,11 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     m_older->setToolTip(tr("The list starts with the newest changes; this loads the ones before."));
     m_older->hide(); // until a page says there are older ones
     layout->addWidget(m_older);
+    m_historyStart = new QLabel(body);
+    m_historyStart->setObjectName(QStringLiteral("HistoryStartNote"));
+    m_historyStart->setWordWrap(true);
+    m_historyStart->hide();
+    layout->addWidget(m_historyStart);
     m_status = new QLabel(body);
     m_status->setObjectName(QStringLiteral("HistoryStatus"));
     m_status->setWordWrap(true);
@@ -461,6 +467,15 @@ void HistoryPanel::onHistoryMessage(const QJsonObject &message)
         for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
             m_versions.append(v.toObject());
         rebuild();
+    } else if (type == Protocol::TypeHistoryVersionNamed) {
+        // One version named (or renamed): the list changes by that one.
+        const QJsonObject named = message.value(QLatin1String("version")).toObject();
+        const qint64 seq = named.value(QLatin1String("seq")).toInteger(-1);
+        m_versions.erase(std::remove_if(m_versions.begin(), m_versions.end(),
+                                        [seq](const QJsonObject &v) { return v.value(QLatin1String("seq")).toInteger() == seq; }),
+                         m_versions.end());
+        m_versions.append(named);
+        rebuild();
     } else if (type == Protocol::TypeHistoryDone && requestId == kPanelId) {
         const QJsonArray skipped = message.value(QLatin1String("skipped")).toArray();
         QStringList left;
@@ -476,6 +491,26 @@ void HistoryPanel::onHistoryMessage(const QJsonObject &message)
                                          : tr("Done; left out: %1").arg(left.join(QLatin1String(", "))));
         refresh();
     }
+}
+
+void HistoryPanel::showHistoryStart(const QJsonObject &start)
+{
+    // Where the server's history begins, when it lost or dropped older changes.
+    const QString reason = start.value(QLatin1String("reason")).toString();
+    const qint64 timeMs = start.value(QLatin1String("time_ms")).toInteger(-1);
+    const QDateTime when = QDateTime::fromMSecsSinceEpoch(timeMs).toLocalTime();
+    const QString at = when.date() == QDate::currentDate() ? QLocale().toString(when.time(), QLocale::ShortFormat)
+                                                           : QLocale().toString(when, QLocale::ShortFormat);
+    QString text;
+    if (reason == QLatin1String("memory_budget") && timeMs >= 0)
+        text = tr("Changes before %1 are not kept; start the server with --data-dir to keep them.").arg(at);
+    else if (reason == QLatin1String("max_age") && timeMs >= 0)
+        text = tr("Changes before %1 are older than the server keeps.").arg(at);
+    else if (reason == QLatin1String("damaged"))
+        text = tr("The server's history before change %1 is missing (its data file was damaged).")
+                   .arg(start.value(QLatin1String("seq")).toInteger());
+    m_historyStart->setText(text);
+    m_historyStart->setVisible(!text.isEmpty());
 }
 
 void HistoryPanel::takePage(const QJsonObject &message, bool older)
@@ -510,6 +545,7 @@ void HistoryPanel::takePage(const QJsonObject &message, bool older)
     }
     m_older->setVisible(m_nextBefore >= 0);
     m_older->setEnabled(true);
+    showHistoryStart(message.value(QLatin1String("history_starts")).toObject());
     m_versions.clear();
     for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
         m_versions.append(v.toObject());

@@ -74,6 +74,7 @@ private:
     void onHistoryMessage(const QJsonObject &message);
     /// A history:page reply: the newest page (@p older false) or the one
     /// before the oldest shown.
+    void showHistoryStart(const QJsonObject &start);
     void takePage(const QJsonObject &message, bool older);
     void rebuild();
     /// A warning icon on @p entry when the server marked @p op as a conflict.
@@ -98,6 +99,7 @@ private:
     QLineEdit *m_itemFilter;
     QTreeWidget *m_tree;
     QLabel *m_status;
+    QLabel *m_historyStart = nullptr; ///< where the server's history begins, when it dropped older changes
     QPushButton *m_restore;
     QPushButton *m_revert;
     QPushButton *m_name;

@@ -267,14 +267,23 @@ private slots:
         QVERIFY(seen(b, 1));
         const QJsonObject r = ask(a, {{QLatin1String("type"), QLatin1String("history:name")}, {QLatin1String("seq"), 1},
                                       {QLatin1String("name"), QStringLiteral("  aligned  ")}});
-        QCOMPARE(r.value(QLatin1String("type")).toString(), QStringLiteral("history:versions"));
-        QVERIFY(b->waitFor(QStringLiteral("history:versions")));
-        const QJsonObject v = b->last(QStringLiteral("history:versions")).value(QLatin1String("versions")).toArray().at(0).toObject();
+        // Everyone is told of the one version named; the whole list comes with pages.
+        QCOMPARE(r.value(QLatin1String("type")).toString(), QStringLiteral("history:version_named"));
+        QVERIFY(b->waitFor(QStringLiteral("history:version_named")));
+        const QJsonObject v = b->last(QStringLiteral("history:version_named")).value(QLatin1String("version")).toObject();
         QCOMPARE(v.value(QLatin1String("name")).toString(), QStringLiteral("aligned"));
         QCOMPARE(v.value(QLatin1String("user_id")).toString(), QStringLiteral("alice"));
+        const QJsonArray listed = ask(b, {{QLatin1String("type"), QLatin1String("history:page")}})
+                                      .value(QLatin1String("versions")).toArray();
+        QCOMPARE(listed.size(), 1);
+        QCOMPARE(listed.at(0).toObject().value(QLatin1String("name")).toString(), QStringLiteral("aligned"));
         const QJsonObject bad = ask(a, {{QLatin1String("type"), QLatin1String("history:name")}, {QLatin1String("seq"), 1},
                                         {QLatin1String("name"), QString()}});
         QCOMPARE(bad.value(QLatin1String("code")).toString(), QStringLiteral("invalid_message"));
+        const QJsonObject control = ask(a, {{QLatin1String("type"), QLatin1String("history:name")}, {QLatin1String("seq"), 1},
+                                            {QLatin1String("name"), QStringLiteral("bell\u0007")}});
+        QCOMPARE(control.value(QLatin1String("code")).toString(), QStringLiteral("invalid_message"));
+        QVERIFY(control.value(QLatin1String("message")).toString().contains(QLatin1String("control characters")));
     }
 
     void permissions_data()
@@ -336,7 +345,7 @@ private slots:
         for (qint64 seq : {0, 1, 64, 100, 149, 150})
             before.insert(seq, sceneAt(a, seq));
         QVERIFY(ask(a, {{QLatin1String("type"), QLatin1String("history:name")}, {QLatin1String("seq"), 100},
-                        {QLatin1String("name"), QStringLiteral("v1")}}).contains(QLatin1String("versions")));
+                        {QLatin1String("name"), QStringLiteral("v1")}}).contains(QLatin1String("version")));
         f.stop();
         QVERIFY(f.start(config));
         Client *b = f.join(QStringLiteral("lab"), QStringLiteral("bob"));
