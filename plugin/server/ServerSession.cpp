@@ -438,8 +438,12 @@ bool ServerSession::recordChange(const SessionModel::Change &change, HistoryOper
     pushResume(m_seq, text);
     // With a store, older operations are on disk: memory keeps a window,
     // trimmed by a fifth at a time so that trimming is rare.
-    if (m_store && qint64(m_log.operations().size()) > m_config.historyOpsInMemory)
-        m_log.compactThrough(m_log.operations()[size_t(m_config.historyOpsInMemory / 5)].seq);
+    if (m_store && qint64(m_log.operations().size()) > m_config.historyOpsInMemory) {
+        const qint64 through = m_log.operations()[size_t(m_config.historyOpsInMemory / 5)].seq;
+        qCInfo(lcServer).noquote() << "Session" << m_id << ": history" << m_log.baseSeq() + 1 << "to" << through
+                                   << "left memory (kept on disk)";
+        m_log.compactThrough(through);
+    }
     reportHistoryBytes();
     return true;
 }

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// What a server running for weeks holds: the real optiverse-collab-server as a
+// process (its own RSS, read from /proc), driven by real WebSocket clients.
+#include "ServerProcess.h"
+#include "TestSupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace TestSupport;
+
+namespace {
+
+QJsonObject textUpdate(const QString &id, const QString &text, qint64 clientSeq)
+{
+    QJsonObject c = command(QStringLiteral("update_item"), id, {{QLatin1String("label"), text}},
+                            QStringLiteral("label"), clientSeq);
+    QJsonObject inner = c.value(QLatin1String("command")).toObject();
+    inner.insert(QLatin1String("changed_keys"), QJsonArray{QStringLiteral("label")});
+    c.insert(QLatin1String("command"), inner);
+    return c;
+}
+
+QJsonObject label(const QString &text)
+{
+    return {{QLatin1String("x_mm"), 0.0}, {QLatin1String("y_mm"), 0.0}, {QLatin1String("label"), text}};
+}
+
+/// Waits until @p c has seen a command with seq >= @p seq.
+bool seen(Client *c, qint64 seq, int timeoutMs = 30000)
+{
+    return QTest::qWaitFor([&] {
+        const QList<qint64> seqs = c->commandSeqs();
+        return !seqs.isEmpty() && seqs.constLast() >= seq;
+    }, timeoutMs);
+}
+
+QJsonObject ask(Client *c, QJsonObject request, const QString &id)
+{
+    request.insert(QLatin1String("request_id"), id);
+    c->send(request);
+    QJsonObject reply;
+    [[maybe_unused]] const bool answered = QTest::qWaitFor([&] { // an empty reply fails the caller's checks
+        for (const QJsonObject &m : std::as_const(c->messages))
+            if (m.value(QLatin1String("request_id")).toString() == id) {
+                reply = m;
+                return true;
+            }
+        return false;
+    }, 10000);
+    return reply;
+}
+
+/// One member editing a 1 KB text label, in bursts the server's rate limit
+/// lets through, while another watches.
+struct TextEditor
+{
+    Client *editor;
+    Client *watcher;
+    qint64 seq = 0; // the session's, as the watcher saw it
+
+    bool add()
+    {
+        editor->send(command(QStringLiteral("add_item"), QStringLiteral("t1"), label(QString(1000, QLatin1Char('a'))),
+                             QStringLiteral("label")));
+        return seen(watcher, ++seq);
+    }
+    /// @p edits more edits; true once the watcher saw them all.
+    bool edit(int edits)
+    {
+        for (int i = 0; i < edits; ++i) {
+            if (i % 1000 == 0)
+                watcher->messages.clear(); // the test's own memory, not the server's
+            QString text(1000, QChar(u'a' + int(seq % 26)));
+            text.replace(0, 12, QString::number(seq).rightJustified(12, QLatin1Char('0')));
+            editor->send(textUpdate(QStringLiteral("t1"), text, seq));
+            ++seq;
+            if (i % 100 == 99 && !seen(watcher, seq))
+                return false;
+        }
+        return seen(watcher, seq);
+    }
+};
+
+} // namespace
+
+class TestServerMemory : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void textEditsGrowMemoryLinearly()
+    {
+        // Each kept value used to hold the whole item's JSON buffer, earlier
+        // values included: 2,000 edits of a 1 KB text took 2 GB.
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--max-rate"), QStringLiteral("100000")}));
+        Client editor;
+        Client watcher;
+        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
+        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
+        QVERIFY(editor.waitFor(QStringLiteral("connection:ack")) && watcher.waitFor(QStringLiteral("connection:ack")));
+        TextEditor text{&editor, &watcher};
+        QVERIFY(text.add());
+        const qint64 before = server.rssKiB();
+        QVERIFY(text.edit(2000));
+        const qint64 grown = server.rssKiB() - before;
+        qInfo() << "2,000 edits of a 1 KB text: server RSS +" << grown << "KiB";
+        QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(grown)));
+    }
+
+    void budgetForgetsTheOldestWithoutDataDir()
+    {
+        // 16 MB of budget, 24,000 edits of 1 KB (each keeps ~2 KB of history):
+        // the oldest go, the rest stays, and the panel is told since when.
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--memory-budget"), QStringLiteral("16"), QStringLiteral("--max-rate"),
+                              QStringLiteral("100000")}));
+        Client editor;
+        Client watcher;
+        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
+        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
+        QVERIFY(editor.waitFor(QStringLiteral("connection:ack")) && watcher.waitFor(QStringLiteral("connection:ack")));
+        TextEditor text{&editor, &watcher};
+        QVERIFY(text.add());
+        const qint64 before = server.rssKiB();
+        QVERIFY(text.edit(12000));
+        const qint64 atHalf = server.rssKiB();
+        QVERIFY(server.log().contains("forgotten (memory budget)"));
+        QVERIFY(text.edit(12000));
+        const qint64 atEnd = server.rssKiB();
+        qInfo() << "RSS +" << atHalf - before << "KiB after 12,000 edits, +" << atEnd - before << "KiB after 24,000";
+        QVERIFY2(atEnd - before < 64 * 1024, "the history outgrew its budget");
+
+        const QJsonObject page = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:page")}}, QStringLiteral("p"));
+        const QJsonObject start = page.value(QLatin1String("history_starts")).toObject();
+        QCOMPARE(start.value(QLatin1String("reason")).toString(), QStringLiteral("memory_budget"));
+        QVERIFY(start.value(QLatin1String("time_ms")).toInteger() > 0);
+        const qint64 base = page.value(QLatin1String("base_seq")).toInteger();
+        QVERIFY(base > 0);
+        QCOMPARE(ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")}, {QLatin1String("seq"), base}},
+                     QStringLiteral("s1")).value(QLatin1String("type")).toString(),
+                 QStringLiteral("history:scene"));
+        QCOMPARE(ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")}, {QLatin1String("seq"), base - 1}},
+                     QStringLiteral("s2")).value(QLatin1String("code")).toString(),
+                 QStringLiteral("history_out_of_range"));
+    }
+
+    void dataDirKeepsAWindowInMemoryAndTheRestOnDisk()
+    {
+        QTemporaryDir dir;
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--max-rate"),
+                              QStringLiteral("100000")}));
+        Client editor;
+        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
+        QVERIFY(editor.waitFor(QStringLiteral("connection:ack")));
+        Client watcher;
+        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
+        QVERIFY(watcher.waitFor(QStringLiteral("connection:ack")));
+        TextEditor text{&editor, &watcher};
+        QVERIFY(text.add());
+        QVERIFY(text.edit(300));
+        const QJsonObject early = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")},
+                                                 {QLatin1String("seq"), 150}}, QStringLiteral("e"));
+        QCOMPARE(early.value(QLatin1String("type")).toString(), QStringLiteral("history:scene"));
+        // 13,000 more: seq 150 is now older than the 10,000 kept in memory.
+        QVERIFY(text.edit(13000));
+        QVERIFY(server.log().contains("left memory (kept on disk)"));
+        const QJsonObject late = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")},
+                                                {QLatin1String("seq"), 150}}, QStringLiteral("l"));
+        QCOMPARE(late.value(QLatin1String("state")), early.value(QLatin1String("state")));
+        const QJsonObject old = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:page")},
+                                               {QLatin1String("before_seq"), 151}, {QLatin1String("limit"), 5}},
+                                    QStringLiteral("o"));
+        const QJsonArray entries = old.value(QLatin1String("entries")).toArray();
+        QCOMPARE(entries.size(), 5);
+        QCOMPARE(entries.at(0).toObject().value(QLatin1String("seq")).toInteger(), 150);
+        QCOMPARE(old.value(QLatin1String("next_before_seq")).toInteger(), 146);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerMemory)
+#include "tst_server_memory.moc"
