@@ -23,22 +23,26 @@ void OperationLog::reset(qint64 baseSeq, const HistoryScene &baseScene)
     m_ops.clear();
     m_checkpoints.clear();
     m_sinceCheckpoint = 0;
+    m_lostBeforeSeq = -1;
 }
 
-void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations)
+void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations,
+                                 qint64 storedBaseSeq)
 {
     // Operations beyond the stored head cannot exist (they are stored with
-    // it); a gap would make the walk back wrong, so the log starts after it.
+    // it). The walk back needs every operation from the head down: the log
+    // keeps the longest run that ends at the head without a gap (a missing or
+    // unreadable operation cuts it), and lostBeforeSeq() says where it starts.
     while (!operations.empty() && operations.back().seq > headSeq)
         operations.pop_back();
+    if (!operations.empty() && operations.back().seq != headSeq)
+        operations.clear();
     for (size_t i = operations.size(); i-- > 1;) {
-        if (operations[i - 1].seq >= operations[i].seq) {
+        if (operations[i - 1].seq != operations[i].seq - 1) {
             operations.erase(operations.begin(), operations.begin() + qsizetype(i));
             break;
         }
     }
-    if (!operations.empty() && operations.back().seq != headSeq)
-        operations.clear();
     m_head = headScene;
     m_headSeq = headSeq;
     HistoryScene scene = headScene;
@@ -46,6 +50,7 @@ void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, 
         it->unapply(&scene);
     m_base = std::move(scene);
     m_baseSeq = operations.empty() ? headSeq : operations.front().seq - 1;
+    m_lostBeforeSeq = m_baseSeq > storedBaseSeq ? m_baseSeq + 1 : -1;
     m_ops = std::move(operations);
     rebuildCheckpoints();
 }
@@ -230,6 +235,7 @@ void OperationLog::compactThrough(qint64 seq)
     sceneAt(seq, &base);
     m_base = std::move(base);
     m_baseSeq = seq;
+    m_lostBeforeSeq = -1; // what was missing is folded into the base now, as asked
     m_ops.erase(m_ops.begin(), m_ops.begin() + (lowerBound(seq + 1) - m_ops.cbegin()));
     m_checkpoints.erase(m_checkpoints.begin(), m_checkpoints.upper_bound(seq));
     m_versions.erase(std::remove_if(m_versions.begin(), m_versions.end(),

@@ -3,6 +3,7 @@
 
 #include "ClientConnection.h"
 #include "HistoryRequest.h"
+#include "ItemRecovery.h"
 #include "Message.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
@@ -50,24 +51,67 @@ bool ServerSession::load(QString *error)
 {
     if (!m_store)
         return true;
+    const QString salvage = QStringLiteral("to copy what can be read into a new data dir, stop the server and run "
+                                           "optiverse-collab-server --data-dir %1 --salvage NEWDIR")
+                                .arg(m_config.dataDir);
+    auto refuse = [&](const QString &why) {
+        // The joining client is told why (CollabServer); the operator how to recover.
+        qCWarning(lcServer).noquote() << "session" << m_id << ": cannot load:" << why << "-" << salvage;
+        *error = why;
+        return false;
+    };
     QList<StateItem> items;
+    QList<StateItem> damaged;
     QList<SessionStore::HistoryEntry> history;
     QStringList removed;
-    if (!m_store->load(m_id, &items, &m_seq, &history, &removed, error))
-        return false;
+    if (!m_store->load(m_id, &items, &m_seq, &history, &removed, error, &damaged))
+        return refuse(*error);
+    // The history walks back from the stored scene through the stored
+    // operations (each carries the values it replaced).
+    qint64 storedBase = 0;
+    std::vector<HistoryOperation> operations;
+    QList<OperationLog::Version> versions;
+    QList<qint64> unreadable;
+    if (!m_store->loadBase(m_id, &storedBase, nullptr, error)
+        || !m_store->loadOperations(m_id, &operations, &versions, error, &unreadable))
+        return refuse(*error);
+    // An item whose stored data is damaged comes back as its history left
+    // it, or the session does not load: never an empty item in its place.
+    for (const StateItem &bad : std::as_const(damaged)) {
+        const std::optional<StateItem> rebuilt = ItemRecovery::fromHistory(bad.id, operations, m_seq);
+        if (!rebuilt)
+            return refuse(QStringLiteral("stored item %1 is damaged and its history cannot rebuild it").arg(bad.id));
+        QString ignored; // loaded either way; the next change to it rewrites it
+        m_store->repairItem(m_id, *rebuilt, &ignored);
+        qCWarning(lcServer).noquote() << "session" << m_id << ": stored item" << bad.id
+                                      << "was damaged; rebuilt from its history";
+        items.append(*rebuilt);
+    }
     m_state.load(items, removed);
     {
-        // The history walks back from the stored scene through the stored
-        // operations (each carries the values it replaced).
         HistoryScene head;
         for (const StateItem &item : std::as_const(items))
             head.insert(item.id, item);
-        std::vector<HistoryOperation> operations;
-        QList<OperationLog::Version> versions;
-        if (!m_store->loadOperations(m_id, &operations, &versions, error))
-            return false;
-        m_log.resetFromHead(m_seq, head, std::move(operations));
+        const qint64 firstStored = operations.empty() ? -1 : operations.front().seq;
+        m_log.resetFromHead(m_seq, head, std::move(operations), storedBase);
         m_log.setVersions(versions);
+        if (const qint64 lost = m_log.lostBeforeSeq(); lost >= 0) {
+            const qint64 missing = lost - 1;
+            QString why;
+            if (unreadable.contains(missing))
+                why = QStringLiteral("stored operation %1 is unreadable").arg(missing);
+            else if ((firstStored >= 0 && firstStored < missing) || (!unreadable.isEmpty() && unreadable.first() < missing))
+                why = QStringLiteral("operation %1 is missing from the store").arg(missing);
+            else
+                why = QStringLiteral("no operation stored before seq %1: stored before the server kept history, "
+                                     "or lost").arg(lost);
+            if (!unreadable.isEmpty())
+                why += QStringLiteral("; %1 unreadable stored operation(s) skipped").arg(unreadable.size());
+            qCWarning(lcServer).noquote() << QStringLiteral("session %1: history before seq %2 is missing (%3); its scene "
+                                                            "is intact and the history starts there")
+                                                 .arg(m_id).arg(lost).arg(why)
+                                          << (unreadable.isEmpty() ? QString() : QStringLiteral("- ") + salvage);
+        }
         compactOldHistory();
     }
     for (SessionStore::HistoryEntry &entry : history)
