@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
@@ -61,9 +62,16 @@ int exportRecording(const ServerOptions &options, QTextStream &err)
             ok = false;
             error = QStringLiteral("cannot write to stdout: %1").arg(stdoutFile.errorString());
         }
+    } else if (ok && QFileInfo::exists(options.exportFile) && !QFileInfo(options.exportFile).isFile()) {
+        // A device or a pipe: QSaveFile would rename a regular file over it
+        // (as root, even over /dev/full). Written directly, each write checked.
+        QFile device(options.exportFile);
+        ok = device.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+        if (!ok)
+            error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, device.errorString());
+        ok = ok && RecordingExporter::exportSession(&store, options.exportSession, &device, &count, &error);
     } else if (ok) {
         // Written whole or not at all: a failed export leaves no half file.
-        // A device such as /dev/full is written directly: check every step.
         QSaveFile file(options.exportFile);
         ok = file.open(QIODevice::WriteOnly);
         if (!ok)
