@@ -94,6 +94,10 @@ int main(int argc, char *argv[])
         op.seq = ++seq;
         op.userId = QStringLiteral("alice");
         op.timeMs = 1'700'000'000'000 + seq;
+        op.command = {{QLatin1String("action"), QLatin1String("add_item")},
+                      {QLatin1String("item_id"), item.id},
+                      {QLatin1String("item_type"), item.type},
+                      {QLatin1String("data"), item.data}};
         op.changes = {HistoryOperation::diff(item.id, nullptr, &item)};
         if (!store.putItem(session, item, seq, QStringLiteral("{}"), &error, false,
                            QJsonDocument(op.toJson()).toJson(QJsonDocument::Compact))) {

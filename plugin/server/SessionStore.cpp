@@ -70,15 +70,17 @@ bool quickCheck(QSqlDatabase &db, QString *problem)
     QStringList found;
     int count = 0;
     while (q.next()) {
-        const QString line = q.value(0).toString();
-        if (line == QLatin1String("ok"))
-            continue;
-        if (found.size() < 2)
-            found.append(line);
-        ++count;
+        // One line for the message: "*** in database main ***" says nothing.
+        for (const QString &line : q.value(0).toString().split(QLatin1Char('\n'))) {
+            if (line == QLatin1String("ok") || line.startsWith(QLatin1String("***")))
+                continue;
+            if (found.size() < 2)
+                found.append(line.simplified());
+            ++count;
+        }
     }
     if (q.lastError().isValid()) {
-        found.append(q.lastError().text());
+        found.append(q.lastError().text().simplified());
         ++count;
     }
     if (count == 0)

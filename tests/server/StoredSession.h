@@ -53,7 +53,10 @@ public:
                                   {QLatin1String("focal_length"), 100.0},
                                   {QLatin1String("name"), QStringLiteral("Lens %1 with a name long enough to fill pages").arg(i)}}};
             HistoryOperation op;
-            op.command = {{QLatin1String("action"), QLatin1String("add_item")}, {QLatin1String("item_id"), item.id}};
+            op.command = {{QLatin1String("action"), QLatin1String("add_item")},
+                          {QLatin1String("item_id"), item.id},
+                          {QLatin1String("item_type"), item.type},
+                          {QLatin1String("data"), item.data}};
             op.changes = {HistoryOperation::diff(item.id, nullptr, &item)};
             if (!store1(item, op))
                 return {};
@@ -63,7 +66,10 @@ public:
             const QJsonValue before = item.data.value(QLatin1String("x_mm"));
             item.data.insert(QLatin1String("x_mm"), 1000.0 + k);
             HistoryOperation op;
-            op.command = {{QLatin1String("action"), QLatin1String("move_item")}, {QLatin1String("item_id"), item.id}};
+            op.command = {{QLatin1String("action"), QLatin1String("move_item")},
+                          {QLatin1String("item_id"), item.id},
+                          {QLatin1String("item_type"), item.type},
+                          {QLatin1String("data"), QJsonObject{{QLatin1String("x_mm"), 1000.0 + k}}}};
             op.changes = {HistoryOperation::propertyChange(item.id, item.type,
                                                            {{QStringLiteral("x_mm"), before, 1000.0 + k}})};
             if (!store1(item, op))
