@@ -140,6 +140,7 @@ private slots:
         if (!isFullDevice() && ::getuid() == 0) {
             QFile::remove(QStringLiteral("/dev/full"));
             ::mknod("/dev/full", S_IFCHR | 0666, makedev(1, 7));
+            ::chmod("/dev/full", 0666); // mknod applies the umask
             QFAIL("the export replaced /dev/full by a regular file (put back)");
         }
         QCOMPARE(code, 1);
