@@ -124,9 +124,13 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                              QStringLiteral("With --data-dir: write SESSION's recording (JSON Lines) "
                                                             "to FILE (- for stdout) and exit. Usage: --export SESSION FILE."),
                                              QStringLiteral("SESSION"));
+    const QCommandLineOption salvage(QStringLiteral("salvage"),
+                                     QStringLiteral("With --data-dir: copy every readable row of a damaged database "
+                                                    "into a new data directory NEWDIR, report what was lost, and exit."),
+                                     QStringLiteral("NEWDIR"));
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
                        history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName,
-                       historyRestore, historyMaxAge, memoryBudget, exportRecording});
+                       historyRestore, historyMaxAge, memoryBudget, exportRecording, salvage});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -140,14 +144,36 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
         return true;
     }
     ServerOptions o;
+    // isSet(), not an empty value: "--export "$SESSION"" with an unset
+    // variable must not fall through to starting a server.
+    if (parser.isSet(exportRecording) && parser.isSet(salvage)) {
+        *error = QStringLiteral("--export and --salvage are separate runs: give one of them");
+        return false;
+    }
     if (parser.isSet(exportRecording)) {
+        o.exportRequested = true;
+        o.exportSession = parser.value(exportRecording);
         if (!parser.isSet(dataDir) || parser.positionalArguments().size() != 1) {
             *error = QStringLiteral("--export needs --data-dir DIR, a session and a file: "
                                     "--data-dir DIR --export SESSION FILE");
             return false;
         }
-        o.exportSession = parser.value(exportRecording);
         o.exportFile = parser.positionalArguments().constFirst();
+        if (o.exportSession.isEmpty()) {
+            *error = QStringLiteral("--export was given an empty session name: --data-dir DIR --export SESSION FILE");
+            return false;
+        }
+        if (o.exportFile.isEmpty()) {
+            *error = QStringLiteral("--export was given an empty file name (use - for stdout): "
+                                    "--data-dir DIR --export SESSION FILE");
+            return false;
+        }
+    } else if (parser.isSet(salvage)) {
+        o.salvageDir = parser.value(salvage);
+        if (!parser.isSet(dataDir) || o.salvageDir.isEmpty() || !parser.positionalArguments().isEmpty()) {
+            *error = QStringLiteral("--salvage needs --data-dir DIR and a new directory: --data-dir DIR --salvage NEWDIR");
+            return false;
+        }
     } else if (!parser.positionalArguments().isEmpty()) {
         *error = QStringLiteral("Unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst().left(100));
         return false;

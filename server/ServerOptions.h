@@ -17,8 +17,11 @@ struct ServerOptions
     bool debug = false;
     ServerConfig config;
     /// --export SESSION FILE: write that session's recording and exit.
+    bool exportRequested = false;
     QString exportSession;
     QString exportFile;
+    /// --salvage NEWDIR: copy what can be read of --data-dir into NEWDIR and exit.
+    QString salvageDir;
 
     /// Parses @p arguments (argv as strings). Returns false with a message
     /// for the user in @p error; @p exitNow is set for --help/--version.

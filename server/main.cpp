@@ -3,10 +3,12 @@
 #include "CollabServer.h"
 #include "RecordingExporter.h"
 #include "SessionStore.h"
+#include "StoreSalvager.h"
 #include "ServerOptions.h"
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
@@ -42,6 +44,69 @@ bool installSignalHandlers()
     return ::sigaction(SIGTERM, &action, nullptr) == 0 && ::sigaction(SIGINT, &action, nullptr) == 0;
 }
 
+// --export: reads the store (never creating or changing it), writes the
+// recording, exits; 0 only when every byte reached the file or stdout.
+int exportRecording(const ServerOptions &options, QTextStream &err)
+{
+    SessionStore store;
+    QString error;
+    qint64 count = 0;
+    bool ok = store.open(options.config.dataDir, &error, SessionStore::OpenMode::ReadOnly);
+    if (ok && options.exportFile == QLatin1String("-")) {
+        // Unbuffered on the descriptor: a failed write(2) (a closed pipe,
+        // a full disk) shows at once instead of in a stdio buffer.
+        QFile stdoutFile;
+        ok = stdoutFile.open(STDOUT_FILENO, QIODevice::WriteOnly | QIODevice::Unbuffered)
+            && RecordingExporter::exportSession(&store, options.exportSession, &stdoutFile, &count, &error);
+        if (ok && stdoutFile.error() != QFileDevice::NoError) {
+            ok = false;
+            error = QStringLiteral("cannot write to stdout: %1").arg(stdoutFile.errorString());
+        }
+    } else if (ok && QFileInfo::exists(options.exportFile) && !QFileInfo(options.exportFile).isFile()) {
+        // A device or a pipe: QSaveFile would rename a regular file over it
+        // (as root, even over /dev/full). Written directly, each write checked.
+        QFile device(options.exportFile);
+        ok = device.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+        if (!ok)
+            error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, device.errorString());
+        ok = ok && RecordingExporter::exportSession(&store, options.exportSession, &device, &count, &error);
+    } else if (ok) {
+        // Written whole or not at all: a failed export leaves no half file.
+        QSaveFile file(options.exportFile);
+        ok = file.open(QIODevice::WriteOnly);
+        if (!ok)
+            error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, file.errorString());
+        ok = ok && RecordingExporter::exportSession(&store, options.exportSession, &file, &count, &error);
+        if (ok && (!file.flush() || file.error() != QFileDevice::NoError || !file.commit())) {
+            ok = false;
+            error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, file.errorString());
+        }
+        if (!ok)
+            file.cancelWriting();
+    }
+    if (!ok) {
+        err << "optiverse-collab-server: --export: " << error << Qt::endl;
+        return 1;
+    }
+    if (options.exportFile != QLatin1String("-"))
+        err << "Exported " << count << " operation(s) of session " << options.exportSession << " to "
+            << options.exportFile << Qt::endl;
+    return 0;
+}
+
+// --salvage: copies what can be read of a damaged store into a new one.
+int salvage(const ServerOptions &options, QTextStream &out, QTextStream &err)
+{
+    StoreSalvager salvager;
+    QString error;
+    if (!salvager.run(options.config.dataDir, options.salvageDir, &error)) {
+        err << "optiverse-collab-server: --salvage: " << error << Qt::endl;
+        return 1;
+    }
+    out << salvager.report() << Qt::flush;
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -66,36 +131,10 @@ int main(int argc, char *argv[])
     }
     QLoggingCategory::setFilterRules(options.debug ? QStringLiteral("optiverse.*.debug=true")
                                                    : QStringLiteral("optiverse.*.debug=false"));
-    if (!options.exportSession.isEmpty()) {
-        // --export: read the store, write the recording, exit (no listening).
-        SessionStore store;
-        qint64 count = 0;
-        bool ok = store.open(options.config.dataDir, &error);
-        if (ok && options.exportFile == QLatin1String("-")) {
-            QFile stdoutFile;
-            ok = stdoutFile.open(stdout, QIODevice::WriteOnly)
-                && RecordingExporter::exportSession(&store, options.exportSession, &stdoutFile, &count, &error);
-        } else if (ok) {
-            // Written whole or not at all: a failed export leaves no half file.
-            QSaveFile file(options.exportFile);
-            ok = file.open(QIODevice::WriteOnly);
-            if (!ok)
-                error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, file.errorString());
-            ok = ok && RecordingExporter::exportSession(&store, options.exportSession, &file, &count, &error);
-            if (ok && !file.commit()) {
-                ok = false;
-                error = QStringLiteral("cannot write %1: %2").arg(options.exportFile, file.errorString());
-            }
-        }
-        if (!ok) {
-            err << "optiverse-collab-server: --export: " << error << Qt::endl;
-            return 1;
-        }
-        if (options.exportFile != QLatin1String("-"))
-            err << "Exported " << count << " operation(s) of session " << options.exportSession << " to "
-                << options.exportFile << Qt::endl;
-        return 0;
-    }
+    if (options.exportRequested)
+        return exportRecording(options, err);
+    if (!options.salvageDir.isEmpty())
+        return salvage(options, out, err);
     if (!installSignalHandlers()) {
         err << "optiverse-collab-server: cannot install signal handlers\n";
         return 1;

@@ -341,7 +341,10 @@ void CollabServer::onWebSocketConnection()
         }
         ServerSession *s = sessionFor(session, &error);
         if (!s) {
-            refuse(socket, QWebSocketProtocol::CloseCodeBadOperation, error);
+            // The whole reason in a message (a close reason is cut at 123 bytes).
+            socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(
+                Protocol::ErrorStorageFailed, QStringLiteral("session \"%1\" %2").arg(session, error))));
+            refuse(socket, QWebSocketProtocol::CloseCodeBadOperation, QStringLiteral("session cannot be loaded"));
             continue;
         }
         if (s->isFull()) {
@@ -404,7 +407,7 @@ ServerSession *CollabServer::sessionFor(const QString &id, QString *error)
     auto *s = new ServerSession(id, m_config, m_store.get(), this);
     if (!s->load(error)) {
         delete s;
-        *error = QStringLiteral("cannot load session: ") + *error;
+        *error = QStringLiteral("cannot be loaded: %1 (the server's log says how to recover it)").arg(*error);
         return nullptr;
     }
     s->setHistoryLimits(&m_historyBudget, &m_historyCost);

@@ -24,22 +24,26 @@ void OperationLog::reset(qint64 baseSeq, const HistoryScene &baseScene)
     m_bytes = 0;
     m_checkpoints.clear();
     m_sinceCheckpoint = 0;
+    m_lostBeforeSeq = -1;
 }
 
-void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations)
+void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations,
+                                 qint64 storedBaseSeq)
 {
     // Operations beyond the stored head cannot exist (they are stored with
-    // it); a gap would make the walk back wrong, so the log starts after it.
+    // it). The walk back needs every operation from the head down: the log
+    // keeps the longest run that ends at the head without a gap (a missing or
+    // unreadable operation cuts it), and lostBeforeSeq() says where it starts.
     while (!operations.empty() && operations.back().seq > headSeq)
         operations.pop_back();
+    if (!operations.empty() && operations.back().seq != headSeq)
+        operations.clear();
     for (size_t i = operations.size(); i-- > 1;) {
-        if (operations[i - 1].seq >= operations[i].seq) {
+        if (operations[i - 1].seq != operations[i].seq - 1) {
             operations.erase(operations.begin(), operations.begin() + qsizetype(i));
             break;
         }
     }
-    if (!operations.empty() && operations.back().seq != headSeq)
-        operations.clear();
     m_head = headScene;
     m_headSeq = headSeq;
     HistoryScene scene = headScene;
@@ -47,6 +51,7 @@ void OperationLog::resetFromHead(qint64 headSeq, const HistoryScene &headScene, 
         it->unapply(&scene);
     m_base = std::move(scene);
     m_baseSeq = operations.empty() ? headSeq : operations.front().seq - 1;
+    m_lostBeforeSeq = m_baseSeq > storedBaseSeq ? m_baseSeq + 1 : -1;
     m_ops = std::move(operations);
     m_bytes = 0;
     for (HistoryOperation &op : m_ops) {
@@ -238,6 +243,7 @@ void OperationLog::compactThrough(qint64 seq)
     sceneAt(seq, &base);
     m_base = std::move(base);
     m_baseSeq = seq;
+    m_lostBeforeSeq = -1; // what was missing is folded into the base now
     const auto end = m_ops.begin() + (lowerBound(seq + 1) - m_ops.cbegin());
     for (auto it = m_ops.begin(); it != end; ++it)
         m_bytes -= it->footprint();

@@ -49,8 +49,16 @@ public:
     void reset(qint64 baseSeq, const HistoryScene &baseScene);
     /// Starts from the scene at the head (@p headScene at @p headSeq) and the
     /// operations that led to it (in seq order, the last one at headSeq),
-    /// rebuilding the base and the checkpoints by walking back.
-    void resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations);
+    /// rebuilding the base and the checkpoints by walking back. Only the
+    /// longest run of operations ending at @p headSeq without a gap is kept;
+    /// if it does not reach back to @p storedBaseSeq (the stored checkpoint,
+    /// 0 when none), lostBeforeSeq() says so.
+    void resetFromHead(qint64 headSeq, const HistoryScene &headScene, std::vector<HistoryOperation> operations,
+                       qint64 storedBaseSeq = 0);
+    /// The first seq whose operation the log holds when the stored history
+    /// before it is missing (damaged, or stored before history was kept):
+    /// the history shown starts there. -1 when the history is complete.
+    qint64 lostBeforeSeq() const { return m_lostBeforeSeq; }
 
     /// Appends @p operation (its seq beyond the head) and applies it to the head.
     void append(HistoryOperation operation);
@@ -136,6 +144,7 @@ private:
     std::map<qint64, HistoryScene> m_checkpoints; // seq -> scene right after it
     int m_interval = 2000;
     int m_sinceCheckpoint = 0;
+    qint64 m_lostBeforeSeq = -1;
     QList<Version> m_versions;
     qint64 m_bytes = 0;
     qint64 m_baseTimeMs = -1;

@@ -2,9 +2,10 @@
 #include "ServerSession.h"
 
 #include "ClientConnection.h"
-#include "Message.h"
 #include "HistoryBudget.h"
+#include "ItemRecovery.h"
 #include "JsonStorage.h"
+#include "Message.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
 #include "ServerConfig.h"
@@ -116,24 +117,68 @@ bool ServerSession::load(QString *error)
 {
     if (!m_store)
         return true;
+    const QString salvage = QStringLiteral("to copy what can be read into a new data dir, stop the server and run "
+                                           "optiverse-collab-server --data-dir %1 --salvage NEWDIR")
+                                .arg(m_config.dataDir);
+    auto refuse = [&](const QString &why) {
+        // The joining client is told why (CollabServer); the operator how to recover.
+        qCWarning(lcServer).noquote() << "session" << m_id << ": cannot load:" << why << "-" << salvage;
+        *error = why;
+        return false;
+    };
     QList<StateItem> items;
+    QList<StateItem> damaged;
     QList<SessionStore::HistoryEntry> history;
     QStringList removed;
-    if (!m_store->load(m_id, &items, &m_seq, &history, &removed, error))
-        return false;
+    if (!m_store->load(m_id, &items, &m_seq, &history, &removed, error, &damaged))
+        return refuse(*error);
+    // The history walks back from the stored scene through the stored
+    // operations (each carries the values it replaced).
+    qint64 storedBase = 0;
+    std::vector<HistoryOperation> operations;
+    QList<OperationLog::Version> versions;
+    QList<qint64> unreadable;
+    if (!m_store->loadBase(m_id, &storedBase, nullptr, error)
+        || !m_store->loadOperations(m_id, &operations, &versions, error, &unreadable))
+        return refuse(*error);
+    // An item whose stored data is damaged comes back as its history left
+    // it, or the session does not load: never an empty item in its place.
+    for (const StateItem &bad : std::as_const(damaged)) {
+        const std::optional<StateItem> rebuilt = ItemRecovery::fromHistory(bad.id, operations, m_seq);
+        if (!rebuilt)
+            return refuse(QStringLiteral("stored item %1 is damaged and its history cannot rebuild it").arg(bad.id));
+        QString ignored; // loaded either way; the next change to it rewrites it
+        m_store->repairItem(m_id, *rebuilt, &ignored);
+        qCWarning(lcServer).noquote() << "session" << m_id << ": stored item" << bad.id
+                                      << "was damaged; rebuilt from its history";
+        items.append(*rebuilt);
+    }
     m_state.load(items, removed);
     {
-        // The history walks back from the stored scene through the stored
-        // operations (each carries the values it replaced).
         HistoryScene head;
         for (const StateItem &item : std::as_const(items))
             head.insert(item.id, item);
-        std::vector<HistoryOperation> operations;
-        QList<OperationLog::Version> versions;
-        if (!m_store->loadOperations(m_id, &operations, &versions, error))
-            return false;
-        m_log.resetFromHead(m_seq, head, std::move(operations));
+        const qint64 firstStored = operations.empty() ? -1 : operations.front().seq;
+        m_log.resetFromHead(m_seq, head, std::move(operations), storedBase);
+        m_diskFloorSeq = m_log.baseSeq(); // older stored rows are compacted away or beyond a gap
         m_log.setVersions(versions);
+        if (const qint64 lost = m_log.lostBeforeSeq(); lost >= 0) {
+            const qint64 missing = lost - 1;
+            QString why;
+            if (unreadable.contains(missing))
+                why = QStringLiteral("stored operation %1 is unreadable").arg(missing);
+            else if ((firstStored >= 0 && firstStored < missing) || (!unreadable.isEmpty() && unreadable.first() < missing))
+                why = QStringLiteral("operation %1 is missing from the store").arg(missing);
+            else
+                why = QStringLiteral("no operation stored before seq %1: stored before the server kept history, "
+                                     "or lost").arg(lost);
+            if (!unreadable.isEmpty())
+                why += QStringLiteral("; %1 unreadable stored operation(s) skipped").arg(unreadable.size());
+            qCWarning(lcServer).noquote() << QStringLiteral("session %1: history before seq %2 is missing (%3); its scene "
+                                                            "is intact and the history starts there")
+                                                 .arg(m_id).arg(lost).arg(why)
+                                          << (unreadable.isEmpty() ? QString() : QStringLiteral("- ") + salvage);
+        }
         compactOldHistory();
     }
     for (SessionStore::HistoryEntry &entry : history)
@@ -847,11 +892,11 @@ void ServerSession::serveHistory(ClientConnection *from, const HistoryRequest &r
 
 qint64 ServerSession::historyStartSeq() const
 {
-    if (!m_store || m_log.baseSeq() == 0)
+    if (!m_store || m_log.baseSeq() <= m_diskFloorSeq)
         return m_log.baseSeq();
-    // Older operations are on disk, down to the stored base (if compacted by
-    // age) and within what one request may walk.
-    return qMax<qint64>(0, m_log.baseSeq() - m_config.maxDiskWalk);
+    // Older operations are on disk, down to where they were when the session
+    // loaded (compacted by age, or a gap), within what one request may walk.
+    return qMax(m_diskFloorSeq, m_log.baseSeq() - m_config.maxDiskWalk);
 }
 
 namespace {
@@ -964,7 +1009,7 @@ void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryReques
         full = true;
         nextBefore = lastTaken;
     }
-    if (!full && m_store && m_log.baseSeq() > 0) {
+    if (!full && m_store && m_log.baseSeq() > m_diskFloorSeq) {
         // Older than memory: read from disk, newest first, a bounded number
         // of rows per request (a filter that matches little is continued by
         // the next request from where this one stopped).
@@ -975,6 +1020,8 @@ void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryReques
         int read = 0;
         QString error;
         m_store->forEachOperationBefore(m_id, before, MaxRowsPerPage, [&](qint64 seq, const QByteArray &json) {
+            if (seq <= m_diskFloorSeq)
+                return false;
             lastRead = seq;
             ++read;
             HistoryOperation op;
@@ -997,7 +1044,10 @@ void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryReques
                       {QLatin1String("base_seq"), historyStartSeq()},
                       {QLatin1String("head_seq"), m_log.headSeq()},
                       {QLatin1String("versions"), versionsJson()}};
-    if (m_forgottenThroughSeq > 0 && m_log.baseSeq() == m_forgottenThroughSeq) {
+    if (const qint64 lost = m_log.lostBeforeSeq(); lost >= 0) {
+        reply.insert(QLatin1String("history_starts"),
+                     QJsonObject{{QLatin1String("seq"), lost}, {QLatin1String("reason"), QLatin1String("damaged")}});
+    } else if (m_forgottenThroughSeq > 0 && m_log.baseSeq() == m_forgottenThroughSeq) {
         // Without a store, what the memory budget trimmed is gone: the panel says so.
         reply.insert(QLatin1String("history_starts"),
                      QJsonObject{{QLatin1String("seq"), m_forgottenThroughSeq},

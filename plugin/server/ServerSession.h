@@ -170,6 +170,9 @@ private:
     mutable qint64 m_sceneReplySeq = -1;
     // Without a store, operations trimmed for the budget are gone: said in pages.
     qint64 m_forgottenThroughSeq = -1;
+    // With a store: stored operations at or below this seq are not history
+    // (compacted by age, or before a gap found when the session loaded).
+    qint64 m_diskFloorSeq = 0;
     qint64 m_forgottenBeforeMs = -1;
     QList<ClientConnection *> m_members; // in join order: the first is the longest connected
     ClientConnection *m_host = nullptr;

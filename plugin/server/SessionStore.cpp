@@ -6,6 +6,8 @@
 
 #include <QAtomicInteger>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlDatabase>
@@ -19,12 +21,82 @@ namespace Optiverse::Collab {
 namespace {
 QAtomicInteger<quint64> s_connectionCounter;
 constexpr char DatabaseFile[] = "optiverse-collab.sqlite";
+
+QString salvageHint(const QString &dir)
+{
+    return QStringLiteral("To copy what can still be read into a new data dir: "
+                          "optiverse-collab-server --data-dir %1 --salvage NEWDIR").arg(dir);
+}
+
+QString damagedMessage(const QString &path, const QString &dir, const QString &problem)
+{
+    return QStringLiteral("database %1 is damaged (%2); nothing was changed. %3").arg(path, problem, salvageHint(dir));
+}
+
+// What SQLite cannot tell clearly: an empty file is a valid empty database
+// to it, and a foreign file only fails at the first query.
+bool checkFile(const QString &path, const QString &dir, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read database %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    if (file.size() == 0) {
+        *error = QStringLiteral("database %1 is empty (0 bytes): it holds no sessions. If it should, restore it "
+                                "from a backup; otherwise delete it to start with an empty store")
+                     .arg(path);
+        return false;
+    }
+    static const QByteArray magic("SQLite format 3\0", 16);
+    if (file.read(magic.size()) != magic) {
+        *error = QStringLiteral("%1 is not a SQLite database (is --data-dir %2 right?); nothing was changed. %3")
+                     .arg(path, dir, salvageHint(dir));
+        return false;
+    }
+    return true;
+}
+
+// PRAGMA quick_check: every page and record readable (not the indexes'
+// agreement with their tables, which integrity_check would add at O(N log N)).
+bool quickCheck(QSqlDatabase &db, QString *problem)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("PRAGMA quick_check"))) {
+        *problem = q.lastError().text();
+        return false;
+    }
+    QStringList found;
+    int count = 0;
+    while (q.next()) {
+        // One line for the message: "*** in database main ***" says nothing.
+        for (const QString &line : q.value(0).toString().split(QLatin1Char('\n'))) {
+            if (line == QLatin1String("ok") || line.startsWith(QLatin1String("***")))
+                continue;
+            if (found.size() < 2)
+                found.append(line.simplified());
+            ++count;
+        }
+    }
+    if (q.lastError().isValid()) {
+        found.append(q.lastError().text().simplified());
+        ++count;
+    }
+    if (count == 0)
+        return true;
+    *problem = QStringLiteral("quick_check: %1%2").arg(found.join(QLatin1String("; ")),
+                                                       count > found.size() ? QStringLiteral("; %1 problem(s) in all").arg(count)
+                                                                            : QString());
+    return false;
+}
 } // namespace
 
 struct SessionStore::Private
 {
     QString connectionName;
     QString path;
+    bool readOnly = false;
     std::unique_ptr<WalCheckpointer> checkpointer;
     std::optional<QSqlQuery> putItem;
     std::optional<QSqlQuery> removeItem;
@@ -128,31 +200,64 @@ bool SessionStore::isOpen() const { return !d->connectionName.isEmpty(); }
 
 QString SessionStore::databasePath() const { return d->path; }
 
-bool SessionStore::open(const QString &dir, QString *error)
+QString SessionStore::databasePathIn(const QString &dir)
+{
+    return QDir(dir).absoluteFilePath(QLatin1String(DatabaseFile));
+}
+
+bool SessionStore::open(const QString &dir, QString *error, OpenMode mode)
 {
     close();
-    if (!QDir().mkpath(dir)) {
+    const bool readOnly = mode == OpenMode::ReadOnly;
+    const QString path = databasePathIn(dir);
+    if (readOnly) {
+        // Never create anything: a mistyped --data-dir must not become an empty store.
+        if (!QFileInfo(dir).isDir()) {
+            *error = QStringLiteral("data dir %1 does not exist").arg(dir);
+            return false;
+        }
+        if (!QFileInfo::exists(path)) {
+            *error = QStringLiteral("data dir %1 holds no database (no %2)").arg(dir, QLatin1String(DatabaseFile));
+            return false;
+        }
+    } else if (!QDir().mkpath(dir)) {
         *error = QStringLiteral("cannot open data dir %1: cannot create the directory").arg(dir);
         return false;
     }
-    const QString path = QDir(dir).absoluteFilePath(QLatin1String(DatabaseFile));
+    const bool existed = QFileInfo::exists(path);
+    if (existed && !checkFile(path, dir, error))
+        return false;
     const QString name = QStringLiteral("optiverse-server-%1").arg(++s_connectionCounter);
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
         db.setDatabaseName(path);
         // Only another process can hold the write lock: fail the command
         // after a second rather than stall every session for the default 5 s.
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000"));
-        if (!db.open()) {
-            *error = QStringLiteral("cannot open data dir %1: %2").arg(dir, db.lastError().text());
+        db.setConnectOptions(readOnly ? QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000;QSQLITE_OPEN_READONLY")
+                                      : QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000"));
+        auto giveUp = [&](const QString &why) {
+            *error = why;
+            db.close();
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(name);
             return false;
+        };
+        if (!db.open())
+            return giveUp(QStringLiteral("cannot open data dir %1: %2").arg(dir, db.lastError().text()));
+        if (existed) {
+            QString problem;
+            if (!quickCheck(db, &problem))
+                return giveUp(damagedMessage(path, dir, problem));
         }
         QSqlQuery q(db);
         const char *setup[] = {
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
+            // A WAL that SQLite restarts is cut back to this; the checkpointer
+            // truncates it long before (WalCheckpointer).
+            "PRAGMA journal_size_limit=67108864",
+            // What a killed process left in the WAL goes into the database now.
+            "PRAGMA wal_checkpoint(TRUNCATE)",
             "CREATE TABLE IF NOT EXISTS sessions (session_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS items (session_id TEXT NOT NULL, item_id TEXT NOT NULL, "
             "item_type TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
@@ -171,13 +276,12 @@ bool SessionStore::open(const QString &dir, QString *error)
             "name TEXT NOT NULL, user_id TEXT NOT NULL, time_ms INTEGER NOT NULL, PRIMARY KEY (session_id, seq))",
         };
         for (const char *sql : setup) {
+            if (readOnly)
+                break;
             if (!q.exec(QString::fromLatin1(sql))) {
-                *error = QStringLiteral("cannot open data dir %1: %2").arg(dir, q.lastError().text());
+                const QString why = QStringLiteral("cannot open data dir %1: %2").arg(dir, q.lastError().text());
                 q = QSqlQuery();
-                db.close();
-                db = QSqlDatabase();
-                QSqlDatabase::removeDatabase(name);
-                return false;
+                return giveUp(why);
             }
         }
         auto prepare = [&db](const char *sql) {
@@ -205,6 +309,9 @@ bool SessionStore::open(const QString &dir, QString *error)
     }
     d->connectionName = name;
     d->path = path;
+    d->readOnly = readOnly;
+    if (readOnly)
+        return true;
     // Checkpoints off the event loop (see WalCheckpointer); if that thread
     // cannot start, SQLite's own checkpoints in the commits remain.
     auto checkpointer = std::make_unique<WalCheckpointer>(path);
@@ -244,6 +351,10 @@ void SessionStore::close()
     d->rollback.reset();
     {
         QSqlDatabase db = d->db();
+        // Leaves no WAL behind (SQLite would too, as the last connection,
+        // unless a reader elsewhere still had the database open).
+        if (!d->readOnly)
+            QSqlQuery(db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
         db.close();
     }
     QSqlDatabase::removeDatabase(d->connectionName);
@@ -251,8 +362,10 @@ void SessionStore::close()
 }
 
 bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 *seq, QList<HistoryEntry> *history,
-                        QStringList *removed, QString *error)
+                        QStringList *removed, QString *error, QList<StateItem> *damagedItems)
 {
+    if (damagedItems)
+        damagedItems->clear();
     items->clear();
     history->clear();
     removed->clear();
@@ -269,8 +382,27 @@ bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 
     if (!d->exec(*d->loadItems, QStringLiteral("load items"), error))
         return false;
     while (d->loadItems->next()) {
-        const QJsonObject data = QJsonDocument::fromJson(d->loadItems->value(2).toByteArray()).object();
-        items->append({d->loadItems->value(0).toString(), d->loadItems->value(1).toString(), data});
+        StateItem item{d->loadItems->value(0).toString(), d->loadItems->value(1).toString(), {}};
+        QJsonParseError parse;
+        const QJsonDocument doc = QJsonDocument::fromJson(d->loadItems->value(2).toByteArray(), &parse);
+        // Never an empty item in its place: that would be a silent partial load.
+        if (parse.error != QJsonParseError::NoError || !doc.isObject()) {
+            if (!damagedItems) {
+                d->loadItems->finish();
+                *error = QStringLiteral("stored item %1 of session %2 is damaged (its data is not a JSON object)")
+                             .arg(item.id, session);
+                return false;
+            }
+            damagedItems->append(std::move(item));
+            continue;
+        }
+        item.data = doc.object();
+        items->append(std::move(item));
+    }
+    if (d->loadItems->lastError().isValid()) {
+        const QSqlError e = d->loadItems->lastError();
+        d->loadItems->finish();
+        return d->fail(QStringLiteral("load items"), e, error);
     }
     d->loadItems->finish();
     d->loadRemoved->bindValue(0, session);
@@ -278,12 +410,23 @@ bool SessionStore::load(const QString &session, QList<StateItem> *items, qint64 
         return false;
     while (d->loadRemoved->next())
         removed->append(d->loadRemoved->value(0).toString());
+    if (d->loadRemoved->lastError().isValid()) {
+        const QSqlError e = d->loadRemoved->lastError();
+        d->loadRemoved->finish();
+        return d->fail(QStringLiteral("load removed ids"), e, error);
+    }
     d->loadRemoved->finish();
     d->loadHistory->bindValue(0, session);
     if (!d->exec(*d->loadHistory, QStringLiteral("load history"), error))
         return false;
     while (d->loadHistory->next())
         history->append({d->loadHistory->value(0).toLongLong(), d->loadHistory->value(1).toString()});
+    if (d->loadHistory->lastError().isValid()) {
+        // Only resume suffers: clients that miss commands get the state.
+        qCWarning(lcServer).noquote() << "storage: session" << session << ": the commands kept for resume are unreadable ("
+                                      << d->loadHistory->lastError().text() << "); resuming clients get the state";
+        history->clear();
+    }
     d->loadHistory->finish();
     // Replay needs every command from the first kept one up to seq.
     for (qsizetype i = 0; i < history->size(); ++i) {
@@ -317,6 +460,17 @@ bool SessionStore::putItem(const QString &session, const StateItem &item, qint64
             && d->storeHistory(session, seq, relayed, m_historyLength, error)
             && storeOperation(session, seq, operation, error);
     }, error);
+}
+
+bool SessionStore::repairItem(const QString &session, const StateItem &item, QString *error)
+{
+    if (!isOpen())
+        return true;
+    d->putItem->bindValue(0, session);
+    d->putItem->bindValue(1, item.id);
+    d->putItem->bindValue(2, item.type);
+    d->putItem->bindValue(3, QString::fromUtf8(QJsonDocument(item.data).toJson(QJsonDocument::Compact)));
+    return d->exec(*d->putItem, QStringLiteral("repair item"), error);
 }
 
 bool SessionStore::removeItem(const QString &session, const QString &itemId, qint64 seq, const QString &relayed,
@@ -364,9 +518,11 @@ bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &it
 // --- Session history (issue 13) ---------------------------------------------
 
 bool SessionStore::loadOperations(const QString &session, std::vector<HistoryOperation> *operations,
-                                  QList<OperationLog::Version> *versions, QString *error)
+                                  QList<OperationLog::Version> *versions, QString *error, QList<qint64> *unreadable)
 {
     operations->clear();
+    if (unreadable)
+        unreadable->clear();
     versions->clear();
     if (!isOpen())
         return true;
@@ -381,12 +537,18 @@ bool SessionStore::loadOperations(const QString &session, std::vector<HistoryOpe
         QString why;
         const QJsonDocument doc = QJsonDocument::fromJson(q.value(1).toByteArray());
         if (!HistoryOperation::fromJson(doc.object(), &op, &why) || op.seq != q.value(0).toLongLong()) {
+            if (unreadable) {
+                unreadable->append(q.value(0).toLongLong());
+                continue;
+            }
             *error = QStringLiteral("stored operation %1 of session %2 is unreadable: %3")
                          .arg(q.value(0).toLongLong()).arg(session, why);
             return false;
         }
         operations->push_back(std::move(op));
     }
+    if (q.lastError().isValid())
+        return d->fail(QStringLiteral("load operations"), q.lastError(), error);
     q.finish();
     q.prepare(QStringLiteral("SELECT seq, name, user_id, time_ms FROM versions WHERE session_id = ? ORDER BY seq"));
     q.bindValue(0, session);
@@ -400,17 +562,21 @@ bool SessionStore::loadOperations(const QString &session, std::vector<HistoryOpe
 bool SessionStore::loadBase(const QString &session, qint64 *seq, QList<StateItem> *items, QString *error)
 {
     *seq = 0;
-    items->clear();
+    if (items)
+        items->clear();
     if (!isOpen())
         return true;
     QSqlQuery q(d->db());
-    q.prepare(QStringLiteral("SELECT seq, items FROM history_base WHERE session_id = ?"));
+    q.prepare(items ? QStringLiteral("SELECT seq, items FROM history_base WHERE session_id = ?")
+                    : QStringLiteral("SELECT seq FROM history_base WHERE session_id = ?"));
     q.bindValue(0, session);
     if (!d->exec(q, QStringLiteral("load history base"), error))
         return false;
     if (!q.next())
         return true;
     *seq = q.value(0).toLongLong();
+    if (!items)
+        return true;
     const QJsonArray list = QJsonDocument::fromJson(q.value(1).toByteArray()).array();
     for (const QJsonValue &v : list) {
         StateItem item;
@@ -500,7 +666,10 @@ bool SessionStore::forEachOperation(const QString &session, const std::function<
         return false;
     while (q.next())
         if (!visit(q.value(0).toByteArray()))
-            break;
+            return true;
+    // A damaged page ends next() like the end of the rows: never a short export.
+    if (q.lastError().isValid())
+        return d->fail(QStringLiteral("read operations"), q.lastError(), error);
     return true;
 }
 

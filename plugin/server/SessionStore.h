@@ -31,11 +31,23 @@ public:
     SessionStore(const SessionStore &) = delete;
     SessionStore &operator=(const SessionStore &) = delete;
 
-    /// Creates @p dir if needed and opens (or creates) its database.
-    bool open(const QString &dir, QString *error);
+    enum class OpenMode {
+        ReadWrite, ///< creates the directory and the database if needed
+        ReadOnly,  ///< needs an existing database and never writes to it (--export)
+    };
+    /**
+     * Opens @p dir's database. An existing file is checked first: an empty
+     * one, one that is not a SQLite database and one that fails
+     * PRAGMA quick_check are refused with @p error naming the file and what
+     * to do (--salvage). A WAL left by a killed process is checkpointed and
+     * truncated (ReadWrite).
+     */
+    bool open(const QString &dir, QString *error, OpenMode mode = OpenMode::ReadWrite);
     void close();
     bool isOpen() const;
     QString databasePath() const;
+    /// Where @p dir's database is (whether it exists or not).
+    static QString databasePathIn(const QString &dir);
 
     /// A relayed command as stored for resume.
     struct HistoryEntry
@@ -52,8 +64,13 @@ public:
     /// gets the kept commands in seq order, only if they run without a gap
     /// up to @p seq (otherwise it is empty: resuming clients get the state).
     /// @p removed gets the ids of items removed in the session (and not re-added).
+    /// An item whose stored data is not a JSON object fails the load with
+    /// @p error naming it, unless @p damagedItems is given: then it is left
+    /// out of @p items and its id listed there (for the caller to rebuild).
     bool load(const QString &session, QList<StateItem> *items, qint64 *seq, QList<HistoryEntry> *history,
-              QStringList *removed, QString *error);
+              QStringList *removed, QString *error, QList<StateItem> *damagedItems = nullptr);
+    /// Writes back an item rebuilt after its stored data was found damaged.
+    bool repairItem(const QString &session, const StateItem &item, QString *error);
     /// Stores one item (insert or replace), the session's new seq and the
     /// command @p relayed for it, in one transaction. @p wasRemoved: the item
     /// is re-added after a removal (its id leaves the removed list).
@@ -73,10 +90,12 @@ public:
     // values it replaced included) in the same transaction when given.
 
     /// The session's stored operations in seq order and its named versions.
+    /// An operation that does not parse fails the load, unless @p unreadable
+    /// is given: then it is left out and its seq listed there.
     bool loadOperations(const QString &session, std::vector<HistoryOperation> *operations,
-                        QList<OperationLog::Version> *versions, QString *error);
+                        QList<OperationLog::Version> *versions, QString *error, QList<qint64> *unreadable = nullptr);
     /// The checkpoint compacted operations were folded into (seq 0 and no
-    /// items when the history was never compacted).
+    /// items when the history was never compacted); @p items may be null.
     bool loadBase(const QString &session, qint64 *seq, QList<StateItem> *items, QString *error);
     /// Folds the operations at or before @p seq into the checkpoint @p base.
     bool compact(const QString &session, qint64 seq, const QList<StateItem> &base, QString *error);

@@ -11,10 +11,44 @@
 #include <QTest>
 
 #include "ServerProcess.h"
+#include "StoredSession.h"
 
+#include <QFileInfo>
 #include <memory>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 using namespace TestSupport;
+
+namespace {
+
+// Runs the server to its exit, which must come within 5 s (a trap that
+// starts a server instead never exits: -1000). @p printed gets stdout and
+// stderr; @p stdoutFile, when given, takes stdout instead.
+int runWithin5s(const QStringList &args, QByteArray *printed, const QString &stdoutFile = {})
+{
+    QProcess p;
+    if (!stdoutFile.isEmpty())
+        p.setStandardOutputFile(stdoutFile);
+    p.start(ServerProcess::executable(), args);
+    if (!p.waitForFinished(5000)) {
+        p.kill();
+        p.waitForFinished(5000);
+        *printed = p.readAllStandardOutput() + p.readAllStandardError();
+        return -1000;
+    }
+    *printed = p.readAllStandardOutput() + p.readAllStandardError();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+bool isFullDevice()
+{
+    struct stat st = {};
+    return ::stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+} // namespace
 
 class TestServerProcess : public QObject
 {
@@ -65,6 +99,86 @@ private slots:
         QByteArray err;
         QCOMPARE(ServerProcess::runToExit(args, &err), 1);
         QVERIFY2(QString::fromUtf8(err).contains(mentions), err.constData());
+    }
+
+    // An export that cannot do what it was asked exits 1 at once with one
+    // line saying why: never a server listening, never an empty database,
+    // never "Exported" after a failed write.
+    void exportTraps_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("stdoutFile");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("empty session") << QStringList{QStringLiteral("--export"), QString(), QStringLiteral("out.jsonl")}
+                                       << QString() << QStringLiteral("empty session name");
+        QTest::newRow("empty file") << QStringList{QStringLiteral("--export"), QStringLiteral("lab"), QString()} << QString()
+                                    << QStringLiteral("empty file name");
+        QTest::newRow("unknown session") << QStringList{QStringLiteral("--export"), QStringLiteral("nosuch"), QStringLiteral("out.jsonl")}
+                                         << QString() << QStringLiteral("no session \"nosuch\"");
+        QTest::newRow("full disk") << QStringList{QStringLiteral("--export"), QStringLiteral("lab"), QStringLiteral("/dev/full")}
+                                   << QString() << QStringLiteral("No space left on device");
+        QTest::newRow("stdout on a full disk") << QStringList{QStringLiteral("--export"), QStringLiteral("lab"), QStringLiteral("-")}
+                                               << QStringLiteral("/dev/full") << QStringLiteral("No space left on device");
+    }
+    void exportTraps()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, stdoutFile);
+        QFETCH(QString, mentions);
+        QTemporaryDir dir;
+        QVERIFY(!StoredSession::write(dir.path(), QStringLiteral("lab"), 20, 180).isEmpty());
+        if (args.constLast() == QLatin1String("out.jsonl"))
+            args.last() = dir.filePath(QStringLiteral("out.jsonl"));
+        if (args.contains(QLatin1String("/dev/full")) || stdoutFile == QLatin1String("/dev/full")) {
+            if (!isFullDevice())
+                QSKIP("no /dev/full here");
+        }
+        QByteArray printed;
+        const int code = runWithin5s(QStringList{QStringLiteral("--data-dir"), dir.path()} + args, &printed, stdoutFile);
+        // As root, a QSaveFile export renamed a regular file over /dev/full:
+        // put the device back before failing.
+        if (!isFullDevice() && ::getuid() == 0) {
+            QFile::remove(QStringLiteral("/dev/full"));
+            ::mknod("/dev/full", S_IFCHR | 0666, makedev(1, 7));
+            ::chmod("/dev/full", 0666); // mknod applies the umask
+            QFAIL("the export replaced /dev/full by a regular file (put back)");
+        }
+        QCOMPARE(code, 1);
+        QVERIFY2(QString::fromUtf8(printed).contains(mentions), printed.constData());
+        QVERIFY2(!printed.contains("Exported") && !printed.contains("Ready."), printed.constData());
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("out.jsonl"))));
+    }
+
+    void exportNeedsAnExistingDatabase()
+    {
+        QTemporaryDir parent;
+        for (const QString &dataDir : {parent.filePath(QStringLiteral("missing")), parent.path()}) {
+            QByteArray printed;
+            QCOMPARE(runWithin5s({QStringLiteral("--data-dir"), dataDir, QStringLiteral("--export"), QStringLiteral("lab"),
+                                  parent.filePath(QStringLiteral("out.jsonl"))},
+                                 &printed),
+                     1);
+            QVERIFY2(printed.contains(dataDir.toUtf8()) && (printed.contains("does not exist") || printed.contains("holds no database")),
+                     printed.constData());
+        }
+        // Nothing created: neither the directory nor an empty database.
+        QVERIFY(!QFileInfo::exists(parent.filePath(QStringLiteral("missing"))));
+        QVERIFY(!QFileInfo::exists(StoredSession::databasePath(parent.path())));
+    }
+
+    void exportWritesTheWholeSession()
+    {
+        QTemporaryDir dir;
+        QVERIFY(!StoredSession::write(dir.path(), QStringLiteral("lab"), 20, 180).isEmpty());
+        const QString file = dir.filePath(QStringLiteral("lab.jsonl"));
+        QByteArray printed;
+        QCOMPARE(runWithin5s({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--export"), QStringLiteral("lab"), file},
+                             &printed),
+                 0);
+        QVERIFY2(printed.contains("Exported 200 operation(s)"), printed.constData());
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), 201); // the header and every operation
     }
 
     void portInUse()
