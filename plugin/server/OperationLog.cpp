@@ -330,8 +330,10 @@ QList<Command> OperationLog::diffCommands(const HistoryScene &now, const History
     return out;
 }
 
-bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArray *skipped, QString *error) const
+bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArray *skipped, qsizetype *skippedTotal,
+                                  QString *error) const
 {
+    *skippedTotal = 0;
     const HistoryOperation *op = find(seq);
     if (!op) {
         *error = seq <= m_baseSeq && seq > 0 ? QStringLiteral("operation %1 was compacted away").arg(seq)
@@ -371,6 +373,9 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
         const QHash<QString, const HistoryOperation *> &touched = since.touched;
         const HistoryOperation *recreated = since.recreated;
         auto skip = [&](const QString &key, const QString &reason, const HistoryOperation *by) {
+            ++*skippedTotal;
+            if (skipped->size() >= MaxSkippedListed) // a revert of a push may leave out thousands
+                return;
             QJsonObject s{{QLatin1String("item_id"), c.itemId}, {QLatin1String("reason"), reason}};
             if (!key.isEmpty())
                 s.insert(QLatin1String("key"), key);

@@ -126,10 +126,13 @@ public:
     /**
      * The commands that invert the operation at @p seq on the head, leaving
      * out properties (and items) changed by later operations; each one left
-     * out is appended to @p skipped as {item_id, key?, reason, seq?}.
+     * out is appended to @p skipped as {item_id, key?, reason, seq?} (the
+     * first MaxSkippedListed of them; @p skippedTotal counts them all).
      * False (with @p error) when there is no such operation.
      */
-    bool revertCommands(qint64 seq, QList<Command> *commands, QJsonArray *skipped, QString *error) const;
+    bool revertCommands(qint64 seq, QList<Command> *commands, QJsonArray *skipped, qsizetype *skippedTotal,
+                        QString *error) const;
+    static constexpr qsizetype MaxSkippedListed = 200;
 
 private:
     std::vector<HistoryOperation>::const_iterator lowerBound(qint64 seq) const;

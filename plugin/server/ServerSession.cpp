@@ -480,7 +480,8 @@ bool ServerSession::recordChange(const SessionModel::Change &change, HistoryOper
     m_state.commit(change);
     if (wasEmpty != m_state.isEmpty())
         updateMessageLimits();
-    pushResume(m_seq, text);
+    if (!text.isEmpty())
+        pushResume(m_seq, text);
     // With a store, older operations are on disk: memory keeps a window,
     // trimmed by a fifth at a time so that trimming is rare.
     if (m_store && qint64(m_log.operations().size()) > m_config.historyOpsInMemory) {
@@ -780,11 +781,20 @@ int ServerSession::applyGroup(ClientConnection *by, const QList<Command> &comman
                 continue;
             }
             const qint64 next = m_seq + 1;
-            QJsonObject relayed = MessageFactory::command(by->userId(), command);
-            relayed.insert(Protocol::FieldSeq, next);
-            relayed.insert(Protocol::FieldHistoryGroup, group);
-            const QString text = utf8Text(relayed);
-            HistoryOperation op = makeOperation(next, by->userId(), relayed.value(Protocol::FieldCommand).toObject());
+            // Sent as one state, the commands need no message of their own:
+            // only the history's command.
+            QString text;
+            QJsonObject relayedCommand;
+            if (asState) {
+                relayedCommand = command.toJson();
+            } else {
+                QJsonObject relayed = MessageFactory::command(by->userId(), command);
+                relayed.insert(Protocol::FieldSeq, next);
+                relayed.insert(Protocol::FieldHistoryGroup, group);
+                text = utf8Text(relayed);
+                relayedCommand = relayed.value(Protocol::FieldCommand).toObject();
+            }
+            HistoryOperation op = makeOperation(next, by->userId(), relayedCommand);
             op.group = group;
             if (!recordChange(change, std::move(op), text))
                 return false; // what is applied stays a consistent prefix
@@ -1137,6 +1147,7 @@ void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &r
     }
     QList<Command> commands;
     QJsonArray skipped;
+    qsizetype skippedTotal = 0;
     QString code;
     QString error;
     if (restore) {
@@ -1150,7 +1161,7 @@ void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &r
                                         "restore the version before it instead")
                              .arg(request.seq).arg(m_config.historyOpsInMemory));
         return;
-    } else if (!m_log.revertCommands(request.seq, &commands, &skipped, &error)) {
+    } else if (!m_log.revertCommands(request.seq, &commands, &skipped, &skippedTotal, &error)) {
         sendHistoryError(from, request.requestId, Protocol::ErrorHistoryOutOfRange, error);
         return;
     }
@@ -1178,6 +1189,8 @@ void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &r
                      {QLatin1String("first_seq"), applied > 0 ? first : -1},
                      {QLatin1String("last_seq"), applied > 0 ? m_seq : -1},
                      {QLatin1String("skipped"), skipped}};
+    if (skippedTotal > skipped.size())
+        done.insert(QLatin1String("skipped_total"), skippedTotal);
     if (applied < commands.size())
         done.insert(QLatin1String("incomplete"), true);
     if (m_members.contains(from))

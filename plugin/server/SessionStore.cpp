@@ -164,7 +164,7 @@ struct SessionStore::Private
 
     bool storeHistory(const QString &session, qint64 seq, const QString &relayed, int length, QString *error)
     {
-        if (length <= 0)
+        if (length <= 0 || relayed.isEmpty()) // none: members got a state instead (resuming needs one too)
             return true;
         putHistory->bindValue(0, session);
         putHistory->bindValue(1, seq);

@@ -285,8 +285,10 @@ void TestHistoryOperation::revertSkipsKeysChangedSinceInKeyOrder()
 
     QList<Command> commands;
     QJsonArray skipped;
+    qsizetype skippedTotal = 0;
     QString error;
-    QVERIFY2(log.revertCommands(2, &commands, &skipped, &error), qPrintable(error));
+    QVERIFY2(log.revertCommands(2, &commands, &skipped, &skippedTotal, &error), qPrintable(error));
+    QCOMPARE(skippedTotal, 2);
     QCOMPARE(commands.size(), 1);
     QCOMPARE(commands.first().changedKeys, QStringList{QStringLiteral("focal_length")});
     QCOMPARE(commands.first().data.value(QLatin1String("focal_length")).toDouble(), 100.0);
