@@ -165,10 +165,8 @@ void CollabServer::close()
             s->abort();
     }
     m_handshaking.clear();
-    // Password checks and refusals under way.
+    // Password checks and refusals under way (they leave their lists as they go).
     const auto waiting = m_awaitingCheck.values() + m_heldRefusals;
-    m_awaitingCheck.clear();
-    m_heldRefusals.clear();
     for (const QPointer<ClientConnection> &c : waiting) {
         if (c)
             c->closeWith(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
