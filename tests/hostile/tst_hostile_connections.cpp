@@ -16,6 +16,7 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -157,6 +158,14 @@ void TestHostileConnections::idleConnectionsFromOneAddress()
     QVERIFY(worst < 2000);
     // The flood was capped, and said so in the log once, not once per connection.
     QVERIFY2(open <= 64 + 8, qPrintable(QString::number(open)));
+    if (upgrade) {
+        // Joins over the cap were told why (an error first: Qt 6.4 clients cannot read 1013).
+        const auto refused = std::count_if(flood.cbegin(), flood.cend(), [](const auto &s) {
+            return s->closeCode == 1013 && s->closeReason == QLatin1String("too many connections from your address")
+                && s->texts.size() == 1 && s->texts.constFirst().contains("too_many_connections");
+        });
+        QCOMPARE(int(refused), Flood - 64);
+    }
     const int lines = m_server->logCount("Refused 127.0.0.2 :");
     QVERIFY2(lines >= 1 && lines <= 3, qPrintable(QString::fromUtf8(m_server->log().right(2000))));
 }
@@ -164,8 +173,8 @@ void TestHostileConnections::idleConnectionsFromOneAddress()
 void TestHostileConnections::halfOpenHandshakesFromOneAddress()
 {
     // 1,100 handshakes from one address against a server limited to 1,024
-    // descriptors, each half sent and never finished, each opened again as
-    // soon as the server drops it (at its 4 s deadline, without limits).
+    // descriptors, each half sent and never finished, each opened again half
+    // a second after the server drops it (at its 4 s deadline, without limits).
     // Honest members join from 127.0.0.1 meanwhile, one after another.
     constexpr int Flood = 1100;
     constexpr int AttackMs = 12000;
@@ -174,7 +183,7 @@ void TestHostileConnections::halfOpenHandshakesFromOneAddress()
     QVERIFY(m_server->start({QStringLiteral("--no-advertise"), QStringLiteral("--handshake-timeout-ms"),
                              QStringLiteral("4000")}));
     Swarm swarm(Attacker, m_server->port(), "GET /ws/lab/half HTTP/1.1\r\nHost: 127", Flood);
-    swarm.setReconnectDelay(0);
+    swarm.setReconnectDelay(500);
     swarm.start();
     QTRY_VERIFY_WITH_TIMEOUT(swarm.attempts() >= Flood, 10000);
 
@@ -192,8 +201,9 @@ void TestHostileConnections::halfOpenHandshakesFromOneAddress()
     const qint64 worst = *std::max_element(joins.cbegin(), joins.cend());
     qInfo() << joins.size() << "honest joins during" << attempts << "half-open handshakes; slowest" << worst << "ms";
     QVERIFY(attempts > Flood);
-    // Unhindered, a join takes milliseconds; delayed, it waits for the deadline.
-    QVERIFY2(worst < 1500, qPrintable(QString::number(worst)));
+    // Unhindered, a join takes milliseconds (here up to ~0.7 s: this process
+    // reopens hundreds of sockets at once); held up, it waits for deadlines.
+    QVERIFY2(worst < 2500, qPrintable(QString::number(worst)));
 }
 
 void TestHostileConnections::guessingDoesNotLockOutTheRightPassword()
