@@ -131,6 +131,29 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
                        history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName,
                        historyRestore, historyMaxAge, memoryBudget, exportRecording, salvage});
+    // Connection and password limits against hostile LAN members (docs/security.md).
+    const auto limit = [](const char *name, const QString &help) {
+        return QCommandLineOption(QLatin1String(name), help, QStringLiteral("N"));
+    };
+    const std::pair<QCommandLineOption, int ServerConfig::*> limits[] = {
+        {limit("max-connections", QStringLiteral("Open connections in all, handshakes included (default: what the "
+                                                 "file descriptor limit leaves room for).")),
+         &ServerConfig::maxConnections},
+        {limit("max-connections-per-address", QStringLiteral("Joined connections per client address (default: %1).")
+                                                  .arg(defaults.maxConnectionsPerAddress)),
+         &ServerConfig::maxConnectionsPerAddress},
+        {limit("max-handshakes", QStringLiteral("Connections not joined yet, in all: handshakes, password checks "
+                                                "(default: %1).").arg(defaults.maxHandshakes)),
+         &ServerConfig::maxHandshakes},
+        {limit("max-handshakes-per-address", QStringLiteral("Connections not joined yet per client address "
+                                                            "(default: %1).").arg(defaults.maxHandshakesPerAddress)),
+         &ServerConfig::maxHandshakesPerAddress},
+        {limit("max-password-checks", QStringLiteral("Password checks per second, in all (default: %1).")
+                                          .arg(defaults.maxPasswordChecksPerSecond)),
+         &ServerConfig::maxPasswordChecksPerSecond},
+    };
+    for (const auto &[option, field] : limits)
+        parser.addOption(option);
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -232,6 +255,12 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     if (!parseNumber(parser, sendBuffer, 1024, qint64(1) << 34, &n, error))
         return false;
     o.config.maxSendBufferBytes = n;
+    for (const auto &[option, field] : limits) {
+        n = o.config.*field;
+        if (!parseNumber(parser, option, 1, 10000000, &n, error))
+            return false;
+        o.config.*field = int(n);
+    }
     n = o.config.historyLength;
     if (!parseNumber(parser, history, 0, 10000000, &n, error))
         return false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // optiverse-collab-server: the standalone Optiverse collaboration server.
 #include "CollabServer.h"
+#include "DescriptorLimit.h"
 #include "RecordingExporter.h"
 #include "SessionStore.h"
 #include "StoreSalvager.h"
@@ -140,6 +141,21 @@ int main(int argc, char *argv[])
         return 1;
     }
 
+    // Every connection and handshake holds a descriptor; without one left,
+    // nobody can connect. Take what the system allows and say what fits.
+    const qint64 descriptors = DescriptorLimit::raiseToHard();
+    const int room = DescriptorLimit::connectionRoom(descriptors);
+    const ServerConfig &limits = options.config;
+    if (limits.maxConnections > room)
+        err << "optiverse-collab-server: warning: --max-connections " << limits.maxConnections << " does not fit in "
+            << descriptors << " file descriptors (room for " << room << "); raise the limit (ulimit -n)" << Qt::endl;
+    const int cap = limits.maxConnections > 0 ? qMin(limits.maxConnections, room) : room;
+    if (limits.maxHandshakes > cap || limits.maxConnectionsPerAddress + limits.maxHandshakesPerAddress > cap)
+        err << "optiverse-collab-server: warning: room for " << cap << " connections only: fewer than "
+            << "--max-handshakes (" << limits.maxHandshakes << ") or one address's share (--max-connections-per-address "
+            << limits.maxConnectionsPerAddress << " + --max-handshakes-per-address " << limits.maxHandshakesPerAddress
+            << "); raise the file descriptor limit (ulimit -n) or lower them" << Qt::endl;
+
     CollabServer server(options.config);
     if (!server.listen(options.host, options.port, &error)) {
         err << "optiverse-collab-server: " << error << Qt::endl;
@@ -180,6 +196,9 @@ int main(int argc, char *argv[])
         out << "TLS certificate SHA-256 fingerprint: " << server.certificateFingerprint() << Qt::endl;
         out << "  (collaborators can pin it if the certificate is self-signed)" << Qt::endl;
     }
+    out << "Room for " << server.maxSockets() << " connections (file descriptor limit " << descriptors << "; "
+        << limits.maxConnectionsPerAddress << " per address, " << limits.maxHandshakesPerAddress
+        << " handshakes per address, " << limits.maxHandshakes << " in all)." << Qt::endl;
     if (!options.config.password.isEmpty())
         out << "A session password is required." << Qt::endl;
     if (!options.config.dataDir.isEmpty())

@@ -36,6 +36,8 @@ public:
     ~ClientConnection() override;
 
     QWebSocket *socket() const { return m_socket; }
+    /// The TCP (or TLS) socket under it; null if unknown.
+    QTcpSocket *tcpSocket() const { return m_tcp; }
     QString requestPath() const;
 
     /// Declared in the X-Optiverse-Capabilities handshake header.

@@ -4,6 +4,7 @@
 #include "BeaconAdvertiser.h"
 #include "Beacon.h"
 #include "ClientConnection.h"
+#include "DescriptorLimit.h"
 #include "DnsSdAdvertiser.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
@@ -30,7 +31,20 @@ namespace Optiverse::Collab {
 
 namespace {
 constexpr auto CloseTryAgainLater = QWebSocketProtocol::CloseCode(1013);
-constexpr qint64 PasswordFailureWindowMs = 60000;
+// Qt stops accepting after an error such as "too many open files" and never
+// resumes by itself; descriptors may be free again this much later.
+constexpr int AcceptRetryMs = 100;
+// The kernel queues this many connections not yet accepted (Linux caps it
+// at net.core.somaxconn); Qt's 50 overflows in a burst of connects, and a
+// dropped SYN costs the honest client a second or more.
+constexpr int ListenBacklog = 4096;
+
+PasswordThrottle::Limits throttleLimits(const ServerConfig &config)
+{
+    PasswordThrottle::Limits limits;
+    limits.checksPerSecond = qMax(1, config.maxPasswordChecksPerSecond);
+    return limits;
+}
 
 QString peerKey(const QHostAddress &address, quint16 port)
 {
@@ -42,8 +56,10 @@ CollabServer::CollabServer(ServerConfig config, QObject *parent)
     : QObject(parent),
       m_config(std::move(config)),
       m_historyBudget(m_config.memoryBudgetBytes),
-      m_historyCost(m_config.historyServerCostMsPerSecond, 2 * m_config.historyServerCostMsPerSecond)
+      m_historyCost(m_config.historyServerCostMsPerSecond, 2 * m_config.historyServerCostMsPerSecond),
+      m_throttle(throttleLimits(m_config))
 {
+    m_clock.start();
     if (m_config.useTls()) {
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setLocalCertificateChain(m_config.tlsCertificateChain);
@@ -57,7 +73,17 @@ CollabServer::CollabServer(ServerConfig config, QObject *parent)
     m_ws = new QWebSocketServer(QStringLiteral("Optiverse Collab"), QWebSocketServer::NonSecureMode, this);
     m_ws->setHandshakeTimeout(qMax(1, m_config.handshakeTimeoutMs));
     m_ws->setMaxPendingConnections(1 << 20);
+    m_tcp->setListenBacklogSize(ListenBacklog);
     connect(m_tcp, &QTcpServer::newConnection, this, &CollabServer::onTcpConnection);
+    connect(m_tcp, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+        logRefusal(QStringLiteral("a client"), QStringLiteral("cannot accept: ") + m_tcp->errorString());
+        QTimer::singleShot(AcceptRetryMs, this, [this] {
+            if (m_tcp->isListening())
+                m_tcp->resumeAccepting();
+        });
+    });
+    m_checkTimer.setSingleShot(true);
+    connect(&m_checkTimer, &QTimer::timeout, this, &CollabServer::checkPasswords);
     connect(m_ws, &QWebSocketServer::newConnection, this, &CollabServer::onWebSocketConnection);
     connect(m_ws, &QWebSocketServer::originAuthenticationRequired, this,
             [this](QWebSocketCorsAuthenticator *auth) {
@@ -108,6 +134,13 @@ bool CollabServer::listen(const QHostAddress &address, quint16 port, QString *er
             return false;
         m_store = std::move(store);
     }
+    AddressLimits::Limits limits;
+    limits.maxSockets = m_config.maxConnections > 0 ? m_config.maxConnections
+                                                    : DescriptorLimit::connectionRoom(DescriptorLimit::current());
+    limits.maxHandshakes = qMax(1, m_config.maxHandshakes);
+    limits.maxHandshakesPerAddress = qMax(1, m_config.maxHandshakesPerAddress);
+    limits.maxConnectionsPerAddress = qMax(1, m_config.maxConnectionsPerAddress);
+    m_limits.setLimits(limits);
     if (!m_tcp->listen(address, port)) {
         if (m_tcp->serverError() == QAbstractSocket::AddressInUseError)
             error = QStringLiteral("Port %1 on %2 is already in use").arg(port).arg(address.toString());
@@ -136,6 +169,12 @@ void CollabServer::close()
             s->abort();
     }
     m_handshaking.clear();
+    // Password checks and refusals under way (they leave their lists as they go).
+    const auto waiting = m_awaitingCheck.values() + m_heldRefusals;
+    for (const QPointer<ClientConnection> &c : waiting) {
+        if (c)
+            c->closeWith(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+    }
     if (wasListening) {
         qCInfo(lcServer) << "Server closed";
         emit listeningChanged(false);
@@ -253,6 +292,19 @@ void CollabServer::onTcpConnection()
         QTcpSocket *socket = m_tcp->nextPendingConnection();
         if (!socket)
             break;
+        // Counted until it is destroyed, whatever becomes of it; over a cap
+        // it goes at once, before Qt reads a byte of it.
+        const QString address = AddressLimits::keyOf(socket->peerAddress());
+        const auto verdict = m_limits.open(quintptr(socket), address);
+        if (verdict != AddressLimits::Verdict::Admitted) {
+            logRefusal(address, m_limits.describe(verdict));
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        // Qt drops every connection to the socket's own signals when it
+        // upgrades it; a child object's end is the socket's end.
+        connect(new QObject(socket), &QObject::destroyed, this, [this, id = quintptr(socket)] { m_limits.close(id); });
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         const QString key = peerKey(socket->peerAddress(), socket->peerPort());
         m_handshaking.insert(key, socket);
@@ -309,12 +361,21 @@ QTcpSocket *CollabServer::takeTcpSocket(QWebSocket *socket)
     return tcp;
 }
 
-void CollabServer::refuse(QWebSocket *socket, int code, const QString &reason)
+QString CollabServer::addressOf(const ClientConnection *connection)
 {
-    // Wrap it so the usual close/abort/cleanup path runs.
-    auto *c = new ClientConnection(socket, takeTcpSocket(socket), m_config, this);
-    connect(c, &ClientConnection::disconnected, c, &QObject::deleteLater);
-    c->closeWith(QWebSocketProtocol::CloseCode(code), reason);
+    return AddressLimits::keyOf(connection->socket()->peerAddress());
+}
+
+void CollabServer::logRefusal(const QString &address, const QString &reason)
+{
+    int unlogged = 0;
+    const QString key = address + QLatin1String(" : ") + reason;
+    if (!m_refusalLog.shouldLog(key, m_clock.elapsed(), &unlogged))
+        return;
+    if (unlogged > 0)
+        qCInfo(lcServer).noquote() << "Refused" << key << QStringLiteral("(%1 more since the last such line)").arg(unlogged);
+    else
+        qCInfo(lcServer).noquote() << "Refused" << key;
 }
 
 void CollabServer::onWebSocketConnection()
@@ -323,81 +384,127 @@ void CollabServer::onWebSocketConnection()
         QWebSocket *socket = m_ws->nextPendingConnection();
         if (!socket)
             break;
-        if (!isListening()) {
-            refuse(socket, QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
-            continue;
-        }
-        if (!admit(socket))
-            continue;
-        QString session, user, error;
-        const QString path = socket->requestUrl().path(QUrl::FullyEncoded);
-        if (!SessionUrl::parsePath(path, &session, &user, &error)) {
-            qCInfo(lcServer).noquote() << "Refused" << socket->peerAddress().toString() << "path" << path.left(200)
-                                       << ":" << error;
-            if (!error.contains(QLatin1String("/ws/")))
-                error += QLatin1String("; expected /ws/<session_id>/<user_id>");
-            refuse(socket, QWebSocketProtocol::CloseCodePolicyViolated, error.left(120));
-            continue;
-        }
-        ServerSession *s = sessionFor(session, &error);
-        if (!s) {
-            // The whole reason in a message (a close reason is cut at 123 bytes).
-            socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(
-                Protocol::ErrorStorageFailed, QStringLiteral("session \"%1\" %2").arg(session, error))));
-            refuse(socket, QWebSocketProtocol::CloseCodeBadOperation, QStringLiteral("session cannot be loaded"));
-            continue;
-        }
-        if (s->isFull()) {
-            qCInfo(lcServer).noquote() << "Refused" << user << ": session" << session << "is full";
-            const QString reason = QStringLiteral("session is full (%1 users)").arg(m_config.maxUsersPerSession);
-            socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(Protocol::ErrorSessionFull, reason)));
-            refuse(socket, CloseTryAgainLater, reason);
-            continue;
-        }
         auto *c = new ClientConnection(socket, takeTcpSocket(socket), m_config, this);
-        connect(c, &ClientConnection::textMessageReceived, this, &CollabServer::onClientText);
         connect(c, &ClientConnection::disconnected, this, &CollabServer::onClientDisconnected);
-        m_connections.insert(c);
-        s->join(c, user);
-        emit connectionCountChanged(connectionCount());
+        if (!isListening()) {
+            c->closeWith(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+            continue;
+        }
+        if (m_config.password.isEmpty()) {
+            join(c); // original clients send no password header: nothing to check
+            continue;
+        }
+        // Never log the header's value: only whether it was there. A missing
+        // one tells a guesser nothing: refused at once, outside the budget.
+        if (socket->request().rawHeader(Protocol::PasswordHeader).isEmpty()) {
+            refuseAuth(c, Protocol::ClosePasswordRequired, QStringLiteral("password required"),
+                       QStringLiteral("the server requires a session password"));
+            continue;
+        }
+        const quint64 ticket = ++m_nextTicket;
+        m_awaitingCheck.insert(ticket, c);
+        m_throttle.enqueue(ticket, addressOf(c));
+        connect(c, &ClientConnection::disconnected, this, [this, ticket] {
+            if (m_awaitingCheck.remove(ticket))
+                m_throttle.remove(ticket);
+        });
     }
+    checkPasswords();
 }
 
-bool CollabServer::admit(QWebSocket *socket)
+void CollabServer::checkPasswords()
 {
-    if (m_config.password.isEmpty())
-        return true; // original clients send no password header: nothing to check
-    const QString address = socket->peerAddress().toString();
-    auto it = m_passwordFailures.find(address);
-    if (it != m_passwordFailures.end() && it->since.elapsed() > PasswordFailureWindowMs)
-        it = m_passwordFailures.erase(it);
-    const bool throttled = it != m_passwordFailures.end() && it->count >= m_config.maxPasswordFailuresPerMinute;
-    // Never log the header's value: only whether it was there.
-    const QByteArray sent = socket->request().rawHeader(Protocol::PasswordHeader);
-    if (!throttled && !sent.isEmpty() && SessionPassword::matches(m_config.password, sent))
-        return true;
-
-    int code = Protocol::CloseWrongPassword;
-    QString reason = QStringLiteral("wrong password");
-    QString message = QStringLiteral("wrong session password");
-    if (throttled) {
-        reason = QStringLiteral("too many wrong passwords");
-        message = QStringLiteral("too many wrong passwords from this computer; try again in a minute");
-    } else if (sent.isEmpty()) {
-        code = Protocol::ClosePasswordRequired;
-        reason = QStringLiteral("password required");
-        message = QStringLiteral("the server requires a session password");
-    } else {
-        PasswordFailures &f = m_passwordFailures[address];
-        if (f.count == 0)
-            f.since.start();
-        ++f.count;
+    const qint64 now = m_clock.elapsed();
+    while (const quint64 ticket = m_throttle.takeNext(now)) {
+        const QPointer<ClientConnection> c = m_awaitingCheck.take(ticket);
+        if (!c || c->isClosing())
+            continue;
+        const QByteArray sent = c->socket()->request().rawHeader(Protocol::PasswordHeader);
+        if (SessionPassword::matches(m_config.password, sent))
+            join(c); // whatever failed before, from this address or any other
+        else
+            holdRefusal(c, m_throttle.recordFailure(addressOf(c), now));
     }
-    qCInfo(lcServer).noquote() << "Refused" << address << ":" << reason;
+    const qint64 next = m_throttle.msUntilNext(now);
+    if (next >= 0)
+        m_checkTimer.start(int(qBound(qint64(1), next, qint64(1000))));
+}
+
+void CollabServer::holdRefusal(ClientConnection *connection, qint64 delayMs)
+{
+    auto refuseWrong = [this](ClientConnection *c) {
+        refuseAuth(c, Protocol::CloseWrongPassword, QStringLiteral("wrong password"),
+                   QStringLiteral("wrong session password"));
+    };
+    // Held refusals keep their handshake slots; a quarter of the server's
+    // handshakes at most, so that a guesser on many addresses cannot hold
+    // them all: beyond that the oldest goes out early (its guess was checked).
+    m_heldRefusals.removeAll(QPointer<ClientConnection>());
+    if (m_heldRefusals.size() >= qMax(8, m_limits.limits().maxHandshakes / 4)) {
+        if (const QPointer<ClientConnection> oldest = m_heldRefusals.takeFirst())
+            refuseWrong(oldest);
+    }
+    const QPointer<ClientConnection> held(connection);
+    m_heldRefusals.append(held);
+    QTimer::singleShot(int(qMax<qint64>(0, delayMs)), connection, [this, held, refuseWrong] {
+        m_heldRefusals.removeAll(held);
+        if (held)
+            refuseWrong(held);
+    });
+}
+
+void CollabServer::refuseAuth(ClientConnection *connection, int code, const QString &reason, const QString &message)
+{
+    if (connection->isClosing())
+        return;
+    logRefusal(addressOf(connection), reason);
     // Qt 6.4 clients report some close codes as protocol errors: say it in a message first.
-    socket->sendTextMessage(QString::fromUtf8(MessageFactory::error(Protocol::ErrorAuthFailed, message)));
-    refuse(socket, code, reason);
-    return false;
+    connection->sendBytes(MessageFactory::error(Protocol::ErrorAuthFailed, message));
+    connection->closeWith(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void CollabServer::join(ClientConnection *c)
+{
+    QWebSocket *socket = c->socket();
+    const QString address = addressOf(c);
+    const auto verdict = m_limits.join(quintptr(c->tcpSocket()));
+    if (verdict != AddressLimits::Verdict::Admitted) {
+        logRefusal(address, m_limits.describe(verdict));
+        // A code our client does not know yet: it shows the message.
+        const QString reason = QStringLiteral("too many connections from your address");
+        c->sendBytes(MessageFactory::error(QStringLiteral("too_many_connections"),
+                                           reason + QStringLiteral(" (%1)").arg(m_limits.limits().maxConnectionsPerAddress)));
+        c->closeWith(CloseTryAgainLater, reason);
+        return;
+    }
+    QString session, user, error;
+    const QString path = socket->requestUrl().path(QUrl::FullyEncoded);
+    if (!SessionUrl::parsePath(path, &session, &user, &error)) {
+        qCInfo(lcServer).noquote() << "Refused" << address << "path" << path.left(200) << ":" << error;
+        if (!error.contains(QLatin1String("/ws/")))
+            error += QLatin1String("; expected /ws/<session_id>/<user_id>");
+        c->closeWith(QWebSocketProtocol::CloseCodePolicyViolated, error.left(120));
+        return;
+    }
+    ServerSession *s = sessionFor(session, &error);
+    if (!s) {
+        // The whole reason in a message (a close reason is cut at 123 bytes).
+        c->sendBytes(MessageFactory::error(Protocol::ErrorStorageFailed,
+                                           QStringLiteral("session \"%1\" %2").arg(session, error)));
+        c->closeWith(QWebSocketProtocol::CloseCodeBadOperation, QStringLiteral("session cannot be loaded"));
+        return;
+    }
+    if (s->isFull()) {
+        qCInfo(lcServer).noquote() << "Refused" << user << ": session" << session << "is full";
+        const QString reason = QStringLiteral("session is full (%1 users)").arg(m_config.maxUsersPerSession);
+        c->sendBytes(MessageFactory::error(Protocol::ErrorSessionFull, reason));
+        c->closeWith(CloseTryAgainLater, reason);
+        return;
+    }
+    connect(c, &ClientConnection::textMessageReceived, this, &CollabServer::onClientText);
+    m_connections.insert(c);
+    s->join(c, user);
+    emit connectionCountChanged(connectionCount());
 }
 
 ServerSession *CollabServer::sessionFor(const QString &id, QString *error)
@@ -436,18 +543,20 @@ void CollabServer::onClientText(ClientConnection *connection, const QString &tex
 
 void CollabServer::onClientDisconnected(ClientConnection *connection)
 {
+    connection->deleteLater();
     if (!m_connections.remove(connection))
-        return;
+        return; // refused, or gone while its password waited
     if (ServerSession *s = connection->session())
         s->leave(connection);
-    connection->deleteLater();
     emit connectionCountChanged(connectionCount());
 }
 
 void CollabServer::onKeepalive()
 {
-    for (auto it = m_passwordFailures.begin(); it != m_passwordFailures.end();)
-        it = it->since.elapsed() > PasswordFailureWindowMs ? m_passwordFailures.erase(it) : std::next(it);
+    const qint64 now = m_clock.elapsed();
+    m_throttle.prune(now);
+    for (const auto &[key, count] : m_refusalLog.prune(now))
+        qCInfo(lcServer).noquote() << "Refused" << key << QStringLiteral("(%1 more in the last minute)").arg(count);
     const auto connections = m_connections;
     for (ClientConnection *c : connections) {
         if (c->idleMs() > m_config.keepaliveTimeoutMs) {

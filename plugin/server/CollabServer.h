@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "AddressLimits.h"
 #include "CostBucket.h"
 #include "HistoryBudget.h"
+#include "PasswordThrottle.h"
+#include "RefusalLog.h"
 #include "ServerConfig.h"
 
 #include <QElapsedTimer>
@@ -60,6 +63,11 @@ public:
     /// SHA-256 fingerprint "AB:CD:…" of the server certificate (empty without TLS).
     QString certificateFingerprint() const;
     int connectionCount() const;
+    /// Sockets not joined to a session yet: handshakes, password checks, refusals under way.
+    int handshakeCount() const { return m_limits.handshakes(); }
+    /// The server-wide cap on sockets in force (ServerConfig::maxConnections,
+    /// or what the descriptor limit leaves room for).
+    int maxSockets() const { return m_limits.limits().maxSockets; }
     int sessionCount() const;
     /// The sessions as announced on the LAN: most users first, user names
     /// only with ServerConfig::advertiseNames.
@@ -80,10 +88,17 @@ private:
     void onKeepalive();
     ServerSession *sessionFor(const QString &id, QString *error);
     QTcpSocket *takeTcpSocket(QWebSocket *socket);
-    void refuse(QWebSocket *socket, int code, const QString &reason);
-    /// Checks the handshake's password header; refuses the socket (and
-    /// returns false) when it is missing or wrong.
-    bool admit(QWebSocket *socket);
+    /// Puts an upgraded connection whose password is right (or not needed)
+    /// into its session, or refuses it (path, session, per-address cap).
+    void join(ClientConnection *connection);
+    /// Checks the passwords whose turn has come (PasswordThrottle).
+    void checkPasswords();
+    /// A wrong password: refused after @p delayMs.
+    void holdRefusal(ClientConnection *connection, qint64 delayMs);
+    void refuseAuth(ClientConnection *connection, int code, const QString &reason, const QString &message);
+    /// One log line per address and reason a minute at most.
+    void logRefusal(const QString &address, const QString &reason);
+    static QString addressOf(const ClientConnection *connection);
     void startAdvertising();
     void stopAdvertising();
 
@@ -97,12 +112,14 @@ private:
     QSet<ClientConnection *> m_connections;
     QHash<QString, QPointer<QTcpSocket>> m_handshaking; // "address|port" -> socket
     QTimer m_keepalive;
-    struct PasswordFailures
-    {
-        QElapsedTimer since; // start of the current one-minute window
-        int count = 0;
-    };
-    QHash<QString, PasswordFailures> m_passwordFailures; // by client address
+    QElapsedTimer m_clock; // for the limits below
+    AddressLimits m_limits;
+    RefusalLog m_refusalLog;
+    PasswordThrottle m_throttle;
+    QTimer m_checkTimer;                                    // next password check due
+    QHash<quint64, QPointer<ClientConnection>> m_awaitingCheck; // throttle ticket -> connection
+    quint64 m_nextTicket = 0;
+    QList<QPointer<ClientConnection>> m_heldRefusals;       // oldest first
     BeaconAdvertiser *m_beacon = nullptr;
     DnsSdAdvertiser *m_dnsSd = nullptr;
 };

@@ -41,7 +41,17 @@ struct ServerConfig
     /// Session password; empty: none. Clients send it in the handshake header
     /// Protocol::PasswordHeader; missing → close 4001, wrong → close 4003.
     QString password;
-    int maxPasswordFailuresPerMinute = 10; ///< per client address; further attempts are refused unchecked
+    /// Server-wide password checks per second (as many at once); further
+    /// ones wait their turn, round robin between addresses. A wrong
+    /// password's refusal also waits 250 ms per wrong password from its
+    /// address in the last minute (up to 10 s); a right one is always accepted.
+    int maxPasswordChecksPerSecond = 20;
+    // Sockets, counted from TCP accept. A handshake lasts until the client
+    // joined a session (upgrade, password check, delayed refusal included).
+    int maxConnections = 0;             ///< server-wide; 0: what the descriptor limit leaves room for
+    int maxConnectionsPerAddress = 64;  ///< joined connections per client address; further: close 1013
+    int maxHandshakes = 256;            ///< server-wide; further sockets are closed at accept
+    int maxHandshakesPerAddress = 8;    ///< per client address; further sockets are closed at accept
     /// TLS (wss://): the server's certificate first, then any intermediates.
     /// Empty: plain ws://.
     QList<QSslCertificate> tlsCertificateChain;

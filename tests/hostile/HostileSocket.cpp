@@ -30,14 +30,16 @@ HostileSocket::~HostileSocket()
     m_socket.abort();
 }
 
-void HostileSocket::connectTo(quint16 port)
+void HostileSocket::connectTo(quint16 port, const QHostAddress &source)
 {
+    if (!source.isNull())
+        m_socket.bind(source);
     m_socket.connectToHost(QStringLiteral("127.0.0.1"), port);
 }
 
-void HostileSocket::open(quint16 port, const QByteArray &path)
+void HostileSocket::open(quint16 port, const QByteArray &path, const QHostAddress &source)
 {
-    connectTo(port);
+    connectTo(port, source);
     write(upgradeRequest(port, path));
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QRandomGenerator>
@@ -24,9 +25,11 @@ public:
     explicit HostileSocket(QObject *parent = nullptr);
     ~HostileSocket() override;
 
-    void connectTo(quint16 port);
+    /// Connects to 127.0.0.1, from @p source when given (any 127.x.y.z
+    /// address is local on Linux: one attacker per address).
+    void connectTo(quint16 port, const QHostAddress &source = {});
     /// Connects and sends a valid upgrade request for @p path.
-    void open(quint16 port, const QByteArray &path);
+    void open(quint16 port, const QByteArray &path, const QHostAddress &source = {});
     /// A GET upgrade request; fields can be left out or replaced to break it.
     static QByteArray upgradeRequest(quint16 port, const QByteArray &path, const QByteArray &extraHeaders = {},
                                      bool withKey = true, const QByteArray &version = "13");

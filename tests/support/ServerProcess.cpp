@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 QString ServerProcess::executable()
 {
@@ -57,7 +58,14 @@ bool ServerProcess::start(const QStringList &args, int timeoutMs)
     env.insert(QStringLiteral("ASAN_OPTIONS"), asan + QStringLiteral("quarantine_size_mb=8"));
     m_process.setProcessEnvironment(env);
     // If the test itself crashes, the server must not outlive it.
-    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    const rlim_t limit = rlim_t(m_descriptorLimit);
+    m_process.setChildProcessModifier([limit] {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (limit > 0) {
+            const rlimit both{limit, limit};
+            ::setrlimit(RLIMIT_NOFILE, &both);
+        }
+    });
     m_process.start(executable(), QStringList(args) << QStringLiteral("--host") << QStringLiteral("127.0.0.1")
                                                     << QStringLiteral("--port") << QStringLiteral("0"));
     if (!m_process.waitForStarted(timeoutMs)) {

@@ -26,6 +26,9 @@ public:
     /// @p timeoutMs for "Ready."; false (with a warning showing its output) if
     /// it did not get there.
     bool start(const QStringList &args = {}, int timeoutMs = 20000);
+    /// Starts it with at most @p limit file descriptors (soft and hard
+    /// RLIMIT_NOFILE), as on a system with that limit; 0: the test's own.
+    void setDescriptorLimit(int limit) { m_descriptorLimit = limit; }
     /// SIGTERM, waits up to @p timeoutMs for the exit, returns log(). Check
     /// isRunning(), exitStatus() and exitCode() for how it ended.
     QByteArray stop(int timeoutMs = 10000);
@@ -68,4 +71,5 @@ private:
     QByteArray m_output;
     QByteArray m_log;
     quint16 m_port = 0;
+    int m_descriptorLimit = 0;
 };
