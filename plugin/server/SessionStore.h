@@ -90,6 +90,12 @@ public:
     /// Every stored session id, sorted.
     bool sessionIds(QStringList *ids, QString *error);
 
+    /// For tests only: the database may not grow beyond @p pages (SQLite's
+    /// max_page_count, never below its current size; 0 lifts the limit). A
+    /// write that needs a new page then fails with "database or disk is
+    /// full", exactly as on a full disk, which a test cannot rely on having.
+    bool setMaxPageCount(qint64 pages, QString *error);
+
 private:
     bool storeOperation(const QString &session, qint64 seq, const QByteArray &operation, QString *error);
 
