@@ -7,9 +7,13 @@ namespace Optiverse::Collab {
 
 namespace {
 // Server logs are read by operators in English: "4,981", whatever the locale.
-QString count(quint64 n)
+QString number(quint64 n)
 {
     return QLocale(QLocale::English).toString(n);
+}
+QString failures(quint64 n)
+{
+    return n == 1 ? QStringLiteral("failure") : QStringLiteral("failures");
 }
 } // namespace
 
@@ -28,7 +32,7 @@ void LogThrottle::failure(const QString &reason)
     ++m_runTotal;
     if (!m_inRun) {
         m_inRun = true;
-        m_sink(QStringLiteral("%1: %2").arg(m_topic, reason));
+        m_sink(QStringLiteral("%1: %2").arg(m_topic, reason), false);
         m_interval.start();
         return;
     }
@@ -45,8 +49,9 @@ void LogThrottle::summarise()
         return;
     }
     const int seconds = int((m_interval.interval() + 999) / 1000);
-    m_sink(QStringLiteral("%1: %2 more failures in the last %3 s (last: %4)")
-               .arg(m_topic, count(m_pending)).arg(seconds).arg(m_lastReason));
+    m_sink(QStringLiteral("%1: %2 more %3 in the last %4 s (last: %5)")
+               .arg(m_topic, number(m_pending), failures(m_pending)).arg(seconds).arg(m_lastReason),
+           false);
     m_pending = 0;
     m_interval.start();
 }
@@ -55,8 +60,7 @@ void LogThrottle::success()
 {
     if (!m_inRun)
         return;
-    m_sink(QStringLiteral("%1: works again after %2 %3")
-               .arg(m_topic, count(m_runTotal), m_runTotal == 1 ? QStringLiteral("failure") : QStringLiteral("failures")));
+    m_sink(QStringLiteral("%1: works again after %2 %3").arg(m_topic, number(m_runTotal), failures(m_runTotal)), true);
     m_interval.stop();
     m_inRun = false;
     m_pending = m_runTotal = 0;

@@ -28,8 +28,9 @@ class LogThrottle : public QObject
 {
     Q_OBJECT
 public:
-    /// Writes one line of the log.
-    using Sink = std::function<void(const QString &line)>;
+    /// Writes one line of the log; @p recovered: the line that ends a run
+    /// (good news, which the caller may log at a lower level).
+    using Sink = std::function<void(const QString &line, bool recovered)>;
 
     /// @p topic starts every line ("storage"); @p intervalMs is the shortest
     /// time between two summary lines.

@@ -49,7 +49,12 @@ struct SessionStore::Private
 
     // A full disk fails every command: the first failure is logged with its
     // reason, the rest are counted (one summary line per 10 s at most).
-    LogThrottle failures{QStringLiteral("storage"), [](const QString &line) { qCWarning(lcServer).noquote() << line; }};
+    LogThrottle failures{QStringLiteral("storage"), [](const QString &line, bool recovered) {
+                             if (recovered)
+                                 qCInfo(lcServer).noquote() << line;
+                             else
+                                 qCWarning(lcServer).noquote() << line;
+                         }};
     qint64 defaultMaxPageCount = -1; // before setMaxPageCount() changed it
 
     QSqlDatabase db() const { return QSqlDatabase::database(connectionName, false); }

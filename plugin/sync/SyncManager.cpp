@@ -398,10 +398,13 @@ void SyncManager::handleStorageFailed(const Message &message)
     const bool wasFailing = m_channel.isStorageFailing();
     // Still pending: the scene keeps the edit and shows it as ours alone.
     m_channel.storageFailed(clientSeq);
-    qCWarning(lcSync).noquote() << "the server could not store our change of" << (itemId.isEmpty() ? QStringLiteral("an item") : itemId)
-                                << "(" << m_storageFailure << "): kept, to be sent again";
-    if (wasFailing)
-        return; // said once per run of failures; the status says it lasts
+    const QString what = itemId.isEmpty() ? QStringLiteral("an item") : itemId;
+    if (wasFailing) { // said once per run of failures; the status says it lasts
+        qCInfo(lcSync).noquote().nospace() << "the server still cannot store our change of " << what;
+        return;
+    }
+    qCWarning(lcSync).noquote().nospace() << "the server could not store our change of " << what << " ("
+                                          << m_storageFailure << "): kept, to be sent again";
     emit editNotStored(item.isEmpty()
                            ? tr("The server could not save your change: it stays on your canvas and is sent again "
                                 "as soon as the server can store it.")
