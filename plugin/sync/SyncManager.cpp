@@ -383,8 +383,10 @@ void SyncManager::handleRejected(const Message &message)
 
 void SyncManager::handleStorageFailed(const Message &message)
 {
-    // Our server says which command (client_seq); an older one does not, and
-    // the command is then found lost by the next acknowledgement.
+    // Only our server stores (original ones never refuse for it). It names
+    // the command by client_seq; an older version of ours does not: storage
+    // is failing all the same, and the command is found lost (and re-sent) by
+    // the next acknowledgement.
     if (!m_client->serverSequences())
         return;
     m_storageFailure = message.json().value(Protocol::FieldMessage).toString();
