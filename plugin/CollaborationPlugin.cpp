@@ -97,6 +97,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_host->addStatusWidget(m_status);
     // An edit that will not reach the others must not go unnoticed.
     connect(m_session->sync(), &SyncManager::editDropped, m_status, &StatusWidget::showNotice);
+    // Nor one the server could not store yet: the status says so while it lasts.
+    m_status->setSync(m_session->sync());
 
     // Contract 1.1: a host that can delete keys gets deletions synced.
     m_session->sync()->setSceneKeys(queryInterface<ISceneKeys>(host));
@@ -113,6 +115,8 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
     m_notice = new NoticeWidget;
     m_host->addStatusWidget(m_notice);
     m_notice->hide(); // shown with the first notice
+    // ...and a notice says which edit, once, in words.
+    connect(m_session->sync(), &SyncManager::editNotStored, m_notice, [this](const QString &text) { m_notice->showNotice(text); });
     m_awareness = std::make_unique<EditAwareness>(host->scene(), queryInterface<IUndoHost>(host), m_session.get(), m_notice);
     m_awareness->setEditingHost(queryInterface<IEditingHost>(host));
     // Follow a collaborator, Jump to, Show (hosts offering IViewHost, contract 1.3).

@@ -236,6 +236,7 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
             return false;
         break;
     case Type::CommandRejected:
+    case Type::Error: // storage_failed names the command it answers
         if (!optionalCounter(o, Protocol::FieldClientSeq, &m.m_clientSeq, error))
             return false;
         break;
@@ -255,7 +256,6 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
         break;
     case Type::Ping:
     case Type::Pong:
-    case Type::Error:
     case Type::SyncCaughtUp:
         break;
     }

@@ -138,11 +138,13 @@ QByteArray MessageFactory::hostChanged(const QString &userId)
     return toBytes(o);
 }
 
-QByteArray MessageFactory::error(const QString &code, const QString &message)
+QByteArray MessageFactory::error(const QString &code, const QString &message, qint64 clientSeq)
 {
     QJsonObject o = typed(Protocol::TypeError);
     o.insert(Protocol::FieldCode, code);
     o.insert(Protocol::FieldMessage, message);
+    if (clientSeq >= 0)
+        o.insert(Protocol::FieldClientSeq, clientSeq);
     return toBytes(o);
 }
 

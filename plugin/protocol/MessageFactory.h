@@ -55,7 +55,9 @@ public:
     static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex = -1);
     static QByteArray userLeft(const QString &userId);
     static QByteArray hostChanged(const QString &userId);
-    static QByteArray error(const QString &code, const QString &message);
+    /// An "error"; @p clientSeq >= 0 names the command it answers (our
+    /// "client_seq" extension, e.g. for storage_failed).
+    static QByteArray error(const QString &code, const QString &message, qint64 clientSeq = -1);
     static QByteArray commandRejected(qint64 clientSeq, const QString &itemId, const QString &reason);
     static QByteArray caughtUp(qint64 seq);
     /// Presence: @p pointerMm empty means "no pointer on the canvas".

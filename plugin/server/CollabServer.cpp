@@ -118,6 +118,12 @@ CollabServer::~CollabServer()
     m_tcp = nullptr;
 }
 
+bool CollabServer::setStorageMaxPageCount(qint64 pages)
+{
+    QString error;
+    return m_store && m_store->setMaxPageCount(pages, &error);
+}
+
 bool CollabServer::listen(const QHostAddress &address, quint16 port, QString *errorString)
 {
     QString ignored;

@@ -75,6 +75,10 @@ public:
     /// True while the server announces itself on the LAN.
     bool isAdvertising() const;
     const ServerConfig &config() const { return m_config; }
+    /// For tests only (with ServerConfig::dataDir, once listening): the
+    /// database may not grow beyond @p pages (0: no limit), so storing fails
+    /// as on a full disk; see SessionStore::setMaxPageCount().
+    bool setStorageMaxPageCount(qint64 pages);
 
 signals:
     void connectionCountChanged(int count);

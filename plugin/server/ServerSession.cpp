@@ -435,7 +435,10 @@ void ServerSession::handleCommand(ClientConnection *from, const Message &message
         relayedCommand = message.commandJson();
     }
     if (!recordChange(change, makeOperation(next, from->userId(), relayedCommand), text)) {
-        sendError(from, Protocol::ErrorStorageFailed, QStringLiteral("the server could not store the change"));
+        // With the command's client_seq: our client keeps it and sends it again.
+        from->sendBytes(MessageFactory::error(Protocol::ErrorStorageFailed,
+                                              QStringLiteral("the server could not store the change"),
+                                              message.clientSeq()));
         return;
     }
     qCDebug(lcServer).noquote() << "seq" << m_seq << Command::actionName(command.action) << command.itemId << "from"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "SessionStore.h"
 
+#include "LogThrottle.h"
 #include "ServerLog.h"
 #include "WalCheckpointer.h"
 
@@ -118,12 +119,22 @@ struct SessionStore::Private
     std::optional<QSqlQuery> commit;
     std::optional<QSqlQuery> rollback;
 
+    // A full disk fails every command: the first failure is logged with its
+    // reason, the rest are counted (one summary line per 10 s at most).
+    LogThrottle failures{QStringLiteral("storage"), [](const QString &line, bool recovered) {
+                             if (recovered)
+                                 qCInfo(lcServer).noquote() << line;
+                             else
+                                 qCWarning(lcServer).noquote() << line;
+                         }};
+    qint64 defaultMaxPageCount = -1; // before setMaxPageCount() changed it
+
     QSqlDatabase db() const { return QSqlDatabase::database(connectionName, false); }
 
     bool fail(const QString &what, const QSqlError &e, QString *error)
     {
         *error = QStringLiteral("%1: %2").arg(what, e.text());
-        qCWarning(lcServer).noquote() << "storage:" << *error;
+        failures.failure(*error);
         return false;
     }
 
@@ -152,6 +163,7 @@ struct SessionStore::Private
             rollback->exec();
             return false;
         }
+        failures.success();
         return true;
     }
 
@@ -324,6 +336,24 @@ bool SessionStore::open(const QString &dir, QString *error, OpenMode mode)
         qCWarning(lcServer).noquote() << "storage: checkpoints stay in the commits:" << why;
     }
     qCInfo(lcServer).noquote() << "Storing sessions in" << path;
+    return true;
+}
+
+bool SessionStore::setMaxPageCount(qint64 pages, QString *error)
+{
+    if (!isOpen())
+        return false;
+    QSqlQuery q(d->db());
+    if (d->defaultMaxPageCount < 0) {
+        if (!q.exec(QStringLiteral("PRAGMA max_page_count")) || !q.next())
+            return d->fail(QStringLiteral("read max_page_count"), q.lastError(), error);
+        d->defaultMaxPageCount = q.value(0).toLongLong();
+    }
+    // SQLite never sets it below the database's current size: 1 means "no
+    // more pages than now", a disk that has just filled up.
+    const qint64 limit = pages > 0 ? pages : d->defaultMaxPageCount;
+    if (!q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(limit)))
+        return d->fail(QStringLiteral("set max_page_count"), q.lastError(), error);
     return true;
 }
 

@@ -119,6 +119,12 @@ public:
     /// False, with everything rolled back, when @p body or the commit fails.
     bool batch(const std::function<bool()> &body, QString *error);
 
+    /// For tests only: the database may not grow beyond @p pages (SQLite's
+    /// max_page_count, never below its current size; 0 lifts the limit). A
+    /// write that needs a new page then fails with "database or disk is
+    /// full", exactly as on a full disk, which a test cannot rely on having.
+    bool setMaxPageCount(qint64 pages, QString *error);
+
 private:
     bool storeOperation(const QString &session, qint64 seq, const QByteArray &operation, QString *error);
 

@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+#include <utility>
 
 // The same category as SyncManager's: one switch for the whole sync.
 Q_LOGGING_CATEGORY(lcOutbound, "optiverse.collab.sync", QtInfoMsg)
@@ -24,6 +25,8 @@ OutboundChannel::OutboundChannel(Transport transport, QObject *parent)
     connect(&m_lossTimer, &QTimer::timeout, this, &OutboundChannel::onLossTimeout);
     m_recentTimer.setSingleShot(true);
     connect(&m_recentTimer, &QTimer::timeout, this, &OutboundChannel::expireRecent);
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &OutboundChannel::retryUnstored);
 }
 
 void OutboundChannel::open(const Connection &connection)
@@ -41,6 +44,7 @@ void OutboundChannel::close()
     m_outbox.clear();
     m_sendTimer.stop();
     m_lossTimer.stop();
+    m_retryTimer.stop(); // what waits to be stored is re-sent after the resync
 }
 
 bool OutboundChannel::send(const Command &command, qint64 *size)
@@ -150,6 +154,68 @@ void OutboundChannel::onLossTimeout()
     }
 }
 
+void OutboundChannel::storageFailed(qint64 clientSeq)
+{
+    detectGap(clientSeq);
+    const auto it = m_unacked.find(clientSeq);
+    if (it != m_unacked.end()) {
+        m_unstored.insert(it.key(), *it);
+        m_unacked.erase(it);
+    }
+    if (!m_storageFailing)
+        m_retryFloor = m_nextClientSeq; // only what is sent from now on can show it works again
+    setStorageFailing(true);
+    // One retry for everything that waits: failures of the same burst must
+    // not each double the backoff.
+    if (!m_unstored.isEmpty() && !m_retryTimer.isActive())
+        m_retryTimer.start(m_retryDelayMs);
+}
+
+void OutboundChannel::confirmStored(qint64 ownClientSeq)
+{
+    if (!m_storageFailing)
+        return;
+    if (!m_unstored.isEmpty()) {
+        // The server stores again (another command went through): no reason
+        // to wait out the backoff.
+        m_retryDelayMs = RetryFirstMs;
+        if (m_retryTimer.remainingTime() != 0)
+            m_retryTimer.start(0);
+        return;
+    }
+    if (ownClientSeq >= m_retryFloor)
+        setStorageFailing(false);
+}
+
+void OutboundChannel::retryUnstored()
+{
+    if (m_unstored.isEmpty())
+        return;
+    const QList<Command> commands = m_unstored.values();
+    m_unstored.clear();
+    m_retryFloor = m_nextClientSeq;
+    m_retryDelayMs = std::min(m_retryDelayMs * 2, RetryMaxMs);
+    qCInfo(lcOutbound).nospace() << "sending again " << commands.size()
+                                 << " command(s) the server could not store (next retry in "
+                                 << m_retryDelayMs / 1000 << " s if it still cannot)";
+    emit retryDue(commands);
+    // Nothing was left to send (the session already agrees): nothing waits.
+    if (m_unstored.isEmpty() && m_unacked.lowerBound(m_retryFloor) == m_unacked.end())
+        setStorageFailing(false);
+}
+
+void OutboundChannel::setStorageFailing(bool failing)
+{
+    if (m_storageFailing == failing)
+        return;
+    m_storageFailing = failing;
+    if (!failing) {
+        m_retryDelayMs = RetryFirstMs;
+        m_retryTimer.stop();
+    }
+    emit storageFailingChanged(failing);
+}
+
 const Command *OutboundChannel::unacknowledged(qint64 clientSeq) const
 {
     const auto it = m_unacked.constFind(clientSeq);
@@ -189,20 +255,25 @@ bool OutboundChannel::forgetPresumedLost(qint64 clientSeq)
 
 QList<Command> OutboundChannel::takeUnacknowledged()
 {
+    m_unacked.insert(m_unstored); // client_seqs are unique: one list in sending order
+    m_unstored.clear();
     QList<Command> out = m_unacked.values();
     m_unacked.clear();
+    setStorageFailing(false); // the caller sends them again: their answers will tell
     return out;
 }
 
 QList<Command> OutboundChannel::takeUndelivered(bool connectionWasLost)
 {
-    QList<Command> out;
+    // What the server refused to store never reached the session either.
+    QMap<qint64, Command> undelivered = std::exchange(m_unstored, {});
     for (auto it = m_unacked.cbegin(); it != m_unacked.cend(); ++it)
         if (connectionWasLost || it.key() < m_connectionFirstSeq || it.key() > m_lastHandedSeq)
-            out.append(it.value());
+            undelivered.insert(it.key(), it.value());
     m_unacked.clear();
     m_presumedLost.clear();
-    return out;
+    setStorageFailing(false);
+    return undelivered.values();
 }
 
 QSet<QString> OutboundChannel::recentItemIds() const

@@ -33,6 +33,12 @@ namespace Optiverse::Collab {
  *   still unanswered LossTimeoutMs later was lost too. Lost commands are
  *   reported (lost()) for the caller to make good; their late echo, if any,
  *   is recognised (forgetPresumedLost()).
+ * - A command the server could not store (storage_failed, e.g. a full disk)
+ *   is not dropped: it waits, still unacknowledged, and is handed back for
+ *   sending again (retryDue()) after a backoff of RetryFirstMs doubling to
+ *   RetryMaxMs, or at once when the server is seen storing a command again.
+ *   isStorageFailing() holds from the first such refusal until a command
+ *   sent since the last retry is stored, so the user can be told.
  * - Original servers never answer: a sent command counts as recent for
  *   RecentWindowMs (a host's push composed before it cannot undo it), then
  *   recentExpired().
@@ -82,12 +88,25 @@ public:
     /// The server dropped messages above its rate: pause; what is unanswered
     /// after the loss timeout is lost.
     void rateLimited();
+    /// The server could not store @p clientSeq (storage_failed; -1 when it did
+    /// not say which): earlier unanswered ones were lost (lost()); the command
+    /// waits for retryDue(). Storage is failing from now on.
+    void storageFailed(qint64 clientSeq);
+    /// The server stored a command (it relays only what it stored), ours when
+    /// @p ownClientSeq >= 0: what waits is retried at once, and once nothing
+    /// waits and a command sent since the last retry is stored, storage works.
+    void confirmStored(qint64 ownClientSeq = -1);
+    bool isStorageFailing() const { return m_storageFailing; }
+    /// Commands waiting to be sent again because the server could not store them.
+    int unstoredCount() const { return int(m_unstored.size()); }
 
-    /// All unacknowledged commands, in sending order, no longer tracked.
+    /// All unacknowledged commands (those waiting to be stored too), in
+    /// sending order, no longer tracked.
     QList<Command> takeUnacknowledged();
     /// Leaving: unacknowledged commands that never got out (still paced, or
-    /// from an earlier connection, or all when @p connectionWasLost), no
-    /// longer tracked; what was handed to the socket counts as delivered.
+    /// from an earlier connection, or all when @p connectionWasLost) and those
+    /// the server could not store, no longer tracked; what else was handed to
+    /// the socket counts as delivered.
     QList<Command> takeUndelivered(bool connectionWasLost);
     /// Original servers: the items of the commands sent in the recent window.
     QSet<QString> recentItemIds() const;
@@ -97,7 +116,7 @@ public:
     int sendRate() const { return m_limiter.rate(); }
     int sendBurst() const { return m_limiter.burst(); }
 
-    int unacknowledgedCount() const { return int(m_unacked.size()); }
+    int unacknowledgedCount() const { return int(m_unacked.size() + m_unstored.size()); }
     int queuedCount() const { return int(m_outbox.size()); }
     quint64 commandsSent() const { return m_commandsSent; }
     quint64 lostFoundByGap() const { return m_lostByGap; }
@@ -107,6 +126,8 @@ public:
     static constexpr int DefaultSendBurst = 300;
     static constexpr int LossTimeoutMs = 1000;
     static constexpr int RecentWindowMs = 3000;
+    static constexpr int RetryFirstMs = 1000; ///< first retry after storage_failed
+    static constexpr int RetryMaxMs = 30000;  ///< the backoff doubles up to this
 
 signals:
     /// Commands the server never received, in sending order; @p how says how
@@ -114,12 +135,18 @@ signals:
     void lost(const QList<Optiverse::Collab::Command> &commands, const QString &how);
     /// Original servers: @p command left the recent window.
     void recentExpired(const Optiverse::Collab::Command &command);
+    /// Commands the server could not store, in sending order, to be sent
+    /// again (as the scene shows their items now).
+    void retryDue(const QList<Optiverse::Collab::Command> &commands);
+    void storageFailingChanged(bool failing);
 
 private:
     void drain();
     void configurePacing();
     void onLossTimeout();
     void expireRecent();
+    void retryUnstored();
+    void setStorageFailing(bool failing);
 
     Transport m_transport;
     Connection m_connection;
@@ -145,6 +172,12 @@ private:
     QSet<qint64> m_presumedLost; // reported lost after the timeout; their echo may still come
     quint64 m_lostByGap = 0;
     quint64 m_lostByTimeout = 0;
+
+    QMap<qint64, Command> m_unstored; // refused with storage_failed, by client_seq
+    QTimer m_retryTimer;
+    int m_retryDelayMs = RetryFirstMs;
+    qint64 m_retryFloor = 0; // commands from this client_seq on were sent since the last retry
+    bool m_storageFailing = false;
 
     struct Recent
     {

@@ -38,6 +38,10 @@ SyncManager::SyncManager(IScene *scene, CollabClient *client, QObject *parent)
     connect(&m_writer, &SceneWriter::itemRefused, this, &SyncManager::editDropped);
     connect(&m_channel, &OutboundChannel::lost, this, &SyncManager::recoverLost);
     connect(&m_channel, &OutboundChannel::recentExpired, this, [this](const Command &c) { m_pending.release(c); });
+    connect(&m_channel, &OutboundChannel::retryDue, this, [this](const QList<Command> &commands) {
+        recoverLost(commands, QStringLiteral("the server could not store them"));
+    });
+    connect(&m_channel, &OutboundChannel::storageFailingChanged, this, &SyncManager::serverStorageChanged);
     m_originalStateWait.setSingleShot(true);
     m_originalStateWait.setInterval(OriginalStateWaitMs);
     connect(&m_originalStateWait, &QTimer::timeout, this, [this] {
@@ -332,10 +336,14 @@ void SyncManager::onMessage(const Message &message)
         if (m_awaiting == Awaiting::ShareAck || m_awaiting == Awaiting::CaughtUp)
             finishSync(); // replayed commands are applied from the buffer
         return;
-    case Message::Type::Error:
-        if (message.json().value(QLatin1String("code")).toString() == Protocol::ErrorRateLimited)
+    case Message::Type::Error: {
+        const QString code = message.json().value(Protocol::FieldCode).toString();
+        if (code == Protocol::ErrorRateLimited)
             m_channel.rateLimited();
+        else if (code == Protocol::ErrorStorageFailed)
+            handleStorageFailed(message);
         return;
+    }
     default:
         return;
     }
@@ -373,6 +381,39 @@ void SyncManager::handleRejected(const Message &message)
     reconcile(command->itemId);
 }
 
+void SyncManager::handleStorageFailed(const Message &message)
+{
+    // Only our server stores (original ones never refuse for it). It names
+    // the command by client_seq; an older version of ours does not: storage
+    // is failing all the same, and the command is found lost (and re-sent) by
+    // the next acknowledgement.
+    if (!m_client->serverSequences())
+        return;
+    m_storageFailure = message.json().value(Protocol::FieldMessage).toString();
+    const qint64 clientSeq = message.clientSeq();
+    m_channel.detectGap(clientSeq);
+    if (clientSeq >= 0 && m_channel.forgetPresumedLost(clientSeq))
+        return; // already re-sent as the scene shows it: that answers for itself
+    const Command *command = clientSeq >= 0 ? m_channel.unacknowledged(clientSeq) : nullptr;
+    const QString item = command ? QString(command->itemType).replace(QLatin1Char('_'), QLatin1Char(' ')) : QString();
+    const QString itemId = command ? command->itemId : QString();
+    const bool wasFailing = m_channel.isStorageFailing();
+    // Still pending: the scene keeps the edit and shows it as ours alone.
+    m_channel.storageFailed(clientSeq);
+    const QString what = itemId.isEmpty() ? QStringLiteral("an item") : itemId;
+    if (wasFailing) { // said once per run of failures; the status says it lasts
+        qCInfo(lcSync).noquote().nospace() << "the server still cannot store our change of " << what;
+        return;
+    }
+    qCWarning(lcSync).noquote().nospace() << "the server could not store our change of " << what << " ("
+                                          << m_storageFailure << "): kept, to be sent again";
+    emit editNotStored(item.isEmpty()
+                           ? tr("The server could not save your change: it stays on your canvas and is sent again "
+                                "as soon as the server can store it.")
+                           : tr("The server could not save your change to the %1: it stays on your canvas and is "
+                                "sent again as soon as the server can store it.").arg(item));
+}
+
 void SyncManager::handleCommand(const Message &message)
 {
     const Command &command = message.command();
@@ -390,6 +431,8 @@ void SyncManager::handleCommand(const Message &message)
         return;
     }
     m_shadow.apply(command); // what the server did (it relays only what it accepted)
+    // It relays only what it stored, too: an edit it could not store goes again now.
+    m_channel.confirmStored(m_ownUserIds.contains(message.userId()) ? message.clientSeq() : -1);
     if (isOwnEcho(message)) {
         // Our acknowledgement: the scene already shows it, unless a later
         // server event overtook it. Unanswered commands before it were lost.

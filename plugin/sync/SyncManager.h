@@ -61,6 +61,11 @@ class CollabClient;
  *   keys that differ from the server's), never as the old command, and its
  *   pending keys are carried over so the scene does not flicker. A late echo
  *   of a command presumed lost is harmless: the re-sent state is absolute.
+ * - A command the server could not store (storage_failed, e.g. its disk is
+ *   full) is neither dropped nor shown as accepted: its item keeps the local
+ *   value, the user is told (serverStorageChanged(), editNotStored()), and
+ *   the item is re-sent the same way, after a backoff or as soon as the
+ *   server stores anything again (OutboundChannel::retryDue()).
  */
 class SyncManager : public QObject, public Optiverse::ISceneObserver, public Optiverse::ISceneKeysObserver
 {
@@ -123,6 +128,13 @@ public:
     /// later acknowledgement or by the timeout after a rate_limited error.
     quint64 lostCommandsFoundByGap() const { return m_channel.lostFoundByGap(); }
     quint64 lostCommandsFoundAfterTimeout() const { return m_channel.lostFoundAfterTimeout(); }
+    /// True while edits of ours wait because the server could not store them
+    /// (our server's storage_failed); they are sent again until it can.
+    bool isServerStorageFailing() const { return m_channel.isStorageFailing(); }
+    /// The server's words for its last storage failure.
+    QString serverStorageFailure() const { return m_storageFailure; }
+    /// Edits waiting for their next retry because the server could not store them.
+    int unstoredCount() const { return m_channel.unstoredCount(); }
 
     // ISceneObserver, ISceneKeysObserver: local changes become commands (LocalEditCapture)
     void itemAdded(const Optiverse::SceneItem &item, Optiverse::ChangeOrigin origin) override
@@ -161,6 +173,10 @@ signals:
     /// else…), or a session item the host refused to add (said once per item).
     void editDropped(const QString &reason);
     void participationChanged(Optiverse::Collab::SyncManager::Participation participation);
+    /// The server could not store our edits (@p failing), or stores them again.
+    void serverStorageChanged(bool failing);
+    /// Once when the server starts failing to store our edits: which, in words.
+    void editNotStored(const QString &text);
 
 private:
     /// What the manager waits for after a join before it is synchronized.
@@ -173,6 +189,7 @@ private:
     void onMessage(const Message &message);
     void handleCommand(const Message &message);
     void handleRejected(const Message &message);
+    void handleStorageFailed(const Message &message);
     void handleFullState(const Message &message);
     void finishSync();
     bool isOwnEcho(const Message &message) const;
@@ -196,6 +213,7 @@ private:
     SceneWriter m_writer;
     OutboundChannel m_channel;
     QString m_commandUser; // who sent the command being applied (for the refusal's words)
+    QString m_storageFailure; // the server's words for its last storage_failed
     JoinMode m_joinMode = JoinMode::ReplaceLocalScene;
 
     bool m_synced = false;

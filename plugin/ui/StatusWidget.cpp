@@ -2,6 +2,7 @@
 #include "StatusWidget.h"
 
 #include "FollowController.h"
+#include "SyncManager.h"
 #include "UserColor.h"
 
 #include <QMenu>
@@ -75,6 +76,7 @@ void StatusWidget::refresh()
 {
     QString text;
     const int seconds = m_client->reconnectInSeconds();
+    const bool storageFailing = m_sync && m_sync->isServerStorageFailing();
     switch (m_client->state()) {
     case CollabClient::State::Disconnected:
         text = m_client->lastError().isEmpty() ? tr("Not connected") : tr("Error: %1").arg(m_client->lastError());
@@ -92,7 +94,11 @@ void StatusWidget::refresh()
             text = seconds > 0 ? tr("Reconnecting in %n s…", nullptr, seconds) : tr("Reconnecting…");
         break;
     case CollabClient::State::Connected:
-        text = m_notice.isEmpty() ? tr("Connected (%n user(s))", nullptr, int(m_client->users().size())) : m_notice;
+        // Edits that reach nobody outrank any passing notice.
+        if (storageFailing)
+            text = tr("Server cannot save changes — retrying…");
+        else
+            text = m_notice.isEmpty() ? tr("Connected (%n user(s))", nullptr, int(m_client->users().size())) : m_notice;
         break;
     }
     if (m_client->state() == CollabClient::State::Reconnecting)
@@ -116,6 +122,13 @@ void StatusWidget::refresh()
                   .arg(where, m_client->lastError().isEmpty() ? tr("unknown cause") : m_client->lastError());
         break;
     case CollabClient::State::Connected: {
+        if (storageFailing) {
+            const QString cause = m_sync->serverStorageFailure();
+            tip = tr("%1\nThe server could not store your last change (%2). Your changes stay on your canvas and "
+                     "are sent again until it can; the others do not see them yet.")
+                      .arg(where, cause.isEmpty() ? tr("no reason given") : cause);
+            break;
+        }
         QString host;
         for (const CollabClient::User &u : m_client->users())
             if (u.isHost)
@@ -203,6 +216,15 @@ void StatusWidget::fillUsersMenu()
 void StatusWidget::setFollow(FollowController *follow)
 {
     m_follow = follow;
+}
+
+void StatusWidget::setSync(SyncManager *sync)
+{
+    disconnect(m_syncConnection);
+    m_sync = sync;
+    if (m_sync)
+        m_syncConnection = connect(m_sync, &SyncManager::serverStorageChanged, this, &StatusWidget::refresh);
+    refresh();
 }
 
 void StatusWidget::showUsers()

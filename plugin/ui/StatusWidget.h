@@ -12,12 +12,14 @@ class QMenu;
 namespace Optiverse::Collab {
 
 class FollowController;
+class SyncManager;
 
 /**
  * The status-bar indicator (bottom-right): "Not connected", "Connecting...",
  * "Connected (N users)", notices such as "<name> joined" / "<name> left" for a few seconds,
- * "Reconnecting in N s…", "Server stopped — reconnecting in N s…" and
- * "Error: <reason>". Its tooltip names the server, session and host, and the
+ * "Server cannot save changes — retrying…" while the server refuses to store
+ * our edits, "Reconnecting in N s…", "Server stopped — reconnecting in N s…"
+ * and "Error: <reason>". Its tooltip names the server, session and host, and the
  * cause of a lost connection; clicking it lists the users in their colours,
  * or reconnects at once while reconnecting. A long text is elided in the
  * middle (text() and the accessible name keep it whole; the accessible
@@ -39,6 +41,9 @@ public:
     /// With a host view (IViewHost): each other user's row offers Follow /
     /// Stop following and Jump to. Not owned; null: names only.
     void setFollow(FollowController *follow);
+    /// The session's sync (not owned; null: none): while the server cannot
+    /// store our edits, that is the state shown, with its cause in the tooltip.
+    void setSync(SyncManager *sync);
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -59,6 +64,8 @@ private:
     QString m_notice;
     QMenu *m_usersMenu;
     FollowController *m_follow = nullptr;
+    SyncManager *m_sync = nullptr;
+    QMetaObject::Connection m_syncConnection;
 };
 
 } // namespace Optiverse::Collab

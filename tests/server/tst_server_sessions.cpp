@@ -4,6 +4,7 @@
 #include "ServerFixture.h"
 
 #include <QJsonArray>
+#include <QScopeGuard>
 #include <QJsonDocument>
 #include <QFile>
 #include <QFileInfo>
@@ -32,6 +33,27 @@ QStringList itemIds(const QJsonObject &fullState)
     for (const QJsonValue &v : fullState.value(QLatin1String("state")).toObject().value(QLatin1String("items")).toArray())
         ids.append(v.toObject().value(QLatin1String("uuid")).toString());
     return ids;
+}
+/// Data that needs pages of its own in every table it is stored in, so that
+/// a database that may not grow cannot store it (small rows may still fit
+/// into the free space of pages it has).
+QJsonObject bulky(double x)
+{
+    QJsonObject data = pose(x, 0);
+    data.insert(QLatin1String("notes"), QString(6000, QLatin1Char('n')));
+    return data;
+}
+
+// The server's log, as an operator would read it (the storage lines only).
+QStringList s_storageLog;
+QtMessageHandler s_previousHandler = nullptr;
+void captureStorageLog(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (qstrcmp(context.category, "optiverse.server") == 0 && message.startsWith(QLatin1String("storage:"))) {
+        s_storageLog.append(message);
+        return;
+    }
+    s_previousHandler(type, context, message);
 }
 /// The item @p id of a sync:full_state as {item_type, data}.
 QJsonObject itemOf(const QJsonObject &fullState, const QString &id)
@@ -688,6 +710,60 @@ private slots:
         c->send(QJsonObject{{QLatin1String("type"), QLatin1String("sync:request")}});
         QVERIFY(c->waitFor(QStringLiteral("sync:full_state")));
         QCOMPARE(itemIds(c->last(QStringLiteral("sync:full_state"))), QStringList{QStringLiteral("kept")});
+    }
+
+    void storageFailedNamesTheCommand()
+    {
+        // The database is full (it may not grow: SQLite's own "database or
+        // disk is full"): the refusal names the command by its client_seq, so
+        // our client can keep it and send it again.
+        ServerConfig config;
+        QVERIFY(startDurable(&config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        Client *b = f.join(QStringLiteral("s"), QStringLiteral("b"));
+        QVERIFY(a && b);
+        QVERIFY(f.server->setStorageMaxPageCount(1));
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("big"), bulky(1), QStringLiteral("lens"), 7));
+        QVERIFY(a->waitFor(QStringLiteral("error")));
+        const QJsonObject error = a->last(QStringLiteral("error"));
+        QCOMPARE(error.value(QLatin1String("code")).toString(), QStringLiteral("storage_failed"));
+        QCOMPARE(error.value(QLatin1String("client_seq")).toInteger(), 7);
+        QCOMPARE(error.value(QLatin1String("message")).toString(), QStringLiteral("the server could not store the change"));
+        QVERIFY(f.server->setStorageMaxPageCount(0)); // room again: the same command is stored
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("big"), bulky(1), QStringLiteral("lens"), 8));
+        QVERIFY(b->waitFor(QStringLiteral("command")));
+        QCOMPARE(b->count(QStringLiteral("command")), 1);
+        QCOMPARE(a->last(QStringLiteral("command")).value(QLatin1String("client_seq")).toInteger(), 8);
+    }
+
+    void fullDiskLogStaysBounded()
+    {
+        // Every command fails on a full disk: the log says so once with the
+        // reason, then counts, instead of a line per command.
+        ServerConfig config;
+        config.maxMessagesPerSecond = 100000; // the failures, not the rate limit, are tested
+        config.burst = 100000;
+        QVERIFY(startDurable(&config));
+        Client *a = f.join(QStringLiteral("s"), QStringLiteral("a"));
+        QVERIFY(a);
+        s_storageLog.clear();
+        s_previousHandler = qInstallMessageHandler(captureStorageLog);
+        const auto restore = qScopeGuard([] { qInstallMessageHandler(s_previousHandler); });
+        QVERIFY(f.server->setStorageMaxPageCount(1));
+        constexpr int Failures = 2000;
+        for (int i = 0; i < Failures; ++i)
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("i%1").arg(i), bulky(i), QStringLiteral("lens"), i + 1));
+        QVERIFY(a->waitFor(QStringLiteral("error"), Failures, 60000));
+        QCOMPARE(a->count(QStringLiteral("command")), 0);
+        // The first failure with its reason; at most one summary per 10 s after it.
+        QVERIFY2(s_storageLog.size() >= 1 && s_storageLog.size() <= 3, qPrintable(s_storageLog.join(QLatin1Char('\n'))));
+        QVERIFY2(s_storageLog.first().contains(QLatin1String("database or disk is full")), qPrintable(s_storageLog.first()));
+        // Room again: the next stored command ends the run with its count.
+        QVERIFY(f.server->setStorageMaxPageCount(0));
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("kept"), pose(0, 0), QStringLiteral("lens"), Failures + 1));
+        QVERIFY(a->waitFor(QStringLiteral("command")));
+        QVERIFY2(s_storageLog.size() <= 4, qPrintable(s_storageLog.join(QLatin1Char('\n'))));
+        QCOMPARE(s_storageLog.last(), QStringLiteral("storage: works again after 2,000 failures"));
     }
 
     void dataDirErrors()

@@ -71,6 +71,8 @@ private slots:
     void rateLimitedThenSilentMeansLost();
     void answersToAnEarlierConnectionRevealNothing();
     void leavingKeepsWhatNeverGotOut();
+    void unstoredCommandsWaitAndAreRetriedWithBackoff();
+    void unstoredCommandsGoAtOnceWhenTheServerStoresAgain();
     void originalServersGetRecentWindows();
 };
 
@@ -276,6 +278,115 @@ void TestOutboundChannel::originalServersGetRecentWindows()
     QVERIFY(clock.elapsed() >= OutboundChannel::RecentWindowMs - 50);
     QCOMPARE(expired.at(0).itemId, moveOf(1).itemId);
     QVERIFY(channel.recentItemIds().isEmpty());
+}
+
+namespace {
+/// Retries handed back, in order, with when they came (ms since the start);
+/// sent again at once when @p resend, as SyncManager does.
+struct RetryLog
+{
+    QList<QList<Command>> batches;
+    QList<qint64> atMs;
+    QElapsedTimer clock;
+    void attach(OutboundChannel *channel, bool resend = false)
+    {
+        clock.start();
+        QObject::connect(channel, &OutboundChannel::retryDue, channel, [this, channel, resend](const QList<Command> &c) {
+            batches.append(c);
+            atMs.append(clock.elapsed());
+            for (const Command &command : c)
+                if (resend)
+                    channel->send(command);
+        });
+    }
+};
+} // namespace
+
+void TestOutboundChannel::unstoredCommandsWaitAndAreRetriedWithBackoff()
+{
+    Wire wire;
+    OutboundChannel channel(wire.transport());
+    RetryLog retries;
+    retries.attach(&channel, true);
+    LostLog lost;
+    lost.attach(&channel);
+    QList<bool> failing;
+    connect(&channel, &OutboundChannel::storageFailingChanged, this, [&failing](bool f) { failing.append(f); });
+    channel.open(Ours);
+    for (int i = 1; i <= 3; ++i)
+        channel.send(moveOf(i));
+    QVERIFY(channel.acknowledge(1));
+    // The server could not store 2 (a full disk): neither dropped nor lost.
+    channel.storageFailed(2);
+    QCOMPARE(failing, QList<bool>{true});
+    QVERIFY(channel.isStorageFailing());
+    QCOMPARE(channel.unstoredCount(), 1);
+    QCOMPARE(channel.unacknowledgedCount(), 2); // 2 waits, 3 is on its way
+    QVERIFY(lost.batches.isEmpty());
+    channel.storageFailed(3); // the same burst: one retry for both, not two backoffs
+    QCOMPARE(failing.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(retries.batches.size(), 1, 3000);
+    QVERIFY2(retries.atMs.at(0) >= OutboundChannel::RetryFirstMs * 95 / 100 - 50, qPrintable(QString::number(retries.atMs.at(0))));
+    QCOMPARE(retries.batches.at(0).size(), 2);
+    QCOMPARE(retries.batches.at(0).at(0).itemId, moveOf(2).itemId);
+    QCOMPARE(retries.batches.at(0).at(1).itemId, moveOf(3).itemId);
+    QCOMPARE(channel.unstoredCount(), 0);
+    QCOMPARE(channel.unacknowledgedCount(), 2); // re-sent as 4 and 5
+    QVERIFY(channel.isStorageFailing()); // until something sent since is stored
+    // The server still cannot store them: the next retry comes after twice the delay.
+    channel.storageFailed(4);
+    channel.storageFailed(5);
+    QTRY_COMPARE_WITH_TIMEOUT(retries.batches.size(), 2, 5000);
+    const qint64 second = retries.atMs.at(1) - retries.atMs.at(0);
+    // Twice the first delay; coarse timers may fire up to 5 % early.
+    QVERIFY2(second >= 2 * OutboundChannel::RetryFirstMs * 95 / 100 - 50, qPrintable(QString::number(second)));
+    // Re-sent again (6 and 7) and stored this time: storage works again.
+    channel.confirmStored(1); // an answer to a command from before the retry proves nothing
+    QVERIFY(channel.isStorageFailing());
+    QVERIFY(channel.acknowledge(6));
+    channel.confirmStored(6);
+    QVERIFY(!channel.isStorageFailing());
+    QVERIFY(channel.acknowledge(7));
+    QVERIFY(!channel.isStorageFailing());
+    QCOMPARE(failing, (QList<bool>{true, false}));
+    QCOMPARE(channel.unacknowledgedCount(), 0);
+}
+
+void TestOutboundChannel::unstoredCommandsGoAtOnceWhenTheServerStoresAgain()
+{
+    Wire wire;
+    OutboundChannel channel(wire.transport());
+    RetryLog retries;
+    retries.attach(&channel);
+    channel.open(Ours);
+    channel.send(moveOf(1));
+    channel.storageFailed(1);
+    // Another user's command was stored: no need to wait out the backoff.
+    channel.confirmStored();
+    QTRY_COMPARE_WITH_TIMEOUT(retries.batches.size(), 1, 500);
+    QVERIFY2(retries.atMs.at(0) < OutboundChannel::RetryFirstMs / 2, qPrintable(QString::number(retries.atMs.at(0))));
+
+    // What waits when the connection drops goes with the unacknowledged
+    // commands (sent again after the resync), and when leaving it counts as
+    // never delivered.
+    channel.send(moveOf(2)); // 2
+    channel.send(moveOf(3)); // 3
+    channel.storageFailed(2);
+    channel.close();
+    // Closed: no retry comes.
+    QVERIFY(!QTest::qWaitFor([&retries] { return retries.batches.size() > 1; }, OutboundChannel::RetryFirstMs + 200));
+    const QList<Command> resend = channel.takeUnacknowledged();
+    QCOMPARE(resend.size(), 2);
+    QCOMPARE(resend.at(0).itemId, moveOf(2).itemId); // in sending order
+    QCOMPARE(resend.at(1).itemId, moveOf(3).itemId);
+    QVERIFY(!channel.isStorageFailing()); // their answers will tell again
+
+    channel.open(Ours);
+    channel.send(moveOf(4)); // 4
+    channel.storageFailed(4);
+    const QList<Command> kept = channel.takeUndelivered(false); // handed to the socket, yet not stored
+    QCOMPARE(kept.size(), 1);
+    QCOMPARE(kept.at(0).itemId, moveOf(4).itemId);
 }
 
 QTEST_GUILESS_MAIN(TestOutboundChannel)
