@@ -3,7 +3,7 @@
 // arbitrary bytes. Beyond "no crash, no UB": whatever parse accepts must
 // re-serialise and re-parse to the same message, the server's relayed form of
 // it must still parse, and Command / StateItem must survive their own
-// toJson() → fromJson() round trips.
+// toJson() → fromJson() round trips; history requests must survive theirs.
 #include "Command.h"
 #include "FuzzCheck.h"
 #include "Message.h"
@@ -61,6 +61,30 @@ void checkCommand(const Message &m)
     FUZZ_CHECK(sameCommand(received.command(), command));
 }
 
+// A history request the gate accepted is valid, and survives its own
+// toJson() -> parse round trip as the same request.
+void checkHistory(const Message &m)
+{
+    if (!m.isHistoryRequest())
+        return;
+    const HistoryRequest &r = m.historyRequest();
+    FUZZ_CHECK(r.requestId.size() <= 64);
+    FUZZ_CHECK(r.limit >= 1 && r.limit <= HistoryRequest::MaxLimit);
+    if (r.kind == HistoryRequest::Kind::Name) {
+        FUZZ_CHECK(!r.name.isEmpty() && r.name.size() <= HistoryRequest::MaxNameLength);
+        for (const QChar c : r.name)
+            FUZZ_CHECK(c.category() != QChar::Other_Control);
+    }
+    const Message again = reparse(MessageFactory::toBytes(r.toJson()));
+    FUZZ_CHECK(again.type() == Message::Type::History && again.isHistoryRequest());
+    const HistoryRequest &b = again.historyRequest();
+    FUZZ_CHECK(b.kind == r.kind && b.seq == r.seq && b.requestId == r.requestId && b.name == r.name);
+    FUZZ_CHECK(b.itemId == r.itemId && b.key == r.key && b.after == r.after);
+    if (r.kind == HistoryRequest::Kind::Page)
+        FUZZ_CHECK(b.beforeSeq == r.beforeSeq && b.limit == r.limit && b.filterUser == r.filterUser
+                   && b.filterItem == r.filterItem);
+}
+
 void checkFullState(const Message &m)
 {
     for (const StateItem &item : m.items())
@@ -99,6 +123,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case Message::Type::SyncFullState:
         checkFullState(m);
+        break;
+    case Message::Type::History:
+        FUZZ_CHECK(again.isHistoryRequest() == m.isHistoryRequest());
+        checkHistory(m);
         break;
     default:
         break;
