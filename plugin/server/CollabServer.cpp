@@ -59,6 +59,7 @@ CollabServer::CollabServer(ServerConfig config, QObject *parent)
       m_historyCost(m_config.historyServerCostMsPerSecond, 2 * m_config.historyServerCostMsPerSecond),
       m_throttle(throttleLimits(m_config))
 {
+    m_historyWriter.setMaxThreadCount(1);
     m_clock.start();
     if (m_config.useTls()) {
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
@@ -523,7 +524,7 @@ ServerSession *CollabServer::sessionFor(const QString &id, QString *error)
         *error = QStringLiteral("cannot be loaded: %1 (the server's log says how to recover it)").arg(*error);
         return nullptr;
     }
-    s->setHistoryLimits(&m_historyBudget, &m_historyCost);
+    s->setHistoryLimits(&m_historyBudget, &m_historyCost, &m_historyWriter);
     connect(s, &ServerSession::idle, this, [this](ServerSession *session) {
         if (session->userCount() > 0)
             return;

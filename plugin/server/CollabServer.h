@@ -15,6 +15,7 @@
 #include <QPointer>
 #include <QSet>
 #include <QStringList>
+#include <QThreadPool>
 #include <QTimer>
 #include <memory>
 
@@ -113,6 +114,9 @@ private:
     QHash<QString, ServerSession *> m_sessions;
     HistoryBudget m_historyBudget;
     CostBucket m_historyCost;
+    // One thread writes large history replies: the event loop keeps relaying
+    // on the other core. Destroyed (waiting for its jobs) before the sessions' owner.
+    QThreadPool m_historyWriter;
     QSet<ClientConnection *> m_connections;
     QHash<QString, QPointer<QTcpSocket>> m_handshaking; // "address|port" -> socket
     QTimer m_keepalive;

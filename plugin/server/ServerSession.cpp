@@ -12,9 +12,12 @@
 #include "ServerLog.h"
 #include "SessionStore.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QPointer>
+#include <QThreadPool>
 #include <QUuid>
 #include <QWebSocket>
 
@@ -54,8 +57,9 @@ ServerSession::~ServerSession()
         m_budget->remove(this, m_reportedBytes);
 }
 
-void ServerSession::setHistoryLimits(HistoryBudget *budget, CostBucket *serverCost)
+void ServerSession::setHistoryLimits(HistoryBudget *budget, CostBucket *serverCost, QThreadPool *serializer)
 {
+    m_serializer = serializer;
     if (m_budget)
         m_budget->remove(this, m_reportedBytes);
     m_reportedBytes = 0;
@@ -839,7 +843,7 @@ void ServerSession::handleHistory(ClientConnection *from, const HistoryRequest &
     HistoryClient &client = m_historyClients[from];
     if (!client.cost)
         client.cost.emplace(m_config.historyCostMsPerSecond, m_config.historyCostBurstMs);
-    if (!client.queue.empty() || !client.cost->ready() || (m_serverCost && !m_serverCost->ready())) {
+    if (client.busy || !client.queue.empty() || !client.cost->ready() || (m_serverCost && !m_serverCost->ready())) {
         if (client.queue.size() >= size_t(qMax(1, m_config.historyQueueLength))) {
             sendHistoryError(from, request.requestId, Protocol::ErrorHistoryBusy,
                              QStringLiteral("too many history requests at once: wait for the answers"));
@@ -854,7 +858,8 @@ void ServerSession::handleHistory(ClientConnection *from, const HistoryRequest &
     took.start();
     serveHistory(from, request);
     const double ms = took.nsecsElapsed() / 1e6;
-    client.cost->charge(ms);
+    if (const auto it = m_historyClients.find(from); it != m_historyClients.end())
+        it->cost->charge(ms);
     if (m_serverCost)
         m_serverCost->charge(ms);
 }
@@ -865,8 +870,8 @@ void ServerSession::runQueuedHistory()
     const QList<ClientConnection *> clients = m_historyClients.keys();
     for (ClientConnection *c : clients) {
         auto it = m_historyClients.find(c);
-        if (it == m_historyClients.end() || it->queue.empty())
-            continue;
+        if (it == m_historyClients.end() || it->queue.empty() || it->busy)
+            continue; // a busy one is run again when its scene is written
         const int mine = qMax(it->cost->waitMs(), m_serverCost ? m_serverCost->waitMs() : 0);
         if (mine > 0) {
             wait = wait < 0 ? mine : qMin(wait, mine);
@@ -1111,31 +1116,87 @@ bool ServerSession::sceneAt(qint64 seq, HistoryScene *out, QString *code, QStrin
     return true;
 }
 
+namespace {
+// The history:scene reply without its request id (thread-safe: it only reads
+// its own copy of the scene, whose items share their data read-only).
+QString sceneReplyText(const HistoryScene &scene, qint64 seq)
+{
+    QJsonArray items;
+    for (const StateItem &item : scene)
+        items.append(item.toJson());
+    return utf8Text(QJsonObject{{Protocol::FieldType, Protocol::TypeHistoryScene},
+                                {QLatin1String("seq"), seq},
+                                {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+}
+} // namespace
+
 void ServerSession::serveSceneAt(ClientConnection *from, const HistoryRequest &request)
 {
-    if (m_sceneReplySeq != request.seq || m_sceneReplyCache.isEmpty()) {
-        HistoryScene scene;
-        QString code;
-        QString error;
-        if (!sceneAt(request.seq, &scene, &code, &error))
-            return sendHistoryError(from, request.requestId, code, error);
-        QJsonArray items;
-        for (const StateItem &item : std::as_const(scene))
-            items.append(item.toJson());
-        // The reply without its request id, kept: a scene never changes.
-        m_sceneReplyCache = utf8Text(QJsonObject{{Protocol::FieldType, Protocol::TypeHistoryScene},
-                                                 {QLatin1String("seq"), request.seq},
-                                                 {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+    if (m_sceneReplySeq == request.seq && !m_sceneReplyCache.isEmpty())
+        return sendSceneReply(from, request.requestId);
+    HistoryScene scene;
+    QString code;
+    QString error;
+    if (!sceneAt(request.seq, &scene, &code, &error))
+        return sendHistoryError(from, request.requestId, code, error);
+    if (!m_serializer) {
+        m_sceneReplyCache = sceneReplyText(scene, request.seq);
         m_sceneReplySeq = request.seq;
+        return sendSceneReply(from, request.requestId);
     }
-    if (request.requestId.isEmpty()) {
-        from->send(m_sceneReplyCache);
+    // Writing 10,000 items as JSON takes tens of milliseconds: on the
+    // server's thread that would hold every session's relay. A worker writes
+    // it; the connection's further history requests wait meanwhile, and the
+    // time it took is charged to it as if it had run here.
+    m_historyClients[from].busy = true;
+    const QPointer<ServerSession> session(this);
+    const QPointer<ClientConnection> to(from);
+    const qint64 seq = request.seq;
+    const QString requestId = request.requestId;
+    m_serializer->start([scene = std::move(scene), session, to, seq, requestId] {
+        QElapsedTimer took;
+        took.start();
+        const QString text = sceneReplyText(scene, seq);
+        const double ms = took.nsecsElapsed() / 1e6;
+        QMetaObject::invokeMethod(qApp, [session, to, seq, requestId, text, ms] {
+            if (session)
+                session->sceneWritten(to, seq, requestId, text, ms);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void ServerSession::sceneWritten(ClientConnection *to, qint64 seq, const QString &requestId, const QString &text,
+                                 double ms)
+{
+    m_sceneReplyCache = text;
+    m_sceneReplySeq = seq;
+    if (m_serverCost)
+        m_serverCost->charge(ms);
+    const auto it = to ? m_historyClients.find(to) : m_historyClients.end();
+    if (it == m_historyClients.end() || !m_members.contains(to))
+        return; // it left meanwhile
+    it->busy = false;
+    QElapsedTimer sending; // converting and framing a large reply is work of this thread, charged too
+    sending.start();
+    sendSceneReply(to, requestId);
+    const double sendMs = sending.nsecsElapsed() / 1e6;
+    it->cost->charge(ms + sendMs);
+    if (m_serverCost)
+        m_serverCost->charge(sendMs);
+    if (!it->queue.empty() && !m_historyQueueTimer.isActive())
+        m_historyQueueTimer.start(0);
+}
+
+void ServerSession::sendSceneReply(ClientConnection *to, const QString &requestId)
+{
+    if (requestId.isEmpty()) {
+        to->send(m_sceneReplyCache);
         return;
     }
     // Splice the request id in rather than parse the cached scene again.
-    const QString id = QString::fromUtf8(QJsonDocument(QJsonArray{request.requestId}).toJson(QJsonDocument::Compact));
-    from->send(m_sceneReplyCache.chopped(1) + QStringLiteral(",\"request_id\":") + id.mid(1, id.size() - 2)
-               + QLatin1Char('}'));
+    const QString id = QString::fromUtf8(QJsonDocument(QJsonArray{requestId}).toJson(QJsonDocument::Compact));
+    to->send(m_sceneReplyCache.chopped(1) + QStringLiteral(",\"request_id\":") + id.mid(1, id.size() - 2)
+             + QLatin1Char('}'));
 }
 
 void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &request)

@@ -8,6 +8,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QThreadPool>
 #include <QString>
 #include <QElapsedTimer>
 #include <QTimer>
@@ -52,7 +53,10 @@ public:
 
     /// The server-wide limits this session's history answers to: the memory
     /// budget it reports to, and the time all history requests may take.
-    void setHistoryLimits(HistoryBudget *budget, CostBucket *serverCost);
+    /// @p serializer (may be null: then on this thread) writes large
+    /// history replies off the server's thread; it must outlive the session's
+    /// pending work (CollabServer's pool waits for its jobs when destroyed).
+    void setHistoryLimits(HistoryBudget *budget, CostBucket *serverCost, QThreadPool *serializer = nullptr);
     /// Bytes the history holds in memory (operation log and resume messages).
     qint64 historyBytes() const { return m_log.footprint() + m_resumeBytes; }
     /// Trims the history to at most @p bytes: the oldest operations leave
@@ -110,6 +114,9 @@ private:
     void serveHistory(ClientConnection *from, const HistoryRequest &request);
     void serveHistoryPage(ClientConnection *from, const HistoryRequest &request);
     void serveSceneAt(ClientConnection *from, const HistoryRequest &request);
+    /// A worker wrote the scene at @p seq for @p to in @p ms.
+    void sceneWritten(ClientConnection *to, qint64 seq, const QString &requestId, const QString &text, double ms);
+    void sendSceneReply(ClientConnection *to, const QString &requestId);
     void serveRewrite(ClientConnection *from, const HistoryRequest &request);
     void serveName(ClientConnection *from, const HistoryRequest &request);
     void serveValue(ClientConnection *from, const HistoryRequest &request);
@@ -158,10 +165,12 @@ private:
     HistoryBudget *m_budget = nullptr;
     qint64 m_reportedBytes = 0; // last told to m_budget
     CostBucket *m_serverCost = nullptr;
+    QThreadPool *m_serializer = nullptr;
     struct HistoryClient
     {
         std::optional<CostBucket> cost;
         std::deque<HistoryRequest> queue;
+        bool busy = false; // a reply of its is being written by a worker
     };
     QHash<ClientConnection *, HistoryClient> m_historyClients;
     QTimer m_historyQueueTimer;
