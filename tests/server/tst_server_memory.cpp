@@ -84,6 +84,14 @@ struct TextEditor
     }
 };
 
+// Under AddressSanitizer freed memory waits in a quarantine (256 MB) and every
+// block has red zones: RSS says nothing about what the server holds.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool RssMeaningful = false;
+#else
+constexpr bool RssMeaningful = true;
+#endif
+
 } // namespace
 
 class TestServerMemory : public QObject
@@ -108,7 +116,8 @@ private slots:
         QVERIFY(text.edit(2000));
         const qint64 grown = server.rssKiB() - before;
         qInfo() << "2,000 edits of a 1 KB text: server RSS +" << grown << "KiB";
-        QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(grown)));
+        if (RssMeaningful)
+            QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(grown)));
     }
 
     void budgetForgetsTheOldestWithoutDataDir()
@@ -132,7 +141,8 @@ private slots:
         QVERIFY(text.edit(12000));
         const qint64 atEnd = server.rssKiB();
         qInfo() << "RSS +" << atHalf - before << "KiB after 12,000 edits, +" << atEnd - before << "KiB after 24,000";
-        QVERIFY2(atEnd - before < 64 * 1024, "the history outgrew its budget");
+        if (RssMeaningful)
+            QVERIFY2(atEnd - before < 64 * 1024, "the history outgrew its budget");
 
         const QJsonObject page = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:page")}}, QStringLiteral("p"));
         const QJsonObject start = page.value(QLatin1String("history_starts")).toObject();
