@@ -406,7 +406,7 @@ void TestUi::usersListShowsNamesAndColours()
                  UserColor::forUser(id, a.client()->colorIndexOf(id)).rgb());
         QVERIFY(row->isEnabled()); // names readable, not greyed out
     }
-    QCOMPARE(names, (QStringList{QStringLiteral("alice (you) — host"), QStringLiteral("bob")}));
+    QCOMPARE(names, (QStringList{QStringLiteral("alice (you, owner) — host"), QStringLiteral("bob")}));
     list->close();
 
     // The list of the other side says the same, from bob's point of view.
@@ -417,7 +417,7 @@ void TestUi::usersListShowsNamesAndColours()
     names.clear();
     for (QAction *row : bobStatus.usersMenu()->actions())
         names.append(row->text());
-    QCOMPARE(names, (QStringList{QStringLiteral("alice — host"), QStringLiteral("bob (you)")}));
+    QCOMPARE(names, (QStringList{QStringLiteral("alice (owner) — host"), QStringLiteral("bob (you)")}));
 }
 
 void TestUi::errorIsShownWithTheReason()
