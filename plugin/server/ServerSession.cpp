@@ -322,11 +322,14 @@ QString ServerSession::settleOwner(ClientConnection *connection)
         if (!presented.isEmpty()) {
             // A stale token (ownership was handed on) or a guess; said once
             // per name so that a client retrying it does not fill the log.
+            if (m_wrongOwnerTokenLogged.size() >= 1000)
+                m_wrongOwnerTokenLogged.clear(); // names made up by the thousand: bounded anyway
             const bool first = !m_wrongOwnerTokenLogged.contains(connection->displayName());
             m_wrongOwnerTokenLogged.insert(connection->displayName());
             if (first)
-                qCInfo(lcServer).noquote() << "User" << connection->userId() << "presented an owner token that is not"
-                                           << "session" << m_id << "'s: ignored, not the owner";
+                qCInfo(lcServer).noquote() << QStringLiteral("User %1 presented an owner token that is not session %2's: "
+                                                             "ignored, not the owner")
+                                                  .arg(connection->userId(), m_id);
         }
         return {};
     }

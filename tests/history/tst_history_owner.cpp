@@ -206,6 +206,22 @@ private slots:
         QVERIFY(owner->isOwner());
         QCOMPARE(restore(owner, 0), QStringLiteral("history:done"));
         QCOMPARE(restore(mallory, 1), QStringLiteral("error:history_forbidden"));
+
+        // A data dir copied with --salvage keeps the owner too.
+        m_clients.clear();
+        m_server->stop();
+        const QString copy = dir.filePath(QStringLiteral("salvaged"));
+        QByteArray printed;
+        QCOMPARE(ServerProcess::runToExit({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--salvage"), copy},
+                                          &printed), 0);
+        QVERIFY2(printed.contains("session_owners: 1 row(s) copied"), printed.constData());
+        QVERIFY(startServer({QStringLiteral("--data-dir"), copy}));
+        CollabClient *first = join(QStringLiteral("mallory"));
+        QVERIFY(first);
+        QVERIFY(!first->isOwner());
+        CollabClient *ownerAgain = join(QStringLiteral("alice"), token);
+        QVERIFY(ownerAgain);
+        QVERIFY(ownerAgain->isOwner());
     }
 
     void ownershipIsHandedOverExplicitly()
