@@ -2,6 +2,7 @@
 #include "CollaborationSession.h"
 
 #include "CollabServer.h"
+#include "OwnerTokens.h"
 
 namespace Optiverse::Collab {
 
@@ -10,6 +11,11 @@ CollaborationSession::CollaborationSession(IScene *scene, QObject *parent)
     , m_client(this)
     , m_sync(scene, &m_client, this)
 {
+    // The owner of a session stays its owner when it comes back, even after
+    // a restart of the application: the token goes into the settings.
+    connect(&m_client, &CollabClient::ownerTokenChanged, this, [this](const QString &token, const QString &previous) {
+        OwnerTokens::store(m_client.serverUrl(), m_client.session(), m_client.requestedName(), token, previous);
+    });
 }
 
 CollaborationSession::~CollaborationSession()
@@ -78,6 +84,7 @@ void CollaborationSession::join(const QUrl &server, const QString &session, cons
     m_sync.setJoinMode(mode);
     m_client.setPassword(password);
     m_client.setPinnedCertificate(pinnedSha256);
+    m_client.setOwnerToken(OwnerTokens::load(server, session, name));
     m_client.connectToServer(server, session, name);
 }
 

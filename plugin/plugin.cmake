@@ -5,6 +5,7 @@ add_library(optiverse_ui STATIC
     EditAwareness.h EditAwareness.cpp
     EditingPresence.h EditingPresence.cpp
     FollowController.h FollowController.cpp
+    OwnerTokens.h OwnerTokens.cpp
     PluginOptions.h PluginOptions.cpp
     PresenceManager.h PresenceManager.cpp
     history/HistoryPlayback.h history/HistoryPlayback.cpp

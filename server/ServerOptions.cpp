@@ -108,7 +108,8 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                         QStringLiteral("NAME"));
     const QCommandLineOption historyRestore(QStringLiteral("history-restore"),
                                             QStringLiteral("Who may restore a version or revert a change in the "
-                                                           "session history: all, host or none (default: all)."),
+                                                           "session history: all, host (the session's owner: "
+                                                           "who created it or was handed it) or none (default: all)."),
                                             QStringLiteral("WHO"), QStringLiteral("all"));
     const QCommandLineOption historyMaxAge(QStringLiteral("history-max-age"),
                                            QStringLiteral("Fold history older than DAYS into a checkpoint "

@@ -12,6 +12,7 @@
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslSocket>
@@ -46,7 +47,7 @@ QString closeReason(QWebSocketProtocol::CloseCode code, const QString &reason)
 
 CollabClient::CollabClient(QObject *parent)
     : QObject(parent)
-    , m_caps{Protocol::CapSeq, Protocol::CapPresence}
+    , m_caps{Protocol::CapSeq, Protocol::CapPresence, Protocol::CapOwner}
 {
     m_handshakeTimer.setSingleShot(true);
     connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
@@ -181,6 +182,8 @@ void CollabClient::open()
         request.setRawHeader(Protocol::CapabilitiesHeader, m_caps.join(QLatin1String(", ")).toUtf8());
     if (!m_password.isEmpty())
         request.setRawHeader(Protocol::PasswordHeader, SessionPassword::toHeader(m_password));
+    if (!m_ownerToken.isEmpty())
+        request.setRawHeader(Protocol::OwnerTokenHeader, m_ownerToken.toLatin1());
     m_handshakeTimer.start(m_handshakeTimeoutMs); // Qt 6.4 has no client handshake timeout
     qCDebug(lcClient) << "connecting to" << request.url();
     socket->open(request);
@@ -217,11 +220,18 @@ void CollabClient::onTextMessage(const QString &text)
         return;
     case Message::Type::Pong:
         return;
+    case Message::Type::Owner:
+    case Message::Type::OwnerChanged:
+        handleOwnership(message);
+        return;
     case Message::Type::UserJoined: {
         const QString id = message.userId();
         const QString name = message.json().value(Protocol::FieldDisplayName).toString(id);
+        const bool owner = message.json().value(Protocol::FieldIsOwner).toBool();
+        for (User &u : m_users)
+            u.isOwner = u.isOwner && !owner; // the owner came back on a new connection
         m_users.append({id, name, message.json().value(Protocol::FieldIsHost).toBool(),
-                        message.json().value(Protocol::FieldColorIndex).toInt(-1)});
+                        message.json().value(Protocol::FieldColorIndex).toInt(-1), owner});
         emit userJoined(id, name);
         emit usersChanged();
         return;
@@ -287,6 +297,48 @@ int CollabClient::colorIndexOf(const QString &userId) const
     return -1;
 }
 
+bool CollabClient::isOwner() const
+{
+    return std::any_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId && u.isOwner; });
+}
+
+bool CollabClient::transferOwnership(const QString &userId)
+{
+    return send(MessageFactory::transferOwner(userId));
+}
+
+void CollabClient::replaceOwnerToken(const QString &token)
+{
+    // It goes into a handshake header: nothing but base64url is taken.
+    static const QRegularExpression base64url(QStringLiteral("^[A-Za-z0-9_-]*$"));
+    if (token == m_ownerToken || token.size() > Protocol::MaxOwnerTokenLength || !base64url.match(token).hasMatch())
+        return;
+    const QString previous = m_ownerToken;
+    m_ownerToken = token;
+    emit ownerTokenChanged(token, previous);
+}
+
+void CollabClient::handleOwnership(const Message &message)
+{
+    if (message.type() == Message::Type::Owner) {
+        replaceOwnerToken(message.json().value(Protocol::FieldOwnerToken).toString());
+        return;
+    }
+    // Ownership was handed over: a token this client holds is void now,
+    // unless it is the new owner's (session:owner came first).
+    const QString id = message.userId();
+    if (id != m_userId)
+        replaceOwnerToken({});
+    QString name = id;
+    for (User &u : m_users) {
+        u.isOwner = u.id == id;
+        if (u.isOwner)
+            name = u.displayName;
+    }
+    emit usersChanged();
+    emit ownerChanged(id, name);
+}
+
 void CollabClient::handleAck(const Message &message)
 {
     m_handshakeTimer.stop();
@@ -301,6 +353,7 @@ void CollabClient::handleAck(const Message &message)
     m_serverBurst = std::max(0, limits.value(Protocol::LimitBurst).toInt());
     m_serverMaxMessageBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxMessageBytes).toInteger());
     m_serverMaxStateBytes = std::max<qint64>(0, limits.value(Protocol::LimitMaxStateBytes).toInteger());
+    m_serverKnowsOwners = o.value(Protocol::FieldCapabilities).toArray().contains(QJsonValue(Protocol::CapOwner));
     m_users.clear();
     const QJsonArray users = o.value(Protocol::FieldUsers).toArray();
     for (const QJsonValue &v : users) {
@@ -308,10 +361,14 @@ void CollabClient::handleAck(const Message &message)
         const QString id = u.value(Protocol::FieldUserId).toString();
         if (!id.isEmpty())
             m_users.append({id, u.value(Protocol::FieldDisplayName).toString(id),
-                            u.value(Protocol::FieldIsHost).toBool(), u.value(Protocol::FieldColorIndex).toInt(-1)});
+                            u.value(Protocol::FieldIsHost).toBool(), u.value(Protocol::FieldColorIndex).toInt(-1),
+                            u.value(Protocol::FieldIsOwner).toBool()});
     }
     if (std::none_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId; }))
         m_users.prepend({m_userId, m_name, m_isHost, o.value(Protocol::FieldColorIndex).toInt(-1)});
+    // Given only to the member that just created the session.
+    if (const QString token = o.value(Protocol::FieldOwnerToken).toString(); !token.isEmpty())
+        replaceOwnerToken(token);
     const bool resumed = m_everJoined;
     m_everJoined = true;
     m_serverStopped = false;

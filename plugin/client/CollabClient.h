@@ -37,6 +37,7 @@ public:
         QString displayName;
         bool isHost = false;
         int colorIndex = -1; ///< the server's colour slot; -1 if it gave none
+        bool isOwner = false; ///< owns the session (our servers only)
     };
 
     explicit CollabClient(QObject *parent = nullptr);
@@ -64,6 +65,18 @@ public:
     QString userId() const { return m_userId; }
     bool isHost() const { return m_isHost; }
     const QList<User> &users() const { return m_users; }
+    /// True while this user owns the session (see ownerToken()).
+    bool isOwner() const;
+    /// The server keeps session owners (it listed the "owner" capability).
+    bool serverKnowsOwners() const { return m_serverKnowsOwners; }
+    /// The secret proving ownership of the session, sent in the handshake of
+    /// every connection (a header, never the URL; never logged). Set it
+    /// before connectToServer(); the server's new tokens replace it
+    /// (ownerTokenChanged()).
+    void setOwnerToken(const QString &token) { m_ownerToken = token; }
+    QString ownerToken() const { return m_ownerToken; }
+    /// Asks the server to make @p userId the owner (only the owner may).
+    bool transferOwnership(const QString &userId);
     /// The colour slot of @p userId in this session, -1 when unknown.
     int colorIndexOf(const QString &userId) const;
     /// True when the server stamps commands with "seq" and echoes ours (our server).
@@ -118,6 +131,12 @@ signals:
     void hostChanged(const QString &userId, const QString &displayName);
     /// Every valid message after the ack (commands, states, presence…).
     void messageReceived(const Optiverse::Collab::Message &message);
+    /// The server gave this client the session's owner token (it created the
+    /// session, or ownership was handed to it), or @p token is empty: the
+    /// token held (@p previous) is void since ownership went to someone else.
+    void ownerTokenChanged(const QString &token, const QString &previous);
+    /// Ownership was handed to @p userId.
+    void ownerChanged(const QString &userId, const QString &displayName);
     /// A session-history reply (history:* types, issue 13), as received.
     void historyMessage(const QJsonObject &message);
     /// A readable problem: refused, unreachable, invalid frame from the server…
@@ -135,6 +154,8 @@ private:
     /// failures that retrying cannot fix: password, certificate, scheme).
     void fail(const QString &message);
     void handleAck(const Message &message);
+    void handleOwnership(const Message &message);
+    void replaceOwnerToken(const QString &token);
     void scheduleReconnect();
     /// The reason of a failed attempt, in words, from the socket's error.
     QString causeOf(QAbstractSocket::SocketError error) const;
@@ -157,6 +178,8 @@ private:
     QList<User> m_users;
     QStringList m_caps;
     QString m_password;
+    QString m_ownerToken;
+    bool m_serverKnowsOwners = false;
     QByteArray m_pin;
     QString m_tlsFailure; // why the current attempt's certificate was refused
     bool m_upgraded = false; // the current attempt got past the WebSocket handshake

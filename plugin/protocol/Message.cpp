@@ -41,6 +41,9 @@ const QHash<QString, Type> &typeTable()
         {Protocol::TypeHistoryVersions, Type::History},
         {Protocol::TypeHistoryVersionNamed, Type::History},
         {Protocol::TypeHistoryValue, Type::History},
+        {Protocol::TypeTransferOwner, Type::TransferOwner},
+        {Protocol::TypeOwner, Type::Owner},
+        {Protocol::TypeOwnerChanged, Type::OwnerChanged},
     };
     return table;
 }
@@ -232,7 +235,13 @@ bool Message::parse(QByteArrayView utf8, Message *out, QString *error)
     case Type::UserJoined:
     case Type::UserLeft:
     case Type::HostChanged:
+    case Type::TransferOwner:
+    case Type::OwnerChanged:
         if (!requiredString(o, Protocol::FieldUserId, Protocol::MaxIdLength, error))
+            return false;
+        break;
+    case Type::Owner:
+        if (!requiredString(o, Protocol::FieldOwnerToken, Protocol::MaxOwnerTokenLength, error))
             return false;
         break;
     case Type::CommandRejected:

@@ -28,6 +28,9 @@ public:
         /// Any "history:" type: a request of a client (historyRequest()) or a
         /// server's reply (read from json()).
         History,
+        /// Session ownership: session:transfer_owner {user_id} (client),
+        /// session:owner {owner_token} and session:owner_changed {user_id} (server).
+        TransferOwner, Owner, OwnerChanged,
     };
 
     /// Decodes @p utf8. On failure returns false and sets @p error to a

@@ -56,7 +56,8 @@ QByteArray MessageFactory::syncRequest(qint64 since)
 }
 
 QByteArray MessageFactory::connectionAck(const QString &sessionId, const QString &userId, const QString &displayName,
-                                         bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits)
+                                         bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits,
+                                         const QString &ownerToken)
 {
     // Defaults left out of the users (display name = user id, not the host):
     // every member gets this list, and its size shows in each idle
@@ -70,6 +71,8 @@ QByteArray MessageFactory::connectionAck(const QString &sessionId, const QString
             o.insert(Protocol::FieldDisplayName, u.displayName);
         if (u.isHost)
             o.insert(Protocol::FieldIsHost, true);
+        if (u.isOwner)
+            o.insert(Protocol::FieldIsOwner, true);
         list.append(o);
     }
     QJsonObject o = typed(Protocol::TypeConnectionAck);
@@ -81,11 +84,14 @@ QByteArray MessageFactory::connectionAck(const QString &sessionId, const QString
     o.insert(Protocol::FieldDisplayName, displayName);
     o.insert(Protocol::FieldSeq, seq);
     o.insert(Protocol::FieldCapabilities,
-             QJsonArray{Protocol::CapSeq, Protocol::CapPresence, Protocol::CapResume, Protocol::CapHistory});
+             QJsonArray{Protocol::CapSeq, Protocol::CapPresence, Protocol::CapResume, Protocol::CapHistory,
+                        Protocol::CapOwner});
     o.insert(Protocol::AckLimits, QJsonObject{{Protocol::LimitMaxRate, limits.maxRate},
                                               {Protocol::LimitBurst, limits.burst},
                                               {Protocol::LimitMaxMessageBytes, limits.maxMessageBytes},
                                               {Protocol::LimitMaxStateBytes, limits.maxStateBytes}});
+    if (!ownerToken.isEmpty())
+        o.insert(Protocol::FieldOwnerToken, ownerToken);
     return toBytes(o);
 }
 
@@ -109,7 +115,8 @@ QByteArray MessageFactory::fullState(const QList<StateItem> &items, qint64 versi
     return toBytes(o);
 }
 
-QByteArray MessageFactory::userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex)
+QByteArray MessageFactory::userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex,
+                                     bool isOwner)
 {
     // Sent to every member on each join: defaults (display name = user id,
     // not the host) are left out, readers assume them.
@@ -121,6 +128,8 @@ QByteArray MessageFactory::userJoined(const QString &userId, const QString &disp
         o.insert(Protocol::FieldIsHost, true);
     if (colorIndex >= 0)
         o.insert(Protocol::FieldColorIndex, colorIndex);
+    if (isOwner)
+        o.insert(Protocol::FieldIsOwner, true);
     return toBytes(o);
 }
 
@@ -134,6 +143,27 @@ QByteArray MessageFactory::userLeft(const QString &userId)
 QByteArray MessageFactory::hostChanged(const QString &userId)
 {
     QJsonObject o = typed(Protocol::TypeHostChanged);
+    o.insert(Protocol::FieldUserId, userId);
+    return toBytes(o);
+}
+
+QByteArray MessageFactory::transferOwner(const QString &userId)
+{
+    QJsonObject o = typed(Protocol::TypeTransferOwner);
+    o.insert(Protocol::FieldUserId, userId);
+    return toBytes(o);
+}
+
+QByteArray MessageFactory::owner(const QString &ownerToken)
+{
+    QJsonObject o = typed(Protocol::TypeOwner);
+    o.insert(Protocol::FieldOwnerToken, ownerToken);
+    return toBytes(o);
+}
+
+QByteArray MessageFactory::ownerChanged(const QString &userId)
+{
+    QJsonObject o = typed(Protocol::TypeOwnerChanged);
     o.insert(Protocol::FieldUserId, userId);
     return toBytes(o);
 }

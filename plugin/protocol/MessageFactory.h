@@ -26,6 +26,7 @@ public:
         QString displayName;
         bool isHost = false;
         int colorIndex = -1; ///< < 0: left out
+        bool isOwner = false; ///< Protocol::FieldIsOwner (extension)
     };
     /// The server's limits, advertised in connection:ack (Protocol::AckLimits).
     struct AckLimits
@@ -37,9 +38,11 @@ public:
     };
 
     /// The server's welcome: the original fields plus our extensions (seq,
-    /// capabilities, limits, each user's colour slot).
+    /// capabilities, limits, each user's colour slot and owner flag, and
+    /// @p ownerToken when not empty: only to the member made the owner).
     static QByteArray connectionAck(const QString &sessionId, const QString &userId, const QString &displayName,
-                                    bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits);
+                                    bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits,
+                                    const QString &ownerToken = {});
     /// A "command" message. @p clientSeq >= 0 adds our "client_seq" extension.
     static QJsonObject command(const QString &userId, const Command &command, qint64 clientSeq = -1);
     static QByteArray ping();
@@ -52,9 +55,15 @@ public:
     /// @p fromServer marks a state the server built from its own copy.
     static QByteArray fullState(const QList<StateItem> &items, qint64 version, const QString &targetUser = {},
                                 bool fromServer = false);
-    static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex = -1);
+    static QByteArray userJoined(const QString &userId, const QString &displayName, bool isHost, int colorIndex = -1,
+                                 bool isOwner = false);
     static QByteArray userLeft(const QString &userId);
     static QByteArray hostChanged(const QString &userId);
+    /// Session ownership (extension): the transfer request, the new owner's
+    /// token (to them only), and who owns the session now (to everyone).
+    static QByteArray transferOwner(const QString &userId);
+    static QByteArray owner(const QString &ownerToken);
+    static QByteArray ownerChanged(const QString &userId);
     /// An "error"; @p clientSeq >= 0 names the command it answers (our
     /// "client_seq" extension, e.g. for storage_failed).
     static QByteArray error(const QString &code, const QString &message, qint64 clientSeq = -1);

@@ -134,6 +134,29 @@ inline constexpr QLatin1String RejectItemNotFound("item_not_found");
 // distinct colours, the same for each user everywhere.
 inline constexpr QLatin1String FieldColorIndex("color_index");
 
+// Session ownership (extension). The owner is the member who created the
+// session; it stays the owner across reconnects (and, with --data-dir, server
+// restarts) by presenting a secret token, unlike the host (longest connected),
+// which original clients rely on and which changes with connection order.
+// The server gives the token to a capable client (one declaring CapOwner) only:
+// in its connection:ack (FieldOwnerToken) when it creates the session, or in
+// TypeOwner when ownership is handed to it. The client keeps it and sends it
+// in the handshake header OwnerTokenHeader, never in the URL, never logged.
+// The server keeps only its SHA-256.
+inline constexpr QLatin1String CapOwner("owner");
+inline constexpr char OwnerTokenHeader[] = "X-Optiverse-Owner-Token";
+inline constexpr QLatin1String FieldOwnerToken("owner_token"); // connection:ack, session:owner
+inline constexpr QLatin1String FieldIsOwner("is_owner");       // connection:ack users, user:joined
+// {user_id}: the owner hands ownership to another capable member.
+inline constexpr QLatin1String TypeTransferOwner("session:transfer_owner");
+// {owner_token}: to the new owner only.
+inline constexpr QLatin1String TypeOwner("session:owner");
+// {user_id}: to everyone, after a transfer (the previous token is void).
+inline constexpr QLatin1String TypeOwnerChanged("session:owner_changed");
+// A transfer refused: not the owner, or the user cannot take it.
+inline constexpr QLatin1String ErrorOwnerForbidden("owner_forbidden");
+inline constexpr int MaxOwnerTokenLength = 128;
+
 // Limits shared by both ends (a server may be configured lower).
 inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
 // A sync:full_state push is the one message that grows with the table

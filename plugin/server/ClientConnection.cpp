@@ -47,7 +47,10 @@ ClientConnection::ClientConnection(QWebSocket *socket, QTcpSocket *tcp, const Se
             m_seq = true;
         else if (cap == QByteArrayView(Protocol::CapPresence.data(), Protocol::CapPresence.size()))
             m_presence = true;
+        else if (cap == QByteArrayView(Protocol::CapOwner.data(), Protocol::CapOwner.size()))
+            m_canOwn = true;
     }
+    m_ownerToken = m_socket->request().rawHeader(Protocol::OwnerTokenHeader).left(Protocol::MaxOwnerTokenLength);
 
     connect(m_socket, &QWebSocket::textMessageReceived, this, &ClientConnection::onText);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, &ClientConnection::onBinary);

@@ -44,6 +44,11 @@ public:
     bool hasSeq() const { return m_seq; }
     bool hasPresence() const { return m_presence; }
     bool isOriginal() const { return !m_seq && !m_presence; }
+    /// Declared "owner": keeps an owner token it is given (Protocol::CapOwner).
+    bool canOwn() const { return m_canOwn; }
+    /// The owner token sent in the handshake (Protocol::OwnerTokenHeader);
+    /// empty when none. A secret: never logged.
+    const QByteArray &ownerToken() const { return m_ownerToken; }
 
     ServerSession *session() const { return m_session; }
     void setSession(ServerSession *session) { m_session = session; }
@@ -105,6 +110,8 @@ private:
     int m_colorIndex = -1;
     bool m_seq = false;
     bool m_presence = false;
+    bool m_canOwn = false;
+    QByteArray m_ownerToken;
     bool m_closing = false;
     bool m_stateSent = false;
     bool m_disconnected = false;

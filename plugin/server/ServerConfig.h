@@ -67,6 +67,8 @@ struct ServerConfig
     // Session history (issue 13).
     enum class HistoryPermission { All, Host, None };
     /// Who may restore a version or revert a change (--history-restore).
+    /// Host means the session's owner (SessionOwner), whose token survives
+    /// reconnects, never the longest-connected member.
     HistoryPermission historyRestore = HistoryPermission::All;
     /// With dataDir: operations older than this many days are folded into a
     /// checkpoint (--history-max-age); 0 keeps them forever.

@@ -159,6 +159,13 @@ bool ServerSession::load(QString *error)
     }
     m_state.load(items, removed);
     {
+        QString ownerId;
+        QByteArray ownerHash;
+        if (!m_store->loadOwner(m_id, &ownerId, &ownerHash, error))
+            return refuse(*error);
+        m_owner.set(ownerId, ownerHash);
+    }
+    {
         HistoryScene head;
         for (const StateItem &item : std::as_const(items))
             head.insert(item.id, item);
@@ -243,21 +250,24 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     if (!m_host)
         m_host = connection;
     const bool isHost = m_host == connection;
+    const QString ownerToken = settleOwner(connection);
+    const bool isOwner = m_ownerConnection == connection;
 
     QList<MessageFactory::AckUser> users;
     users.reserve(m_members.size());
     for (const ClientConnection *c : std::as_const(m_members))
-        users.append({c->userId(), c->displayName(), c == m_host, c->colorIndex()});
+        users.append({c->userId(), c->displayName(), c == m_host, c->colorIndex(), c == m_ownerConnection});
     connection->send(QString::fromUtf8(MessageFactory::connectionAck(
         m_id, userId, requestedName, isHost, users, m_seq,
         {m_config.maxMessagesPerSecond, m_config.burst, m_config.maxMessageBytes,
-         qMax(m_config.maxMessageBytes, m_config.maxStateBytes)})));
+         qMax(m_config.maxMessageBytes, m_config.maxStateBytes)}, ownerToken)));
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())
         sendState(connection);
     updateMessageLimits();
 
-    broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost, connection->colorIndex())), connection);
+    broadcast(QString::fromUtf8(MessageFactory::userJoined(userId, requestedName, isHost, connection->colorIndex(), isOwner)),
+              connection);
     // Original hosts told of this join push their canvas now: held requests
     // wait for that push, briefly.
     bool armed = false;
@@ -270,6 +280,7 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     if (armed && !m_heldSyncTimer.isActive())
         m_heldSyncTimer.start(OriginalPushWaitMs);
     qCInfo(lcServer).noquote() << "User" << userId << "joined session" << m_id << (isHost ? "as host" : "")
+                               << (ownerToken.isEmpty() ? (isOwner ? "(its owner)" : "") : "(its owner from now on)")
                                << (connection->isOriginal() ? "(original client)" : "") << "-"
                                << m_members.size() << "user(s)";
 }
@@ -283,6 +294,8 @@ void ServerSession::leave(ClientConnection *connection)
     qCInfo(lcServer).noquote() << "User" << connection->userId() << "left session" << m_id << "-"
                                << m_members.size() << "user(s)";
     broadcast(QString::fromUtf8(MessageFactory::userLeft(connection->userId())), nullptr);
+    if (m_ownerConnection == connection)
+        m_ownerConnection = nullptr; // the token, not the next in line, makes the owner
     if (m_host == connection) {
         m_host = m_members.isEmpty() ? nullptr : m_members.first();
         if (m_host) {
@@ -298,6 +311,76 @@ void ServerSession::leave(ClientConnection *connection)
     }
     if (m_members.isEmpty())
         m_idleTimer.start();
+}
+
+QString ServerSession::settleOwner(ClientConnection *connection)
+{
+    const QByteArray &presented = connection->ownerToken();
+    if (m_owner.exists()) {
+        if (m_owner.isProvenBy(presented)) {
+            // Also when the owner's previous connection is still here (a
+            // blip the server has not noticed yet): the newest proof wins.
+            m_ownerConnection = connection;
+            return {};
+        }
+        if (!presented.isEmpty()) {
+            // A stale token (ownership was handed on) or a guess; said once
+            // per name so that a client retrying it does not fill the log.
+            if (m_wrongOwnerTokenLogged.size() >= 1000)
+                m_wrongOwnerTokenLogged.clear(); // names made up by the thousand: bounded anyway
+            const bool first = !m_wrongOwnerTokenLogged.contains(connection->displayName());
+            m_wrongOwnerTokenLogged.insert(connection->displayName());
+            if (first)
+                qCInfo(lcServer).noquote() << QStringLiteral("User %1 presented an owner token that is not session %2's: "
+                                                             "ignored, not the owner")
+                                                  .arg(connection->userId(), m_id);
+        }
+        return {};
+    }
+    // An original client could never prove it again: the session waits for
+    // a member that keeps the token.
+    return connection->canOwn() ? makeOwner(connection) : QString();
+}
+
+QString ServerSession::makeOwner(ClientConnection *connection)
+{
+    const QString token = SessionOwner::makeToken();
+    const QByteArray hash = SessionOwner::hashOf(token.toLatin1());
+    QString error;
+    if (m_store && !m_store->putOwner(m_id, connection->userId(), hash, &error)) {
+        qCWarning(lcServer).noquote() << "Session" << m_id << ": cannot store its owner:" << error;
+        return {};
+    }
+    m_owner.set(connection->userId(), hash);
+    m_ownerConnection = connection;
+    return token;
+}
+
+void ServerSession::handleTransferOwner(ClientConnection *from, const QString &userId)
+{
+    if (!from->canOwn() || from != m_ownerConnection) {
+        sendError(from, Protocol::ErrorOwnerForbidden, QStringLiteral("only the session's owner may hand ownership over"));
+        return;
+    }
+    ClientConnection *to = nullptr;
+    for (ClientConnection *c : std::as_const(m_members))
+        if (c->userId() == userId)
+            to = c;
+    if (!to || to == from || !to->canOwn()) {
+        sendError(from, Protocol::ErrorOwnerForbidden,
+                  !to           ? QStringLiteral("%1 is not in this session").arg(userId)
+                  : to == from  ? QStringLiteral("you own this session already")
+                                : QStringLiteral("%1's application cannot keep ownership").arg(userId));
+        return;
+    }
+    const QString token = makeOwner(to);
+    if (token.isEmpty()) {
+        sendError(from, Protocol::ErrorStorageFailed, QStringLiteral("the server could not store the new owner"));
+        return;
+    }
+    qCInfo(lcServer).noquote() << "User" << from->userId() << "made" << to->userId() << "the owner of session" << m_id;
+    to->sendBytes(MessageFactory::owner(token));
+    broadcast(QString::fromUtf8(MessageFactory::ownerChanged(to->userId())), nullptr);
 }
 
 void ServerSession::closeAll(int code, const QString &reason)
@@ -374,6 +457,9 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
     case Message::Type::Presence:
         handlePresence(from, message);
         break;
+    case Message::Type::TransferOwner:
+        handleTransferOwner(from, message.userId());
+        break;
     case Message::Type::History:
         if (message.isHistoryRequest()) {
             handleHistory(from, message.historyRequest());
@@ -387,6 +473,8 @@ void ServerSession::handleText(ClientConnection *from, const QString &text)
     case Message::Type::CommandRejected:
     case Message::Type::SyncCaughtUp:
     case Message::Type::HostChanged:
+    case Message::Type::Owner:
+    case Message::Type::OwnerChanged:
         sendError(from, Protocol::ErrorInvalidMessage,
                   QStringLiteral("\"%1\" is sent by the server, not to it")
                       .arg(message.json().value(Protocol::FieldType).toString()));
@@ -720,7 +808,8 @@ bool ServerSession::mayRewrite(ClientConnection *from) const
 {
     switch (m_config.historyRestore) {
     case ServerConfig::HistoryPermission::All: return true;
-    case ServerConfig::HistoryPermission::Host: return from == m_host;
+    // The owner, proven by token: never whoever is left connected longest.
+    case ServerConfig::HistoryPermission::Host: return m_ownerConnection && from == m_ownerConnection;
     case ServerConfig::HistoryPermission::None: return false;
     }
     return false;
@@ -1205,7 +1294,7 @@ void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &r
     if (!mayRewrite(from)) {
         sendHistoryError(from, request.requestId, Protocol::ErrorHistoryForbidden,
                          m_config.historyRestore == ServerConfig::HistoryPermission::Host
-                             ? QStringLiteral("only the host may restore or revert in this session")
+                             ? QStringLiteral("only the session's owner may restore or revert")
                              : QStringLiteral("restoring and reverting are turned off on this server"));
         return;
     }
@@ -1267,7 +1356,7 @@ void ServerSession::serveName(ClientConnection *from, const HistoryRequest &requ
     if (!mayRewrite(from)) {
         sendHistoryError(from, request.requestId, Protocol::ErrorHistoryForbidden,
                          m_config.historyRestore == ServerConfig::HistoryPermission::Host
-                             ? QStringLiteral("only the host may name versions in this session")
+                             ? QStringLiteral("only the session's owner may name versions")
                              : QStringLiteral("naming versions is turned off on this server"));
         return;
     }

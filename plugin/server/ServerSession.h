@@ -5,6 +5,7 @@
 #include "HistoryRequest.h"
 #include "OperationLog.h"
 #include "SessionModel.h"
+#include "SessionOwner.h"
 
 #include <QList>
 #include <QObject>
@@ -13,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QTimer>
 #include <QHash>
+#include <QSet>
 #include <QJsonArray>
 #include <deque>
 #include <optional>
@@ -48,6 +50,8 @@ public:
     int userCount() const { return int(m_members.size()); }
     bool isFull() const;
     ClientConnection *host() const { return m_host; }
+    /// The owner's connection while the owner is here (see SessionOwner).
+    ClientConnection *owner() const { return m_ownerConnection; }
     /// Every accepted operation since the session's base (issue 13).
     const OperationLog &operationLog() const { return m_log; }
 
@@ -92,6 +96,15 @@ private:
     void handleSyncRequest(ClientConnection *from, qint64 since);
     void handleFullState(ClientConnection *from, const Message &message);
     void handlePresence(ClientConnection *from, const Message &message);
+    /// Decides whether @p connection (joining) owns the session: it proves
+    /// it with the owner's token, or it creates an ownerless session. Returns
+    /// the token to give it when it was made the owner now.
+    QString settleOwner(ClientConnection *connection);
+    /// Makes @p connection the owner with a new token (stored first, with a
+    /// store; the previous token is void from then on). Empty on failure,
+    /// nothing changed.
+    QString makeOwner(ClientConnection *connection);
+    void handleTransferOwner(ClientConnection *from, const QString &userId);
     void sendError(ClientConnection *to, const QString &code, const QString &message);
     QString fullStateText() const;
     void sendState(ClientConnection *to);
@@ -185,6 +198,9 @@ private:
     qint64 m_forgottenBeforeMs = -1;
     QList<ClientConnection *> m_members; // in join order: the first is the longest connected
     ClientConnection *m_host = nullptr;
+    SessionOwner m_owner;
+    ClientConnection *m_ownerConnection = nullptr;
+    QSet<QString> m_wrongOwnerTokenLogged; // names whose wrong token was logged already
     qint64 m_joinCounter = 0;
     QTimer m_idleTimer;
 

@@ -286,6 +286,10 @@ bool SessionStore::open(const QString &dir, QString *error, OpenMode mode)
             "items TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS versions (session_id TEXT NOT NULL, seq INTEGER NOT NULL, "
             "name TEXT NOT NULL, user_id TEXT NOT NULL, time_ms INTEGER NOT NULL, PRIMARY KEY (session_id, seq))",
+            // Who owns each session: the SHA-256 of the owner's token, never the token.
+            // Created here for data dirs made before owners were kept.
+            "CREATE TABLE IF NOT EXISTS session_owners (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+            "token_hash TEXT NOT NULL)",
         };
         for (const char *sql : setup) {
             if (readOnly)
@@ -661,6 +665,36 @@ bool SessionStore::putVersion(const QString &session, const OperationLog::Versio
     q.bindValue(3, version.userId);
     q.bindValue(4, version.timeMs);
     return d->exec(q, QStringLiteral("store version"), error);
+}
+
+bool SessionStore::putOwner(const QString &session, const QString &userId, const QByteArray &tokenHash, QString *error)
+{
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO session_owners (session_id, user_id, token_hash) VALUES (?, ?, ?)"));
+    q.bindValue(0, session);
+    q.bindValue(1, userId);
+    q.bindValue(2, QString::fromLatin1(tokenHash));
+    return d->exec(q, QStringLiteral("store owner"), error);
+}
+
+bool SessionStore::loadOwner(const QString &session, QString *userId, QByteArray *tokenHash, QString *error)
+{
+    userId->clear();
+    tokenHash->clear();
+    if (!isOpen())
+        return true;
+    QSqlQuery q(d->db());
+    q.prepare(QStringLiteral("SELECT user_id, token_hash FROM session_owners WHERE session_id = ?"));
+    q.bindValue(0, session);
+    if (!d->exec(q, QStringLiteral("load owner"), error))
+        return false;
+    if (q.next()) {
+        *userId = q.value(0).toString();
+        *tokenHash = q.value(1).toString().toLatin1();
+    }
+    return true;
 }
 
 bool SessionStore::operationRange(const QString &session, qint64 *count, qint64 *first, qint64 *last,

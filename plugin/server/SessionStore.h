@@ -100,6 +100,11 @@ public:
     /// Folds the operations at or before @p seq into the checkpoint @p base.
     bool compact(const QString &session, qint64 seq, const QList<StateItem> &base, QString *error);
     bool putVersion(const QString &session, const OperationLog::Version &version, QString *error);
+    /// The session's owner: the member given the token and the token's
+    /// hex SHA-256 (the token itself is never stored). Replaces any previous one.
+    bool putOwner(const QString &session, const QString &userId, const QByteArray &tokenHash, QString *error);
+    /// Empty @p tokenHash: nobody owns the session yet.
+    bool loadOwner(const QString &session, QString *userId, QByteArray *tokenHash, QString *error);
     /// Count, first and last seq of the stored operations (0, -1, -1 when none).
     bool operationRange(const QString &session, qint64 *count, qint64 *first, qint64 *last, QString *error);
     /// Calls @p visit with each stored operation's JSON text, in seq order,

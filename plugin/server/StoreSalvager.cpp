@@ -236,6 +236,11 @@ bool StoreSalvager::copySession(const QString &session, QString *error)
             lose(history.name, session, 1, QStringLiteral("history: seq %1 unreadable").arg(row.at(0).toLongLong()));
     });
     readAll(versions, session, seq, [&](const Row &row) { put(versions, row); });
+    // Lost, the owner would be whoever joins first: copied like the scene.
+    // Files from before owners were kept have no such table, and lose nothing.
+    const Table owners{QStringLiteral("session_owners"), {QStringLiteral("user_id"), QStringLiteral("token_hash")}, Key::None};
+    if (QSqlDatabase::database(m_from, false).tables().contains(owners.name))
+        readAll(owners, session, seq, [&](const Row &row) { put(owners, row); });
     readAll(removed, session, seq, [&](const Row &row) {
         highest = qMax(highest, row.at(1).toLongLong());
         put(removed, row);

@@ -61,6 +61,9 @@ StatusWidget::StatusWidget(CollabClient *client, QWidget *parent)
     connect(client, &CollabClient::hostChanged, this, [this](const QString &id, const QString &name) {
         showNotice(id == m_client->userId() ? tr("You host the session now") : tr("%1 hosts the session now").arg(name));
     });
+    connect(client, &CollabClient::ownerChanged, this, [this](const QString &id, const QString &name) {
+        showNotice(id == m_client->userId() ? tr("You own the session now") : tr("%1 owns the session now").arg(name));
+    });
     connect(this, &QToolButton::clicked, this, &StatusWidget::onClicked);
     refresh();
 }
@@ -189,22 +192,35 @@ void StatusWidget::fillUsersMenu()
     for (const CollabClient::User &user : m_client->users()) {
         QString label = user.displayName;
         if (user.id == m_client->userId())
-            label = tr("%1 (you)").arg(label);
+            label = user.isOwner ? tr("%1 (you, owner)").arg(label) : tr("%1 (you)").arg(label);
+        else if (user.isOwner)
+            label = tr("%1 (owner)").arg(label);
         if (user.isHost)
             label = tr("%1 — host").arg(label);
         QAction *action = m_usersMenu->addAction(swatch(UserColor::forUser(user.id, user.colorIndex)), label);
         action->setData(user.id);
-        if (m_follow && user.id != m_client->userId()) {
-            // The row opens the user's view actions.
+        if ((m_follow || m_client->serverKnowsOwners()) && user.id != m_client->userId()) {
+            // The row opens what can be done with that user.
             auto *actions = new QMenu(m_usersMenu);
             const QString id = user.id;
-            QAction *follow = m_follow->leader() == id
-                ? actions->addAction(tr("Stop following"), m_follow, &FollowController::stop)
-                : actions->addAction(tr("Follow"), m_follow, [this, id] { m_follow->follow(id); });
-            follow->setObjectName(QStringLiteral("followAction"));
-            QAction *jump = actions->addAction(tr("Jump to"), m_follow, [this, id] { m_follow->jumpTo(id); });
-            jump->setObjectName(QStringLiteral("jumpToAction"));
-            jump->setEnabled(m_follow->knowsViewOf(id));
+            if (m_follow) {
+                QAction *follow = m_follow->leader() == id
+                    ? actions->addAction(tr("Stop following"), m_follow, &FollowController::stop)
+                    : actions->addAction(tr("Follow"), m_follow, [this, id] { m_follow->follow(id); });
+                follow->setObjectName(QStringLiteral("followAction"));
+                QAction *jump = actions->addAction(tr("Jump to"), m_follow, [this, id] { m_follow->jumpTo(id); });
+                jump->setObjectName(QStringLiteral("jumpToAction"));
+                jump->setEnabled(m_follow->knowsViewOf(id));
+            }
+            if (m_client->serverKnowsOwners()) {
+                // Shown to everyone, so that who may hand ownership over is no secret.
+                QAction *makeOwner = actions->addAction(tr("Make owner"), m_client,
+                                                        [this, id] { m_client->transferOwnership(id); });
+                makeOwner->setObjectName(QStringLiteral("makeOwnerAction"));
+                makeOwner->setEnabled(m_client->isOwner());
+                makeOwner->setToolTip(m_client->isOwner() ? tr("Hand the session's ownership to %1").arg(user.displayName)
+                                                          : tr("Only the session's owner may hand ownership over"));
+            }
             action->setMenu(actions);
             continue;
         }

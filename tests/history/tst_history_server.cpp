@@ -303,7 +303,9 @@ private slots:
         ServerConfig config;
         config.historyRestore = ServerConfig::HistoryPermission(permission);
         QVERIFY(f.start(config));
-        Client *host = f.join(QStringLiteral("lab"), QStringLiteral("alice"));
+        // "host" is the session's owner: alice creates the session with a
+        // client that keeps the owner token.
+        Client *host = f.join(QStringLiteral("lab"), QStringLiteral("alice"), QByteArrayLiteral("seq, presence, owner"));
         Client *other = f.join(QStringLiteral("lab"), QStringLiteral("bob"));
         Client *original = f.joinOriginal(QStringLiteral("lab"), QStringLiteral("orig"));
         QVERIFY(host && other && original);

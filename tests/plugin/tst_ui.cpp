@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 using namespace Optiverse::Collab;
 
@@ -52,6 +53,8 @@ private slots:
     void hostHandOverIsShown();
     void lastValuesAreRemembered();
     void usersListShowsNamesAndColours();
+    void usersListShowsAndHandsOverTheOwner();
+    void ownerIsRememberedAcrossRestarts();
     void errorIsShownWithTheReason();
     void replaceCanvasAsksFirst();
     void addingTheCanvasToASession();
@@ -94,6 +97,33 @@ private:
         return QStringLiteral("ws://127.0.0.1:%1").arg(server->port());
     }
     static quint16 freePort();
+    /// The row texts of @p status's user list, as the user opens it.
+    static QStringList userRows(StatusWidget *status)
+    {
+        status->click();
+        QMenu *list = status->usersMenu();
+        if (!QTest::qWaitFor([list] { return list->isVisible(); }, 5000))
+            return {};
+        QStringList rows;
+        for (QAction *row : list->actions())
+            rows.append(row->text());
+        list->close();
+        return rows;
+    }
+    /// The "Make owner" action of @p userId's row in @p status's user list (null: none).
+    static QAction *makeOwnerAction(StatusWidget *status, const QString &userId)
+    {
+        status->click();
+        QMenu *list = status->usersMenu();
+        if (!QTest::qWaitFor([list] { return list->isVisible(); }, 5000))
+            return nullptr;
+        QAction *found = nullptr;
+        for (QAction *row : list->actions())
+            if (row->data().toString() == userId && row->menu())
+                found = row->menu()->findChild<QAction *>(QStringLiteral("makeOwnerAction"));
+        list->close();
+        return found;
+    }
     QTemporaryDir m_config;
 };
 
@@ -406,7 +436,7 @@ void TestUi::usersListShowsNamesAndColours()
                  UserColor::forUser(id, a.client()->colorIndexOf(id)).rgb());
         QVERIFY(row->isEnabled()); // names readable, not greyed out
     }
-    QCOMPARE(names, (QStringList{QStringLiteral("alice (you) — host"), QStringLiteral("bob")}));
+    QCOMPARE(names, (QStringList{QStringLiteral("alice (you, owner) — host"), QStringLiteral("bob")}));
     list->close();
 
     // The list of the other side says the same, from bob's point of view.
@@ -417,7 +447,75 @@ void TestUi::usersListShowsNamesAndColours()
     names.clear();
     for (QAction *row : bobStatus.usersMenu()->actions())
         names.append(row->text());
-    QCOMPARE(names, (QStringList{QStringLiteral("alice — host"), QStringLiteral("bob (you)")}));
+    QCOMPARE(names, (QStringList{QStringLiteral("alice (owner) — host"), QStringLiteral("bob (you)")}));
+}
+
+void TestUi::usersListShowsAndHandsOverTheOwner()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    MemoryScene sceneA, sceneB;
+    CollaborationSession a(&sceneA), b(&sceneB);
+    StatusWidget aliceStatus(a.client()), bobStatus(b.client());
+    aliceStatus.setNoticeDuration(60000);
+    bobStatus.setNoticeDuration(60000);
+    aliceStatus.show();
+    bobStatus.show();
+    a.join(url, QStringLiteral("owned"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_COMPARE(a.client()->state(), CollabClient::State::Connected);
+    b.join(url, QStringLiteral("owned"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(a.client()->users().size(), 2);
+    QTRY_COMPARE(b.client()->users().size(), 2);
+
+    // alice created the session: her list and bob's say she owns it.
+    QCOMPARE(userRows(&aliceStatus), (QStringList{QStringLiteral("alice (you, owner) — host"), QStringLiteral("bob")}));
+    QCOMPARE(userRows(&bobStatus), (QStringList{QStringLiteral("alice (owner) — host"), QStringLiteral("bob (you)")}));
+    // Only the owner may hand it over: bob sees the action, greyed out.
+    QAction *notHis = makeOwnerAction(&bobStatus, QStringLiteral("alice"));
+    QVERIFY(notHis);
+    QVERIFY(!notHis->isEnabled());
+    QAction *make = makeOwnerAction(&aliceStatus, QStringLiteral("bob"));
+    QVERIFY(make);
+    QVERIFY(make->isEnabled());
+    make->trigger();
+
+    QTRY_COMPARE(bobStatus.text(), QStringLiteral("You own the session now"));
+    QTRY_COMPARE(aliceStatus.text(), QStringLiteral("bob owns the session now"));
+    QCOMPARE(userRows(&aliceStatus), (QStringList{QStringLiteral("alice (you) — host"), QStringLiteral("bob (owner)")}));
+    QCOMPARE(userRows(&bobStatus), (QStringList{QStringLiteral("alice — host"), QStringLiteral("bob (you, owner)")}));
+    QVERIFY(!makeOwnerAction(&aliceStatus, QStringLiteral("bob"))->isEnabled());
+    QVERIFY(makeOwnerAction(&bobStatus, QStringLiteral("alice"))->isEnabled());
+}
+
+void TestUi::ownerIsRememberedAcrossRestarts()
+{
+    CollabServer server;
+    QString error;
+    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    MemoryScene sceneA, sceneB;
+    auto alice = std::make_unique<CollaborationSession>(&sceneA);
+    alice->join(url, QStringLiteral("kept"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_VERIFY(alice->client()->isOwner());
+    CollaborationSession bob(&sceneB);
+    StatusWidget bobStatus(bob.client());
+    bobStatus.show();
+    bob.join(url, QStringLiteral("kept"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(bob.client()->users().size(), 2);
+    // alice quits the application; bob is the longest connected now.
+    alice.reset();
+    QTRY_COMPARE(bob.client()->users().size(), 1);
+    QTRY_VERIFY(bob.client()->isHost());
+    QVERIFY(!bob.client()->isOwner());
+
+    // Started again, her application finds her token in its settings.
+    CollaborationSession again(&sceneA);
+    again.join(url, QStringLiteral("kept"), QStringLiteral("alice"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(bob.client()->users().size(), 2);
+    QTRY_VERIFY(again.client()->isOwner());
+    QCOMPARE(userRows(&bobStatus), (QStringList{QStringLiteral("bob (you) — host"), QStringLiteral("alice (owner)")}));
 }
 
 void TestUi::errorIsShownWithTheReason()

@@ -68,6 +68,8 @@ private slots:
         QVERIFY2(QSslSocket::supportsSsl(), "no TLS backend");
         QVERIFY2(!certificateDigest().isEmpty(), qPrintable(CertFile));
         QVERIFY(m_dir.isValid());
+        // Joining remembers owner tokens in the settings: never the user's own.
+        qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
         m_passwordFile = m_dir.filePath(QStringLiteral("password"));
         QFile f(m_passwordFile);
         QVERIFY(f.open(QIODevice::WriteOnly));
