@@ -318,15 +318,20 @@ bool pushThenMoves(Peer &host, int items, int movesCount)
     return waitUntil([&] { return host.lastSeq >= movesCount + 1; }, 30000);
 }
 
+/// A server whose session "lab" had a 10,000-item push and 10,000 moves by @p host.
+bool startPushedSession(Server &server, Peer &host)
+{
+    host.keep = false;
+    return server.start({QStringLiteral("--max-rate"), QStringLiteral("100000"), QStringLiteral("--max-state-bytes"),
+                         QStringLiteral("33554432")})
+        && host.open(server.url(QStringLiteral("lab"), QStringLiteral("alice"))) && pushThenMoves(host, 10000, 10000);
+}
+
 int historyCosts(const Options &o)
 {
     Server server(o.server);
-    if (!server.start({QStringLiteral("--max-rate"), QStringLiteral("100000"), QStringLiteral("--max-state-bytes"),
-                       QStringLiteral("33554432")}))
-        return 1;
     Peer host;
-    host.keep = false;
-    if (!host.open(server.url(QStringLiteral("lab"), QStringLiteral("alice"))) || !pushThenMoves(host, 10000, 10000))
+    if (!startPushedSession(server, host))
         return 1;
     auto cost = [&](const QJsonObject &request, QJsonObject *reply) {
         const qint64 before = server.mainThreadCpuNs();
@@ -351,12 +356,8 @@ int historyCosts(const Options &o)
 int flood(const Options &o)
 {
     Server server(o.server);
-    if (!server.start({QStringLiteral("--max-rate"), QStringLiteral("100000"), QStringLiteral("--max-state-bytes"),
-                       QStringLiteral("33554432")}))
-        return 1;
     Peer host;
-    host.keep = false;
-    if (!host.open(server.url(QStringLiteral("lab"), QStringLiteral("alice"))) || !pushThenMoves(host, 10000, 10000))
+    if (!startPushedSession(server, host))
         return 1;
     // Honest members in another session: a command every 10 ms, round trip measured.
     Peer a;

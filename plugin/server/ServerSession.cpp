@@ -815,6 +815,15 @@ bool ServerSession::mayRewrite(ClientConnection *from) const
     return false;
 }
 
+void ServerSession::refuseRewrite(ClientConnection *to, const QString &requestId, const QString &verb,
+                                  const QString &doing)
+{
+    sendHistoryError(to, requestId, Protocol::ErrorHistoryForbidden,
+                     m_config.historyRestore == ServerConfig::HistoryPermission::Host
+                         ? QStringLiteral("only the session's owner may %1").arg(verb)
+                         : QStringLiteral("%1 turned off on this server").arg(doing));
+}
+
 void ServerSession::compactOldHistory()
 {
     if (m_config.historyMaxAgeDays <= 0)
@@ -1291,13 +1300,9 @@ void ServerSession::sendSceneReply(ClientConnection *to, const QString &requestI
 void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &request)
 {
     const bool restore = request.kind == HistoryRequest::Kind::Restore;
-    if (!mayRewrite(from)) {
-        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryForbidden,
-                         m_config.historyRestore == ServerConfig::HistoryPermission::Host
-                             ? QStringLiteral("only the session's owner may restore or revert")
-                             : QStringLiteral("restoring and reverting are turned off on this server"));
-        return;
-    }
+    if (!mayRewrite(from))
+        return refuseRewrite(from, request.requestId, QStringLiteral("restore or revert"),
+                             QStringLiteral("restoring and reverting are"));
     QList<Command> commands;
     QJsonArray skipped;
     qsizetype skippedTotal = 0;
@@ -1353,13 +1358,8 @@ void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &r
 void ServerSession::serveName(ClientConnection *from, const HistoryRequest &request)
 {
     // Naming changes what everyone's panel shows: the same policy as restoring.
-    if (!mayRewrite(from)) {
-        sendHistoryError(from, request.requestId, Protocol::ErrorHistoryForbidden,
-                         m_config.historyRestore == ServerConfig::HistoryPermission::Host
-                             ? QStringLiteral("only the session's owner may name versions")
-                             : QStringLiteral("naming versions is turned off on this server"));
-        return;
-    }
+    if (!mayRewrite(from))
+        return refuseRewrite(from, request.requestId, QStringLiteral("name versions"), QStringLiteral("naming versions is"));
     if (request.seq < m_log.baseSeq() || request.seq > m_log.headSeq()) {
         sendHistoryError(from, request.requestId, Protocol::ErrorHistoryOutOfRange,
                          QStringLiteral("seq %1 is not in this session's history (%2 to %3)")

@@ -156,6 +156,9 @@ private:
     /// group reaches members as one sync:full_state.
     int applyGroup(ClientConnection *by, const QList<Command> &commands, const QJsonObject &group);
     bool mayRewrite(ClientConnection *from) const;
+    /// history_forbidden for what @p verb does ("restore or revert"), in the
+    /// words of the --history-restore policy.
+    void refuseRewrite(ClientConnection *to, const QString &requestId, const QString &verb, const QString &doing);
     void compactOldHistory();
     void sendHistoryError(ClientConnection *to, const QString &requestId, const QString &code, const QString &message);
     QJsonArray versionsJson() const;

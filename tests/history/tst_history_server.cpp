@@ -41,28 +41,10 @@ class TestHistoryServer : public QObject
 {
     Q_OBJECT
     ServerFixture f;
-    int m_requests = 0;
 
     /// Sends a history request and returns the reply with its request_id
     /// (a history:* reply or an error).
-    QJsonObject ask(Client *c, QJsonObject request)
-    {
-        const QString id = QString::number(++m_requests);
-        request.insert(QLatin1String("request_id"), id);
-        c->send(request);
-        QJsonObject reply;
-        const bool got = QTest::qWaitFor([&] {
-            for (const QJsonObject &m : std::as_const(c->messages))
-                if (m.value(QLatin1String("request_id")).toString() == id) {
-                    reply = m;
-                    return true;
-                }
-            return false;
-        }, 10000);
-        if (!got)
-            qWarning() << "no reply to" << request;
-        return reply;
-    }
+    static QJsonObject ask(Client *c, const QJsonObject &request) { return c->ask(request); }
     QJsonObject liveState(Client *c)
     {
         const int before = c->count(QStringLiteral("sync:full_state"));

@@ -86,6 +86,25 @@ QJsonObject Client::last(const QString &type) const
     return {};
 }
 
+QJsonObject Client::ask(QJsonObject request, int timeoutMs)
+{
+    const QString id = QString::number(++m_requests);
+    request.insert(QLatin1String("request_id"), id);
+    send(request);
+    QJsonObject reply;
+    const bool answered = QTest::qWaitFor([&] {
+        for (const QJsonObject &m : std::as_const(messages))
+            if (m.value(QLatin1String("request_id")).toString() == id) {
+                reply = m;
+                return true;
+            }
+        return false;
+    }, timeoutMs);
+    if (!answered)
+        qWarning() << "no reply to" << request;
+    return reply;
+}
+
 QList<qint64> Client::commandSeqs() const
 {
     QList<qint64> out;

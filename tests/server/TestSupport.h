@@ -39,6 +39,9 @@ public:
     QJsonObject last(const QString &type) const;
     QJsonObject ack() const { return last(QStringLiteral("connection:ack")); }
     QString userId() const { return ack().value(QLatin1String("user_id")).toString(); }
+    /// Sends @p request (a history request) with a fresh request_id and
+    /// waits for the reply or error carrying it; empty after @p timeoutMs.
+    QJsonObject ask(QJsonObject request, int timeoutMs = 10000);
     /// Seq stamps of the received "command" messages, in arrival order.
     QList<qint64> commandSeqs() const;
 
@@ -48,6 +51,9 @@ public:
     bool disconnected = false;
     int closeCode = -1;
     QString closeReason;
+
+private:
+    int m_requests = 0;
 };
 
 /// A raw TCP WebSocket client: hand-made handshake, unmasked-key frames,

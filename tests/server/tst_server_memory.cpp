@@ -37,22 +37,6 @@ bool seen(Client *c, qint64 seq, int timeoutMs = 30000)
     }, timeoutMs);
 }
 
-QJsonObject ask(Client *c, QJsonObject request, const QString &id)
-{
-    request.insert(QLatin1String("request_id"), id);
-    c->send(request);
-    QJsonObject reply;
-    [[maybe_unused]] const bool answered = QTest::qWaitFor([&] { // an empty reply fails the caller's checks
-        for (const QJsonObject &m : std::as_const(c->messages))
-            if (m.value(QLatin1String("request_id")).toString() == id) {
-                reply = m;
-                return true;
-            }
-        return false;
-    }, 10000);
-    return reply;
-}
-
 /// One member editing a 1 KB text label, in bursts the server's rate limit
 /// lets through, while another watches.
 struct TextEditor
@@ -84,6 +68,25 @@ struct TextEditor
     }
 };
 
+/// A real server process, alice editing one text label, bob watching.
+struct Lab
+{
+    ServerProcess server;
+    Client editor;
+    Client watcher;
+    TextEditor text{&editor, &watcher};
+
+    bool start(const QStringList &args)
+    {
+        if (!server.start(args + QStringList{QStringLiteral("--max-rate"), QStringLiteral("100000")}))
+            return false;
+        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
+        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
+        return editor.waitFor(QStringLiteral("connection:ack")) && watcher.waitFor(QStringLiteral("connection:ack"))
+            && text.add();
+    }
+};
+
 // Under AddressSanitizer freed memory waits in a quarantine (256 MB) and every
 // block has red zones: RSS says nothing about what the server holds.
 #if defined(__SANITIZE_ADDRESS__)
@@ -103,18 +106,11 @@ private slots:
     {
         // Each kept value used to hold the whole item's JSON buffer, earlier
         // values included: 2,000 edits of a 1 KB text took 2 GB.
-        ServerProcess server;
-        QVERIFY(server.start({QStringLiteral("--max-rate"), QStringLiteral("100000")}));
-        Client editor;
-        Client watcher;
-        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
-        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
-        QVERIFY(editor.waitFor(QStringLiteral("connection:ack")) && watcher.waitFor(QStringLiteral("connection:ack")));
-        TextEditor text{&editor, &watcher};
-        QVERIFY(text.add());
-        const qint64 before = server.rssKiB();
-        QVERIFY(text.edit(2000));
-        const qint64 grown = server.rssKiB() - before;
+        Lab lab;
+        QVERIFY(lab.start({}));
+        const qint64 before = lab.server.rssKiB();
+        QVERIFY(lab.text.edit(2000));
+        const qint64 grown = lab.server.rssKiB() - before;
         qInfo() << "2,000 edits of a 1 KB text: server RSS +" << grown << "KiB";
         if (RssMeaningful)
             QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(grown)));
@@ -124,67 +120,49 @@ private slots:
     {
         // 16 MB of budget, 24,000 edits of 1 KB (each keeps ~2 KB of history):
         // the oldest go, the rest stays, and the panel is told since when.
-        ServerProcess server;
-        QVERIFY(server.start({QStringLiteral("--memory-budget"), QStringLiteral("16"), QStringLiteral("--max-rate"),
-                              QStringLiteral("100000")}));
-        Client editor;
-        Client watcher;
-        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
-        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
-        QVERIFY(editor.waitFor(QStringLiteral("connection:ack")) && watcher.waitFor(QStringLiteral("connection:ack")));
-        TextEditor text{&editor, &watcher};
-        QVERIFY(text.add());
-        const qint64 before = server.rssKiB();
-        QVERIFY(text.edit(12000));
-        const qint64 atHalf = server.rssKiB();
-        QVERIFY(server.log().contains("forgotten (memory budget)"));
-        QVERIFY(text.edit(12000));
-        const qint64 atEnd = server.rssKiB();
+        Lab lab;
+        QVERIFY(lab.start({QStringLiteral("--memory-budget"), QStringLiteral("16")}));
+        const qint64 before = lab.server.rssKiB();
+        QVERIFY(lab.text.edit(12000));
+        const qint64 atHalf = lab.server.rssKiB();
+        QVERIFY(lab.server.log().contains("forgotten (memory budget)"));
+        QVERIFY(lab.text.edit(12000));
+        const qint64 atEnd = lab.server.rssKiB();
         qInfo() << "RSS +" << atHalf - before << "KiB after 12,000 edits, +" << atEnd - before << "KiB after 24,000";
         if (RssMeaningful)
             QVERIFY2(atEnd - before < 64 * 1024, "the history outgrew its budget");
 
-        const QJsonObject page = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:page")}}, QStringLiteral("p"));
+        const QJsonObject page = lab.watcher.ask({{QLatin1String("type"), QLatin1String("history:page")}});
         const QJsonObject start = page.value(QLatin1String("history_starts")).toObject();
         QCOMPARE(start.value(QLatin1String("reason")).toString(), QStringLiteral("memory_budget"));
         QVERIFY(start.value(QLatin1String("time_ms")).toInteger() > 0);
         const qint64 base = page.value(QLatin1String("base_seq")).toInteger();
         QVERIFY(base > 0);
-        QCOMPARE(ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")}, {QLatin1String("seq"), base}},
-                     QStringLiteral("s1")).value(QLatin1String("type")).toString(),
+        QCOMPARE(lab.watcher.ask({{QLatin1String("type"), QLatin1String("history:scene_at")}, {QLatin1String("seq"), base}})
+                     .value(QLatin1String("type")).toString(),
                  QStringLiteral("history:scene"));
-        QCOMPARE(ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")}, {QLatin1String("seq"), base - 1}},
-                     QStringLiteral("s2")).value(QLatin1String("code")).toString(),
+        QCOMPARE(lab.watcher.ask({{QLatin1String("type"), QLatin1String("history:scene_at")}, {QLatin1String("seq"), base - 1}})
+                     .value(QLatin1String("code")).toString(),
                  QStringLiteral("history_out_of_range"));
     }
 
     void dataDirKeepsAWindowInMemoryAndTheRestOnDisk()
     {
         QTemporaryDir dir;
-        ServerProcess server;
-        QVERIFY(server.start({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--max-rate"),
-                              QStringLiteral("100000")}));
-        Client editor;
-        editor.open(server.port(), QStringLiteral("lab"), QStringLiteral("alice"));
-        QVERIFY(editor.waitFor(QStringLiteral("connection:ack")));
-        Client watcher;
-        watcher.open(server.port(), QStringLiteral("lab"), QStringLiteral("bob"));
-        QVERIFY(watcher.waitFor(QStringLiteral("connection:ack")));
-        TextEditor text{&editor, &watcher};
-        QVERIFY(text.add());
-        QVERIFY(text.edit(300));
-        const QJsonObject early = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")},
-                                                 {QLatin1String("seq"), 150}}, QStringLiteral("e"));
+        Lab lab;
+        QVERIFY(lab.start({QStringLiteral("--data-dir"), dir.path()}));
+        QVERIFY(lab.text.edit(300));
+        const QJsonObject early = lab.watcher.ask({{QLatin1String("type"), QLatin1String("history:scene_at")},
+                                               {QLatin1String("seq"), 150}});
         QCOMPARE(early.value(QLatin1String("type")).toString(), QStringLiteral("history:scene"));
         // 13,000 more: seq 150 is now older than the 10,000 kept in memory.
-        QVERIFY(text.edit(13000));
-        QVERIFY(server.log().contains("left memory (kept on disk)"));
-        const QJsonObject late = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:scene_at")},
-                                                {QLatin1String("seq"), 150}}, QStringLiteral("l"));
+        QVERIFY(lab.text.edit(13000));
+        QVERIFY(lab.server.log().contains("left memory (kept on disk)"));
+        const QJsonObject late = lab.watcher.ask({{QLatin1String("type"), QLatin1String("history:scene_at")},
+                                              {QLatin1String("seq"), 150}});
         QCOMPARE(late.value(QLatin1String("state")), early.value(QLatin1String("state")));
-        const QJsonObject old = ask(&watcher, {{QLatin1String("type"), QLatin1String("history:page")},
-                                               {QLatin1String("before_seq"), 151}, {QLatin1String("limit"), 5}},
-                                    QStringLiteral("o"));
+        const QJsonObject old = lab.watcher.ask({{QLatin1String("type"), QLatin1String("history:page")},
+                                             {QLatin1String("before_seq"), 151}, {QLatin1String("limit"), 5}});
         const QJsonArray entries = old.value(QLatin1String("entries")).toArray();
         QCOMPARE(entries.size(), 5);
         QCOMPARE(entries.at(0).toObject().value(QLatin1String("seq")).toInteger(), 150);
