@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <cmath>
+#include <functional>
 
 namespace Optiverse::Collab {
 
@@ -68,16 +69,30 @@ HistoryOperation::ItemChange HistoryOperation::propertyChange(const QString &ite
 }
 
 namespace {
+using ValueFilter = std::function<QJsonValue(const QJsonValue &)>;
+
+// @p object with @p filter applied to each value, built anew: a filtered-out
+// large value is never copied.
+QJsonObject filtered(const QJsonObject &object, const ValueFilter &filter)
+{
+    if (!filter)
+        return object;
+    QJsonObject o;
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it)
+        o.insert(it.key(), filter(it.value()));
+    return o;
+}
+
 // One side of a change as an object: the whole item, or the changed keys.
-QJsonObject sideOf(const HistoryOperation::ItemChange &c, bool after)
+QJsonObject sideOf(const HistoryOperation::ItemChange &c, bool after, const ValueFilter &filter = {})
 {
     if (c.isWholeItem())
-        return after ? c.after : c.before;
+        return filtered(after ? c.after : c.before, filter);
     QJsonObject o;
     for (const PropertyChange &p : c.properties) {
         const QJsonValue &value = after ? p.after : p.before;
         if (!value.isUndefined())
-            o.insert(p.key, value);
+            o.insert(p.key, filter ? filter(value) : value);
     }
     return o;
 }
@@ -175,10 +190,15 @@ qint64 HistoryOperation::footprint() const
     return bytes;
 }
 
-QJsonObject HistoryOperation::commandJson() const
+QJsonObject HistoryOperation::commandJson(const ValueFilter &filter) const
 {
-    if (!m_slim)
-        return command;
+    if (!m_slim) {
+        if (!filter || !command.value(Protocol::FieldData).isObject())
+            return command;
+        QJsonObject o = command;
+        o.insert(Protocol::FieldData, filtered(command.value(Protocol::FieldData).toObject(), filter));
+        return o;
+    }
     const ItemChange &c = changes.constFirst();
     QJsonObject o = command;
     o.insert(Protocol::FieldItemId, c.itemId);
@@ -186,7 +206,7 @@ QJsonObject HistoryOperation::commandJson() const
     if (!c.existsAfter)
         return o;
     if (c.isWholeItem()) {
-        o.insert(Protocol::FieldData, c.after);
+        o.insert(Protocol::FieldData, filtered(c.after, filter));
         return o;
     }
     QJsonObject data;
@@ -196,7 +216,7 @@ QJsonObject HistoryOperation::commandJson() const
         if (p.after.isUndefined()) {
             removed.append(p.key);
         } else {
-            data.insert(p.key, p.after);
+            data.insert(p.key, filter ? filter(p.after) : p.after);
             changed.append(p.key);
         }
     }
@@ -216,15 +236,44 @@ QString HistoryOperation::isoTime(qint64 timeMs)
 
 QJsonObject HistoryOperation::toJson() const
 {
+    return toJson({}, changes.size());
+}
+
+QJsonObject HistoryOperation::previewJson(qsizetype maxChars, qsizetype maxChanges, bool *shortened) const
+{
+    *shortened = false;
+    const ValueFilter preview = [maxChars, shortened](const QJsonValue &v) -> QJsonValue {
+        if (v.isString() && v.toString().size() > maxChars) {
+            *shortened = true;
+            return QString(v.toString().left(maxChars) + QChar(0x2026));
+        }
+        if ((v.isObject() || v.isArray()) && JsonStorage::footprint(v) > 4 * maxChars) {
+            *shortened = true;
+            return QString(QChar(0x2026));
+        }
+        return v;
+    };
+    QJsonObject o = toJson(preview, maxChanges);
+    if (changes.size() > maxChanges)
+        o.insert(QLatin1String("changes_total"), changes.size());
+    if (*shortened)
+        o.insert(QLatin1String("shortened"), true);
+    return o;
+}
+
+QJsonObject HistoryOperation::toJson(const ValueFilter &filter, qsizetype maxChanges) const
+{
     QJsonArray list;
     for (const ItemChange &c : changes) {
+        if (list.size() >= maxChanges)
+            break;
         QJsonObject o{{QLatin1String("item_id"), c.itemId}, {QLatin1String("item_type"), c.itemType}};
         if (c.typeBefore != c.itemType)
             o.insert(QLatin1String("type_before"), c.typeBefore);
         if (c.existedBefore)
-            o.insert(QLatin1String("before"), c.beforeObject());
+            o.insert(QLatin1String("before"), sideOf(c, false, filter));
         if (c.existsAfter)
-            o.insert(QLatin1String("after"), c.afterObject());
+            o.insert(QLatin1String("after"), sideOf(c, true, filter));
         list.append(o);
     }
     QJsonObject o{{QLatin1String("seq"), seq},
@@ -235,7 +284,7 @@ QJsonObject HistoryOperation::toJson() const
     if (statePush)
         o.insert(QLatin1String("state_push"), true);
     else
-        o.insert(QLatin1String("command"), commandJson());
+        o.insert(QLatin1String("command"), commandJson(filter));
     if (!group.isEmpty())
         o.insert(QLatin1String("group"), group);
     return o;

@@ -9,6 +9,7 @@
 #include <QList>
 #include <QMap>
 #include <QString>
+#include <functional>
 
 namespace Optiverse::Collab {
 
@@ -97,6 +98,14 @@ public:
     /// The recording line / stored form: {"seq","user_id","timestamp","time_ms",
     /// "command"|"state_push","group"?,"changes":[{item_id,item_type,before?,after?}]}.
     QJsonObject toJson() const;
+    /**
+     * The form of a history page: as toJson(), but strings longer than
+     * @p maxChars shortened with "…" and large arrays and objects left out
+     * ("…"), and at most @p maxChanges changes ("changes_total" then counts
+     * them all). Built without copying what it leaves out, so a page of huge
+     * values costs what the page holds. @p shortened: whether anything was.
+     */
+    QJsonObject previewJson(qsizetype maxChars, qsizetype maxChanges, bool *shortened) const;
     /// Reads toJson()'s form; false with @p error naming the field otherwise.
     static bool fromJson(const QJsonObject &object, HistoryOperation *out, QString *error);
 
@@ -104,7 +113,9 @@ public:
     static QString isoTime(qint64 timeMs);
 
 private:
-    QJsonObject commandJson() const;
+    using ValueFilter = std::function<QJsonValue(const QJsonValue &)>;
+    QJsonObject toJson(const ValueFilter &filter, qsizetype maxChanges) const;
+    QJsonObject commandJson(const ValueFilter &filter) const;
     bool m_slim = false;
 };
 

@@ -1015,57 +1015,6 @@ qint64 ServerSession::historyStartSeq() const
     return qMax(m_diskFloorSeq, m_log.baseSeq() - m_config.maxDiskWalk);
 }
 
-namespace {
-// Shortens every string longer than the preview, so that one page of huge
-// values stays a page; true when it did.
-bool shortenValues(QJsonObject *object)
-{
-    bool shortened = false;
-    for (auto it = object->begin(); it != object->end(); ++it) {
-        if (it->isString() && it->toString().size() > Protocol::HistoryValuePreview) {
-            *it = QString(it->toString().left(Protocol::HistoryValuePreview) + QChar(0x2026));
-            shortened = true;
-        } else if (it->isObject() || it->isArray()) {
-            if (JsonStorage::footprint(*it) > 4 * Protocol::HistoryValuePreview) {
-                *it = QString(QChar(0x2026));
-                shortened = true;
-            }
-        }
-    }
-    return shortened;
-}
-
-bool shortenEntry(QJsonObject *entry)
-{
-    bool shortened = false;
-    QJsonArray changes = entry->value(QLatin1String("changes")).toArray();
-    for (qsizetype i = 0; i < changes.size(); ++i) {
-        QJsonObject c = changes.at(i).toObject();
-        for (QLatin1String side : {QLatin1String("before"), QLatin1String("after")}) {
-            if (!c.contains(side))
-                continue;
-            QJsonObject values = c.value(side).toObject();
-            if (shortenValues(&values)) {
-                c.insert(side, values);
-                shortened = true;
-            }
-        }
-        changes.replace(i, c);
-    }
-    if (!shortened)
-        return false;
-    entry->insert(QLatin1String("changes"), changes);
-    QJsonObject command = entry->value(Protocol::FieldCommand).toObject();
-    QJsonObject data = command.value(Protocol::FieldData).toObject();
-    if (shortenValues(&data)) {
-        command.insert(Protocol::FieldData, data);
-        entry->insert(Protocol::FieldCommand, command);
-    }
-    entry->insert(QLatin1String("shortened"), true);
-    return true;
-}
-} // namespace
-
 void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryRequest &request)
 {
     constexpr int MaxChangesPerEntry = 50; // a state push may touch thousands of items
@@ -1076,20 +1025,19 @@ void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryReques
     bool full = false;
     // Takes one more matching entry; false once the page is full (by count,
     // or by bytes), which one more matching entry proves there is a next page.
-    const auto take = [&](QJsonObject entry, qint64 seq, qsizetype changeCount) {
+    // An entry is built shortened (long values, many items): a page of
+    // huge values costs what the page holds, not what the values hold.
+    const auto take = [&](const HistoryOperation &op, const QJsonObject &conflict = {}) {
         if (entries.size() >= request.limit) {
             full = true;
             nextBefore = lastTaken;
             return false;
         }
-        if (changeCount > MaxChangesPerEntry) {
-            QJsonArray changes = entry.value(QLatin1String("changes")).toArray();
-            while (changes.size() > MaxChangesPerEntry)
-                changes.removeLast();
-            entry.insert(QLatin1String("changes"), changes);
-            entry.insert(QLatin1String("changes_total"), changeCount);
-        }
-        shortenEntry(&entry);
+        bool shortened = false;
+        QJsonObject entry = op.previewJson(Protocol::HistoryValuePreview, MaxChangesPerEntry, &shortened);
+        if (!conflict.isEmpty())
+            entry.insert(QLatin1String("conflict"), conflict);
+        const qint64 seq = op.seq;
         const qint64 size = JsonStorage::footprint(entry);
         if (!entries.isEmpty() && bytes + size > m_config.maxHistoryPageBytes) {
             full = true;
@@ -1109,16 +1057,15 @@ void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryReques
     qint64 memoryNext = -1;
     const QList<const HistoryOperation *> page = m_log.page(query, &memoryNext);
     for (const HistoryOperation *op : page) {
-        QJsonObject entry = op->toJson();
+        QJsonObject conflict;
         if (const OperationLog::Conflict c = m_log.conflictOf(op->seq); c.seq >= 0) {
-            QJsonObject conflict{{QLatin1String("seq"), c.seq},
-                                 {QLatin1String("user_id"), c.userId},
-                                 {QLatin1String("item_id"), c.itemId}};
+            conflict = {{QLatin1String("seq"), c.seq},
+                        {QLatin1String("user_id"), c.userId},
+                        {QLatin1String("item_id"), c.itemId}};
             if (!c.keys.isEmpty())
                 conflict.insert(QLatin1String("keys"), QJsonArray::fromStringList(c.keys));
-            entry.insert(QLatin1String("conflict"), conflict);
         }
-        if (!take(entry, op->seq, op->changes.size()))
+        if (!take(*op, conflict))
             break;
     }
     if (!full && memoryNext >= 0) { // more in memory than one page and its peek
@@ -1149,7 +1096,7 @@ void ServerSession::serveHistoryPage(ClientConnection *from, const HistoryReques
                     && std::none_of(op.changes.cbegin(), op.changes.cend(),
                                     [&](const HistoryOperation::ItemChange &c) { return c.itemId == request.filterItem; })))
                 return true;
-            return take(op.toJson(), seq, op.changes.size());
+            return take(op);
         }, &error);
         if (!full && read == MaxRowsPerPage && lastRead > 1)
             nextBefore = lastRead; // the filter matched little: the next request goes on from here

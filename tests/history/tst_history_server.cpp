@@ -268,6 +268,41 @@ private slots:
         QVERIFY(control.value(QLatin1String("message")).toString().contains(QLatin1String("control characters")));
     }
 
+    void pagesOfHugeValuesStayPages()
+    {
+        // 20 edits storing 200 KB each: one page request used to return all of
+        // it (and cost the server several times that); now long values are
+        // shortened in the page and given whole on request.
+        ServerConfig config;
+        config.maxMessagesPerSecond = config.burst = 100000;
+        QVERIFY(f.start(config));
+        Client *a = f.join(QStringLiteral("lab"), QStringLiteral("alice"));
+        QVERIFY(a);
+        a->send(command(QStringLiteral("add_item"), QStringLiteral("l1"), QStringLiteral("lens"), lens(100)));
+        QVERIFY(seen(a, 1));
+        const auto notes = [](int i) { return QString(200000, QChar(u'a' + i)); };
+        for (int i = 0; i < 20; ++i)
+            a->send(command(QStringLiteral("update_item"), QStringLiteral("l1"), QStringLiteral("lens"),
+                            {{QLatin1String("notes"), notes(i)}}, {QStringLiteral("notes")}));
+        QVERIFY(seen(a, 21));
+        a->messages.clear();
+        const QJsonObject page = ask(a, {{QLatin1String("type"), QLatin1String("history:page")}, {QLatin1String("limit"), 500}});
+        const QJsonArray entries = page.value(QLatin1String("entries")).toArray();
+        QCOMPARE(entries.size(), 21);
+        const qsizetype bytes = QJsonDocument(page).toJson(QJsonDocument::Compact).size();
+        QVERIFY2(bytes < 64 * 1024, qPrintable(QString::number(bytes)));
+        const QJsonObject newest = entries.at(0).toObject();
+        QVERIFY(newest.value(QLatin1String("shortened")).toBool());
+        const QString shown = newest.value(QLatin1String("changes")).toArray().at(0).toObject()
+                                  .value(QLatin1String("after")).toObject().value(QLatin1String("notes")).toString();
+        QCOMPARE(shown, notes(19).left(200) + QChar(0x2026));
+        const QJsonObject whole = ask(a, {{QLatin1String("type"), QLatin1String("history:value")},
+                                          {QLatin1String("seq"), 21}, {QLatin1String("item_id"), QStringLiteral("l1")},
+                                          {QLatin1String("key"), QStringLiteral("notes")}, {QLatin1String("side"), QStringLiteral("before")}});
+        QCOMPARE(whole.value(QLatin1String("value")).toString(), notes(18));
+        QVERIFY(!entries.at(20).toObject().value(QLatin1String("shortened")).toBool()); // the add had nothing long
+    }
+
     void permissions_data()
     {
         QTest::addColumn<int>("permission");
