@@ -15,6 +15,14 @@ QJsonObject typed(QLatin1String type)
 {
     return {{Protocol::FieldType, type}};
 }
+
+// A message of @p type with one string field.
+QByteArray withField(QLatin1String type, QLatin1String field, const QString &value)
+{
+    QJsonObject o = typed(type);
+    o.insert(field, value);
+    return MessageFactory::toBytes(o);
+}
 } // namespace
 
 QByteArray MessageFactory::toBytes(const QJsonObject &object)
@@ -135,37 +143,27 @@ QByteArray MessageFactory::userJoined(const QString &userId, const QString &disp
 
 QByteArray MessageFactory::userLeft(const QString &userId)
 {
-    QJsonObject o = typed(Protocol::TypeUserLeft);
-    o.insert(Protocol::FieldUserId, userId);
-    return toBytes(o);
+    return withField(Protocol::TypeUserLeft, Protocol::FieldUserId, userId);
 }
 
 QByteArray MessageFactory::hostChanged(const QString &userId)
 {
-    QJsonObject o = typed(Protocol::TypeHostChanged);
-    o.insert(Protocol::FieldUserId, userId);
-    return toBytes(o);
+    return withField(Protocol::TypeHostChanged, Protocol::FieldUserId, userId);
 }
 
 QByteArray MessageFactory::transferOwner(const QString &userId)
 {
-    QJsonObject o = typed(Protocol::TypeTransferOwner);
-    o.insert(Protocol::FieldUserId, userId);
-    return toBytes(o);
+    return withField(Protocol::TypeTransferOwner, Protocol::FieldUserId, userId);
 }
 
 QByteArray MessageFactory::owner(const QString &ownerToken)
 {
-    QJsonObject o = typed(Protocol::TypeOwner);
-    o.insert(Protocol::FieldOwnerToken, ownerToken);
-    return toBytes(o);
+    return withField(Protocol::TypeOwner, Protocol::FieldOwnerToken, ownerToken);
 }
 
 QByteArray MessageFactory::ownerChanged(const QString &userId)
 {
-    QJsonObject o = typed(Protocol::TypeOwnerChanged);
-    o.insert(Protocol::FieldUserId, userId);
-    return toBytes(o);
+    return withField(Protocol::TypeOwnerChanged, Protocol::FieldUserId, userId);
 }
 
 QByteArray MessageFactory::error(const QString &code, const QString &message, qint64 clientSeq)
