@@ -202,22 +202,26 @@ struct Options
     double movesSeconds = 60;
     int movers = 10;
     int movesPerSecond = 100;
-    QSet<QString> scenarios;
 };
+
+/// A server (rate limit out of the way) with alice and bob in session "lab".
+bool startPair(Server &server, Peer &alice, Peer &bob)
+{
+    alice.keep = bob.keep = false;
+    return server.start({QStringLiteral("--max-rate"), QStringLiteral("100000")})
+        && alice.open(server.url(QStringLiteral("lab"), QStringLiteral("alice")))
+        && bob.open(server.url(QStringLiteral("lab"), QStringLiteral("bob")));
+}
 
 // --- Scenarios ------------------------------------------------------------------
 
 int textEdits(const Options &o)
 {
     Server server(o.server);
-    if (!server.start({QStringLiteral("--max-rate"), QStringLiteral("100000")}))
-        return 1;
     Peer editor;
     Peer watcher;
-    watcher.keep = false;
-    if (!editor.open(server.url(QStringLiteral("lab"), QStringLiteral("alice"))) || !watcher.open(server.url(QStringLiteral("lab"), QStringLiteral("bob"))))
+    if (!startPair(server, editor, watcher))
         return 1;
-    editor.keep = false;
     editor.send(command(QStringLiteral("add_item"), QStringLiteral("t"), item(0, QString(1000, QLatin1Char('a')))));
     waitUntil([&] { return watcher.lastSeq >= 1; }, 10000);
     const qint64 before = server.rssKiB();
@@ -431,12 +435,9 @@ int flood(const Options &o)
 int restoreTwice(const Options &o)
 {
     Server server(o.server);
-    if (!server.start({QStringLiteral("--max-rate"), QStringLiteral("100000")}))
-        return 1;
     Peer restorer;
     Peer other;
-    restorer.keep = other.keep = false;
-    if (!restorer.open(server.url(QStringLiteral("lab"), QStringLiteral("alice"))) || !other.open(server.url(QStringLiteral("lab"), QStringLiteral("bob"))))
+    if (!startPair(server, restorer, other))
         return 1;
     for (int i = 0; i < 10000; ++i) {
         restorer.send(command(QStringLiteral("add_item"), QStringLiteral("r%1").arg(i), item(i, QString(1000, QChar(u'a' + i % 26)))));

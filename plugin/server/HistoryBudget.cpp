@@ -14,7 +14,7 @@ void HistoryBudget::remove(ServerSession *session, qint64 reported)
     m_used -= reported;
 }
 
-void HistoryBudget::changed(ServerSession *, qint64 delta)
+void HistoryBudget::changed(qint64 delta)
 {
     m_used += delta;
     if (m_used > m_bytes && !m_enforcing)

@@ -25,8 +25,8 @@ public:
     void add(ServerSession *session) { m_sessions.append(session); }
     /// Forgets @p session and what it reported.
     void remove(ServerSession *session, qint64 reported);
-    /// @p session's history changed by @p delta bytes; trims if needed.
-    void changed(ServerSession *session, qint64 delta);
+    /// A session's history changed by @p delta bytes; trims if needed.
+    void changed(qint64 delta);
 
 private:
     void enforce();

@@ -79,7 +79,7 @@ void ServerSession::reportHistoryBytes()
     const qint64 delta = now - m_reportedBytes;
     m_reportedBytes = now;
     if (delta != 0)
-        m_budget->changed(this, delta);
+        m_budget->changed(delta);
 }
 
 void ServerSession::pushResume(qint64 seq, const QString &text)

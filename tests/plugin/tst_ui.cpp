@@ -453,9 +453,8 @@ void TestUi::usersListShowsNamesAndColours()
 void TestUi::usersListShowsAndHandsOverTheOwner()
 {
     CollabServer server;
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    const QUrl url(listenOnLoopback(&server));
+    QVERIFY(!url.isEmpty());
     MemoryScene sceneA, sceneB;
     CollaborationSession a(&sceneA), b(&sceneB);
     StatusWidget aliceStatus(a.client()), bobStatus(b.client());
@@ -492,9 +491,8 @@ void TestUi::usersListShowsAndHandsOverTheOwner()
 void TestUi::ownerIsRememberedAcrossRestarts()
 {
     CollabServer server;
-    QString error;
-    QVERIFY2(server.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
-    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(server.port()));
+    const QUrl url(listenOnLoopback(&server));
+    QVERIFY(!url.isEmpty());
     MemoryScene sceneA, sceneB;
     auto alice = std::make_unique<CollaborationSession>(&sceneA);
     alice->join(url, QStringLiteral("kept"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
