@@ -112,7 +112,14 @@ bool ClientConnection::send(const QString &text)
     // messages the server chose to send (a restore's state larger than the
     // cap) widen it by their size until the backlog is back under it, so the
     // small reply that follows one does not count the reader as too slow.
-    const qint64 pending = pendingBytes();
+    qint64 pending = pendingBytes();
+    // Several messages relayed in one pass of the event loop have not been
+    // offered to the kernel yet: a reader is too slow only when the kernel
+    // will not take them either. (A plain socket only: see pendingBytes.)
+    if (pending > m_maxSendBuffer + m_bulkAllowance && m_tcp && !qobject_cast<QSslSocket *>(m_tcp.data())) {
+        m_tcp->flush();
+        pending = pendingBytes();
+    }
     if (pending <= m_maxSendBuffer)
         m_bulkAllowance = 0;
     if (pending > m_maxSendBuffer + m_bulkAllowance) {
