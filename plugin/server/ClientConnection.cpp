@@ -5,6 +5,7 @@
 #include "Protocol.h"
 #include "ServerConfig.h"
 #include "ServerLog.h"
+#include "TextFrame.h"
 
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -103,7 +104,7 @@ qint64 ClientConnection::pendingBytes() const
     return m_tcp->bytesToWrite();
 }
 
-bool ClientConnection::send(const QString &text)
+bool ClientConnection::admit(qint64 size)
 {
     if (m_closing || m_disconnected)
         return false;
@@ -129,9 +130,31 @@ bool ClientConnection::send(const QString &text)
                   QStringLiteral("send buffer exceeded: client too slow to read"));
         return false;
     }
-    if (text.size() > m_maxSendBuffer)
-        m_bulkAllowance += text.size();
+    if (size > m_maxSendBuffer)
+        m_bulkAllowance += size;
+    return true;
+}
+
+bool ClientConnection::send(const QString &text)
+{
+    if (!admit(text.size()))
+        return false;
     m_socket->sendTextMessage(text);
+    return true;
+}
+
+bool ClientConnection::send(const TextFrame &frame)
+{
+    if (!admit(frame.wireSize()))
+        return false;
+    // QWebSocket writes each frame whole into this socket as it sends it, so
+    // a frame written here between two of its own never splits one.
+    if (!m_tcp) {
+        m_socket->sendTextMessage(frame.text());
+        return true;
+    }
+    for (const QByteArray &part : frame.wireParts())
+        m_tcp->write(part);
     return true;
 }
 

@@ -15,6 +15,7 @@ class QWebSocket;
 namespace Optiverse::Collab {
 
 struct ServerConfig;
+class TextFrame;
 class ServerSession;
 
 /**
@@ -69,6 +70,9 @@ public:
     /// cap unread is disconnected instead of being sent more. False if the
     /// connection is closing (nothing was sent).
     bool send(const QString &text);
+    /// The same for a message framed ahead of time (see TextFrame), written
+    /// to the TCP socket without a copy through QWebSocket.
+    bool send(const TextFrame &frame);
     bool sendBytes(const QByteArray &utf8) { return send(QString::fromUtf8(utf8)); }
     /// Bytes queued for the peer but not yet written to the kernel.
     qint64 pendingBytes() const;
@@ -92,6 +96,9 @@ signals:
     void disconnected(Optiverse::Collab::ClientConnection *connection);
 
 private:
+    /// Whether a message of @p size bytes may be queued now; disconnects a
+    /// peer whose backlog shows it is not reading.
+    bool admit(qint64 size);
     void onText(const QString &text);
     void onBinary(const QByteArray &data);
     void onDisconnected();

@@ -124,6 +124,15 @@ const HistoryOperation *OperationLog::find(qint64 seq) const
 
 bool OperationLog::sceneAt(qint64 seq, HistoryScene *out) const
 {
+    SceneRecipe recipe;
+    if (!sceneRecipe(seq, &recipe))
+        return false;
+    recipe.build(out);
+    return true;
+}
+
+bool OperationLog::sceneRecipe(qint64 seq, SceneRecipe *out) const
+{
     if (seq < m_baseSeq || seq > m_headSeq)
         return false;
     // The nearest known scene at or below seq, and at or above it.
@@ -144,18 +153,26 @@ bool OperationLog::sceneAt(qint64 seq, HistoryScene *out) const
         low = &below->second;
     }
     const auto pos = lowerBound(seq + 1); // first operation after seq
-    if (seq - lowSeq <= highSeq - seq) {
-        *out = *low;
-        for (auto it = lowerBound(lowSeq + 1); it != pos; ++it)
-            it->apply(out);
+    out->backwards = seq - lowSeq > highSeq - seq;
+    if (!out->backwards) {
+        out->start = *low;
+        out->operations.assign(lowerBound(lowSeq + 1), pos);
     } else {
-        *out = *high;
-        for (auto it = lowerBound(highSeq + 1); it != pos;) {
-            --it;
-            it->unapply(out);
-        }
+        out->start = *high;
+        out->operations.assign(std::make_reverse_iterator(lowerBound(highSeq + 1)), std::make_reverse_iterator(pos));
     }
     return true;
+}
+
+void OperationLog::SceneRecipe::build(HistoryScene *out) const
+{
+    *out = start;
+    for (const HistoryOperation &op : operations) {
+        if (backwards)
+            op.unapply(out);
+        else
+            op.apply(out);
+    }
 }
 
 QList<const HistoryOperation *> OperationLog::page(const PageQuery &query, qint64 *nextBefore) const

@@ -80,6 +80,19 @@ public:
     /// The scene right after @p seq (baseSeq() ≤ seq ≤ headSeq()); false otherwise.
     bool sceneAt(qint64 seq, HistoryScene *out) const;
 
+    /// What rebuilding the scene right after an operation takes: the nearest
+    /// kept scene and the operations between, copied out so that another
+    /// thread can do the work (both share their data with this log).
+    struct SceneRecipe
+    {
+        HistoryScene start;
+        std::vector<HistoryOperation> operations; // in the order to take them
+        bool backwards = false;                   // unapply them, newest first
+        void build(HistoryScene *out) const;
+    };
+    /// The recipe for sceneAt(@p seq); false when @p seq is not in memory.
+    bool sceneRecipe(qint64 seq, SceneRecipe *out) const;
+
     /// Newest first, at most query.limit; @p nextBefore gets the seq to pass as
     /// beforeSeq for the next page (-1 when there is none).
     QList<const HistoryOperation *> page(const PageQuery &query, qint64 *nextBefore) const;

@@ -11,6 +11,7 @@
 #include "ServerConfig.h"
 #include "ServerLog.h"
 #include "SessionStore.h"
+#include "TextFrame.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -1162,16 +1163,19 @@ bool ServerSession::sceneAt(qint64 seq, HistoryScene *out, QString *code, QStrin
 }
 
 namespace {
-// The history:scene reply without its request id (thread-safe: it only reads
-// its own copy of the scene, whose items share their data read-only).
-QString sceneReplyText(const HistoryScene &scene, qint64 seq)
+// The history:scene reply as UTF-8 without its closing brace, where each
+// request's id goes (thread-safe: it only reads its own copy of the scene,
+// whose items share their data read-only).
+QByteArray sceneReplyBody(const HistoryScene &scene, qint64 seq)
 {
     QJsonArray items;
     for (const StateItem &item : scene)
         items.append(item.toJson());
-    return utf8Text(QJsonObject{{Protocol::FieldType, Protocol::TypeHistoryScene},
-                                {QLatin1String("seq"), seq},
-                                {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+    QByteArray body = MessageFactory::toBytes(QJsonObject{{Protocol::FieldType, Protocol::TypeHistoryScene},
+                                                          {QLatin1String("seq"), seq},
+                                                          {QLatin1String("state"), QJsonObject{{QLatin1String("items"), items}}}});
+    body.chop(1);
+    return body;
 }
 } // namespace
 
@@ -1179,41 +1183,50 @@ void ServerSession::serveSceneAt(ClientConnection *from, const HistoryRequest &r
 {
     if (m_sceneReplySeq == request.seq && !m_sceneReplyCache.isEmpty())
         return sendSceneReply(from, request.requestId);
-    HistoryScene scene;
-    QString code;
-    QString error;
-    if (!sceneAt(request.seq, &scene, &code, &error))
-        return sendHistoryError(from, request.requestId, code, error);
+    // A scene in memory is rebuilt by the worker too: here only its recipe
+    // is copied (shared data, microseconds).
+    OperationLog::SceneRecipe recipe;
+    const bool inMemory = m_log.sceneRecipe(request.seq, &recipe);
+    if (!inMemory) {
+        QString code;
+        QString error;
+        if (!sceneAt(request.seq, &recipe.start, &code, &error))
+            return sendHistoryError(from, request.requestId, code, error);
+    }
     if (!m_serializer) {
-        m_sceneReplyCache = sceneReplyText(scene, request.seq);
+        HistoryScene scene;
+        recipe.build(&scene);
+        m_sceneReplyCache = sceneReplyBody(scene, request.seq);
         m_sceneReplySeq = request.seq;
         return sendSceneReply(from, request.requestId);
     }
-    // Writing 10,000 items as JSON takes tens of milliseconds: on the
-    // server's thread that would hold every session's relay. A worker writes
-    // it; the connection's further history requests wait meanwhile, and the
-    // time it took is charged to it as if it had run here.
+    // Rebuilding and writing 10,000 items as JSON takes tens of milliseconds:
+    // on the server's thread that would hold every session's relay. A worker
+    // does it; the connection's further history requests wait meanwhile, and
+    // the time it took is charged to it as if it had run here.
     m_historyClients[from].busy = true;
     const QPointer<ServerSession> session(this);
     const QPointer<ClientConnection> to(from);
     const qint64 seq = request.seq;
     const QString requestId = request.requestId;
-    m_serializer->start([scene = std::move(scene), session, to, seq, requestId] {
+    m_serializer->start([recipe = std::move(recipe), session, to, seq, requestId] {
         QElapsedTimer took;
         took.start();
-        const QString text = sceneReplyText(scene, seq);
+        HistoryScene scene;
+        recipe.build(&scene);
+        const QByteArray body = sceneReplyBody(scene, seq);
         const double ms = took.nsecsElapsed() / 1e6;
-        QMetaObject::invokeMethod(qApp, [session, to, seq, requestId, text, ms] {
+        QMetaObject::invokeMethod(qApp, [session, to, seq, requestId, body, ms] {
             if (session)
-                session->sceneWritten(to, seq, requestId, text, ms);
+                session->sceneWritten(to, seq, requestId, body, ms);
         }, Qt::QueuedConnection);
     });
 }
 
-void ServerSession::sceneWritten(ClientConnection *to, qint64 seq, const QString &requestId, const QString &text,
+void ServerSession::sceneWritten(ClientConnection *to, qint64 seq, const QString &requestId, const QByteArray &body,
                                  double ms)
 {
-    m_sceneReplyCache = text;
+    m_sceneReplyCache = body;
     m_sceneReplySeq = seq;
     if (m_serverCost)
         m_serverCost->charge(ms);
@@ -1221,7 +1234,7 @@ void ServerSession::sceneWritten(ClientConnection *to, qint64 seq, const QString
     if (it == m_historyClients.end() || !m_members.contains(to))
         return; // it left meanwhile
     it->busy = false;
-    QElapsedTimer sending; // converting and framing a large reply is work of this thread, charged too
+    QElapsedTimer sending; // queueing a large reply is work of this thread, charged too
     sending.start();
     sendSceneReply(to, requestId);
     const double sendMs = sending.nsecsElapsed() / 1e6;
@@ -1234,14 +1247,13 @@ void ServerSession::sceneWritten(ClientConnection *to, qint64 seq, const QString
 
 void ServerSession::sendSceneReply(ClientConnection *to, const QString &requestId)
 {
-    if (requestId.isEmpty()) {
-        to->send(m_sceneReplyCache);
-        return;
+    // The cached body stays shared; only the request id differs per reply.
+    QByteArray tail = "}";
+    if (!requestId.isEmpty()) {
+        const QByteArray id = QJsonDocument(QJsonArray{requestId}).toJson(QJsonDocument::Compact);
+        tail = ",\"request_id\":" + id.mid(1, id.size() - 2) + tail;
     }
-    // Splice the request id in rather than parse the cached scene again.
-    const QString id = QString::fromUtf8(QJsonDocument(QJsonArray{requestId}).toJson(QJsonDocument::Compact));
-    to->send(m_sceneReplyCache.chopped(1) + QStringLiteral(",\"request_id\":") + id.mid(1, id.size() - 2)
-             + QLatin1Char('}'));
+    to->send(TextFrame({m_sceneReplyCache, tail}));
 }
 
 void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &request)

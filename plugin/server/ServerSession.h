@@ -128,7 +128,7 @@ private:
     void serveHistoryPage(ClientConnection *from, const HistoryRequest &request);
     void serveSceneAt(ClientConnection *from, const HistoryRequest &request);
     /// A worker wrote the scene at @p seq for @p to in @p ms.
-    void sceneWritten(ClientConnection *to, qint64 seq, const QString &requestId, const QString &text, double ms);
+    void sceneWritten(ClientConnection *to, qint64 seq, const QString &requestId, const QByteArray &body, double ms);
     void sendSceneReply(ClientConnection *to, const QString &requestId);
     void serveRewrite(ClientConnection *from, const HistoryRequest &request);
     void serveName(ClientConnection *from, const HistoryRequest &request);
@@ -191,7 +191,7 @@ private:
     QHash<ClientConnection *, HistoryClient> m_historyClients;
     QTimer m_historyQueueTimer;
     // history:scene replies are immutable per seq: the last one is kept.
-    mutable QString m_sceneReplyCache;
+    mutable QByteArray m_sceneReplyCache; // UTF-8, without the closing brace
     mutable qint64 m_sceneReplySeq = -1;
     // Without a store, operations trimmed for the budget are gone: said in pages.
     qint64 m_forgottenThroughSeq = -1;

@@ -143,6 +143,28 @@ private slots:
         QCOMPARE(outOfRange.value(QLatin1String("code")).toString(), QStringLiteral("history_out_of_range"));
     }
 
+    void scenesOfEverySizeArriveWhole()
+    {
+        // A scene reply is framed by the server itself: short, 16-bit and
+        // 64-bit lengths, with text that is not ASCII.
+        QVERIFY(f.start());
+        Client *a = f.join(QStringLiteral("lab"), QStringLiteral("alice"));
+        QVERIFY(a);
+        QMap<qint64, QJsonArray> live;
+        const QList<int> lengths{1, 20000, 300000};
+        for (int i = 0; i < lengths.size(); ++i) {
+            QJsonObject data = lens(10 + i);
+            data.insert(QLatin1String("name"), QString(lengths.at(i), QChar(0x20AC)));
+            a->send(command(QStringLiteral("add_item"), QStringLiteral("text-%1").arg(i), QStringLiteral("label"), data));
+            QVERIFY(seen(a, i + 1));
+            const QJsonObject state = liveState(a);
+            live.insert(state.value(QLatin1String("seq")).toInteger(), itemsOf(state));
+        }
+        for (auto it = live.cbegin(); it != live.cend(); ++it)
+            QCOMPARE(sceneAt(a, it.key()), it.value());
+        QCOMPARE(sceneAt(a, live.lastKey()).size(), 3); // again, from the cache
+    }
+
     void restoreAndRestoreOfARestore()
     {
         QVERIFY(f.start());
