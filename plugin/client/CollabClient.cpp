@@ -18,6 +18,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <utility>
+
 Q_LOGGING_CATEGORY(lcClient, "optiverse.collab.client", QtInfoMsg)
 
 namespace Optiverse::Collab {
@@ -280,6 +282,10 @@ void CollabClient::onTextMessage(const QString &text)
             fail(text.isEmpty() ? QStringLiteral("wrong session password") : text);
             return;
         }
+        // A refusal that may pass (the close that follows reads as a bare
+        // protocol error): the reason to show while retrying.
+        if (code == Protocol::ErrorTooManyConnections && m_state != State::Connected)
+            m_refusal = text.isEmpty() ? QStringLiteral("too many connections from your address") : text;
         break;
     }
     default:
@@ -391,7 +397,11 @@ void CollabClient::onDisconnected()
     resetSocket();
     if (!m_wanted)
         return;
-    if (!wasConnected && !socketError.isEmpty()) {
+    const QString refusal = std::exchange(m_refusal, QString());
+    if (!wasConnected && !refusal.isEmpty()) {
+        m_lastError = refusal;
+        emit errorOccurred(m_lastError);
+    } else if (!wasConnected && !socketError.isEmpty()) {
         // Never got in (refused, unreachable…): the socket's reason is the useful one.
         m_lastError = socketError;
         emit errorOccurred(m_lastError);

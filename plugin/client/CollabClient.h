@@ -174,6 +174,7 @@ private:
     qint64 m_serverMaxStateBytes = 0;
     bool m_everJoined = false;
     bool m_serverStopped = false;
+    QString m_refusal; // what the server said before refusing this attempt
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;
     QStringList m_caps;

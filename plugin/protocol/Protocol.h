@@ -118,6 +118,9 @@ inline constexpr QLatin1String ErrorRateLimited("rate_limited");
 
 // Codes of "error" messages (extension; original clients ignore them).
 inline constexpr QLatin1String ErrorSessionFull("session_full");       // then close
+// Before the join: the address has too many connections; then close 1013
+// (try again later).
+inline constexpr QLatin1String ErrorTooManyConnections("too_many_connections");
 inline constexpr QLatin1String ErrorInvalidMessage("invalid_message");
 inline constexpr QLatin1String ErrorCommandRejected("command_rejected"); // to original clients
 inline constexpr QLatin1String ErrorStorageFailed("storage_failed");

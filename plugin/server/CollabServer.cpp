@@ -477,9 +477,9 @@ void CollabServer::join(ClientConnection *c)
     const auto verdict = m_limits.join(quintptr(c->tcpSocket()));
     if (verdict != AddressLimits::Verdict::Admitted) {
         logRefusal(address, m_limits.describe(verdict));
-        // A code our client does not know yet: it shows the message.
+        // Qt 6.4 clients cannot read close code 1013: say it in a message first.
         const QString reason = QStringLiteral("too many connections from your address");
-        c->sendBytes(MessageFactory::error(QStringLiteral("too_many_connections"),
+        c->sendBytes(MessageFactory::error(Protocol::ErrorTooManyConnections,
                                            reason + QStringLiteral(" (%1)").arg(m_limits.limits().maxConnectionsPerAddress)));
         c->closeWith(CloseTryAgainLater, reason);
         return;

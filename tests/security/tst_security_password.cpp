@@ -250,6 +250,30 @@ private slots:
             QVERIFY2(!all.contains(form), qPrintable(form));
     }
 
+    void aFullAddressIsToldInWords()
+    {
+        // The per-address cap refuses with close 1013, which Qt 6.4 reads as
+        // a bare protocol error: the user must see the server's reason, and
+        // the client keeps trying (the cap may free up).
+        ServerConfig config;
+        config.maxConnectionsPerAddress = 1;
+        CollabServer server(config);
+        QString error;
+        QVERIFY2(server.listen(QHostAddress(QHostAddress::LocalHost), 0, &error), qPrintable(error));
+        MemoryScene aliceScene, bobScene;
+        CollaborationSession alice(&aliceScene), bob(&bobScene);
+        alice.join(urlOf(server), QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+        QTRY_COMPARE(alice.client()->state(), CollabClient::State::Connected);
+        QSignalSpy errors(bob.client(), &CollabClient::errorOccurred);
+        bob.join(urlOf(server), QStringLiteral("lab"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+        QTRY_VERIFY(!errors.isEmpty());
+        QVERIFY2(bob.client()->lastError().startsWith(QLatin1String("too many connections from your address")),
+                 qPrintable(bob.client()->lastError()));
+        QCOMPARE_NE(bob.client()->state(), CollabClient::State::Disconnected); // still trying
+        alice.leave();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.client()->state(), CollabClient::State::Connected, 15000);
+    }
+
     void wrongPasswordsAreSlowedButNeverLockOut()
     {
         // Each wrong password from an address makes the next refusal from it
