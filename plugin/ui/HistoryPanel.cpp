@@ -194,7 +194,7 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
         refresh();
     });
     connect(m_client, &CollabClient::stateChanged, this, &HistoryPanel::updateConnectionState);
-    m_everJoined = connected();
+    m_everJoined = !m_client->userId().isEmpty(); // opened while connected or reconnecting
     connect(m_userFilter, &QComboBox::currentIndexChanged, this, &HistoryPanel::rebuild);
     connect(m_itemFilter, &QLineEdit::textChanged, this, &HistoryPanel::rebuild);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
