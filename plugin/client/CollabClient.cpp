@@ -2,6 +2,7 @@
 #include "CollabClient.h"
 
 #include "CertificateFingerprint.h"
+#include "ColorSlot.h"
 #include "MessageFactory.h"
 #include "Protocol.h"
 #include "SessionPassword.h"
@@ -95,6 +96,10 @@ void CollabClient::setReconnectBackoff(int initialMs, int maxMs)
 void CollabClient::connectToServer(const QUrl &server, const QString &session, const QString &name)
 {
     disconnectFromServer();
+    if (server != m_server || session != m_session) {
+        m_seenColorSlots.clear(); // slots belong to one session
+        m_serverGivesSlots = false;
+    }
     m_server = server;
     m_session = session;
     m_name = name;
@@ -234,6 +239,7 @@ void CollabClient::onTextMessage(const QString &text)
             u.isOwner = u.isOwner && !owner; // the owner came back on a new connection
         m_users.append({id, name, message.json().value(Protocol::FieldIsHost).toBool(),
                         message.json().value(Protocol::FieldColorIndex).toInt(-1), owner});
+        rememberColorSlots();
         emit userJoined(id, name);
         emit usersChanged();
         return;
@@ -298,9 +304,27 @@ void CollabClient::onTextMessage(const QString &text)
 int CollabClient::colorIndexOf(const QString &userId) const
 {
     for (const User &u : m_users)
-        if (u.id == userId)
+        if (u.id == userId && u.colorIndex >= 0)
             return u.colorIndex;
-    return -1;
+    // Users who left (or whom a disconnect hid) keep the colour they had, so
+    // history entries and notices do not change colour.
+    if (const auto it = m_seenColorSlots.constFind(userId); it != m_seenColorSlots.cend())
+        return it.value();
+    // Never seen (left before we joined): the slot our server would have
+    // given them first. Original servers give none: the colour is the id's.
+    return m_serverGivesSlots ? ColorSlot::preferred(userId) : -1;
+}
+
+void CollabClient::rememberColorSlots()
+{
+    for (const User &u : std::as_const(m_users)) {
+        if (u.colorIndex < 0)
+            continue;
+        m_serverGivesSlots = true;
+        if (m_seenColorSlots.size() >= MaxSeenColorSlots && !m_seenColorSlots.contains(u.id))
+            m_seenColorSlots.clear(); // a bound against a stream of made-up names
+        m_seenColorSlots.insert(u.id, u.colorIndex);
+    }
 }
 
 bool CollabClient::isOwner() const
@@ -372,6 +396,7 @@ void CollabClient::handleAck(const Message &message)
     }
     if (std::none_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId; }))
         m_users.prepend({m_userId, m_name, m_isHost, o.value(Protocol::FieldColorIndex).toInt(-1)});
+    rememberColorSlots();
     // Given only to the member that just created the session.
     if (const QString token = o.value(Protocol::FieldOwnerToken).toString(); !token.isEmpty())
         replaceOwnerToken(token);

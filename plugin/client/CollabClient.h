@@ -5,6 +5,7 @@
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -77,7 +78,9 @@ public:
     QString ownerToken() const { return m_ownerToken; }
     /// Asks the server to make @p userId the owner (only the owner may).
     bool transferOwnership(const QString &userId);
-    /// The colour slot of @p userId in this session, -1 when unknown.
+    /// The colour slot of @p userId in this session: the one the server gave
+    /// them (also after they left or we disconnected), else the slot their id
+    /// prefers when the server hands out slots; -1 with original servers.
     int colorIndexOf(const QString &userId) const;
     /// True when the server stamps commands with "seq" and echoes ours (our server).
     bool serverSequences() const { return m_serverSequences; }
@@ -160,6 +163,8 @@ private:
     /// The reason of a failed attempt, in words, from the socket's error.
     QString causeOf(QAbstractSocket::SocketError error) const;
     void resetSocket();
+    /// Notes the colour slot of every user in m_users (kept after they leave).
+    void rememberColorSlots();
 
     QPointer<QWebSocket> m_socket;
     QUrl m_server;
@@ -177,6 +182,9 @@ private:
     QString m_refusal; // what the server said before refusing this attempt
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;
+    QHash<QString, int> m_seenColorSlots; // every user's slot seen in this session
+    bool m_serverGivesSlots = false;
+    static constexpr qsizetype MaxSeenColorSlots = 4096;
     QStringList m_caps;
     QString m_password;
     QString m_ownerToken;

@@ -2,6 +2,7 @@
 #include "ServerSession.h"
 
 #include "ClientConnection.h"
+#include "ColorSlot.h"
 #include "HistoryBudget.h"
 #include "ItemRecovery.h"
 #include "JsonStorage.h"
@@ -207,18 +208,34 @@ bool ServerSession::isFull() const
     return m_members.size() >= qMax(1, m_config.maxUsersPerSession);
 }
 
-int ServerSession::freeColorIndex() const
+int ServerSession::colorIndexFor(const QString &userId) const
 {
-    // The smallest slot no member holds: a user keeps theirs while present,
-    // and the first dozen users of a session get the dozen palette colours.
-    QList<int> taken;
-    taken.reserve(m_members.size());
+    // A user's colour follows from their id, so it survives server restarts
+    // and does not depend on the join order; only a collision with someone
+    // present moves it, and then preferably to a slot no one who was here holds.
+    QSet<int> present;
     for (const ClientConnection *c : m_members)
-        taken.append(c->colorIndex());
-    int index = 0;
-    while (taken.contains(index))
-        ++index;
-    return index;
+        present.insert(c->colorIndex());
+    const int remembered = m_colorSlots.value(userId, -1);
+    if (remembered >= 0 && !present.contains(remembered))
+        return remembered;
+    QSet<int> reserved = present;
+    for (auto it = m_colorSlots.cbegin(); it != m_colorSlots.cend(); ++it)
+        if (it.key() != userId)
+            reserved.insert(it.value());
+    const int preferred = ColorSlot::preferred(userId);
+    for (const QSet<int> *excluded : {&reserved, &present}) {
+        for (int i = 0; i < ColorSlot::PaletteSize; ++i) {
+            const int slot = (preferred + i) % ColorSlot::PaletteSize;
+            if (!excluded->contains(slot))
+                return slot;
+        }
+    }
+    // Every clear hue is held by someone present: the darker rounds.
+    int slot = ColorSlot::PaletteSize;
+    while (present.contains(slot))
+        ++slot;
+    return slot;
 }
 
 QString ServerSession::uniqueUserId(const QString &requestedName) const
@@ -246,7 +263,10 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     connection->setIdentity(userId, requestedName);
     connection->setSession(this);
     connection->setJoinOrder(++m_joinCounter);
-    connection->setColorIndex(freeColorIndex());
+    connection->setColorIndex(colorIndexFor(userId));
+    if (m_colorSlots.size() >= MaxRememberedColorSlots && !m_colorSlots.contains(userId))
+        m_colorSlots.clear(); // who is present keeps their slot; only absent users' memory goes
+    m_colorSlots.insert(userId, connection->colorIndex());
     m_members.append(connection);
     if (!m_host)
         m_host = connection;

@@ -91,7 +91,9 @@ private:
     };
 
     QString uniqueUserId(const QString &requestedName) const;
-    int freeColorIndex() const;
+    /// The colour slot for @p userId joining now: the one they had in this
+    /// session, else the one their id prefers, else the next free one.
+    int colorIndexFor(const QString &userId) const;
     void handleCommand(ClientConnection *from, const Message &message, const QByteArray &utf8);
     void handleSyncRequest(ClientConnection *from, qint64 since);
     void handleFullState(ClientConnection *from, const Message &message);
@@ -205,6 +207,9 @@ private:
     ClientConnection *m_ownerConnection = nullptr;
     QSet<QString> m_wrongOwnerTokenLogged; // names whose wrong token was logged already
     qint64 m_joinCounter = 0;
+    // The slot each user had here, so a rejoin gets the same colour (bounded: names are free).
+    QHash<QString, int> m_colorSlots;
+    static constexpr qsizetype MaxRememberedColorSlots = 1024;
     QTimer m_idleTimer;
 
     // An original host pushes its canvas to every joiner; it is given this

@@ -92,6 +92,10 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     filters->addWidget(m_userFilter);
     filters->addWidget(m_itemFilter, 1);
     layout->addLayout(filters);
+    m_connection = new QLabel(body);
+    m_connection->setObjectName(QStringLiteral("HistoryConnectionState"));
+    m_connection->setWordWrap(true);
+    layout->addWidget(m_connection);
     m_tree = new QTreeWidget(body);
     m_tree->setObjectName(QStringLiteral("HistoryTree"));
     m_tree->setHeaderLabels({tr("Change"), tr("When")});
@@ -126,6 +130,9 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     m_revert->setObjectName(QStringLiteral("HistoryRevertButton"));
     m_name = new QPushButton(tr("Name this version…"), body);
     m_name->setObjectName(QStringLiteral("HistoryNameButton"));
+    m_restore->setToolTip(tr("Makes the scene, for everyone, as it was right after the selected change."));
+    m_revert->setToolTip(tr("Undoes the selected change for everyone, leaving later changes."));
+    m_name->setToolTip(tr("Names the version right after the selected change, for everyone."));
     buttons->addWidget(m_restore);
     buttons->addWidget(m_revert);
     buttons->addWidget(m_name);
@@ -161,6 +168,8 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     for (QWidget *w : playWidgets())
         w->hide(); // until attach() gives a playback engine
     setWidget(body);
+    for (QPushButton *b : {m_restore, m_revert, m_name, m_older, m_play})
+        m_toolTips.insert(b, b->toolTip());
 
     connect(m_client, &CollabClient::historyMessage, this, &HistoryPanel::onHistoryMessage);
     // New changes arrive as ordinary commands: refresh shortly after a burst.
@@ -171,7 +180,21 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
         if (isVisible() && !m_refreshTimer.isActive())
             m_refreshTimer.start();
     });
-    connect(m_client, &CollabClient::joined, this, [this] { refresh(); });
+    connect(m_client, &CollabClient::joined, this, [this](bool resumed) {
+        if (!resumed) { // maybe another session: nothing of the last one stays
+            m_entries.clear();
+            m_versions.clear();
+            m_nextBefore = -1;
+            m_namesBaseSeq = -2;
+            m_lastUpdate = {};
+            rebuild();
+        }
+        m_everJoined = true;
+        updateConnectionState();
+        refresh();
+    });
+    connect(m_client, &CollabClient::stateChanged, this, &HistoryPanel::updateConnectionState);
+    m_everJoined = !m_client->userId().isEmpty(); // opened while connected or reconnecting
     connect(m_userFilter, &QComboBox::currentIndexChanged, this, &HistoryPanel::rebuild);
     connect(m_itemFilter, &QLineEdit::textChanged, this, &HistoryPanel::rebuild);
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
@@ -180,6 +203,43 @@ HistoryPanel::HistoryPanel(CollabClient *client, QWidget *parent)
     connect(m_restore, &QPushButton::clicked, this, &HistoryPanel::restoreSelected);
     connect(m_revert, &QPushButton::clicked, this, &HistoryPanel::revertSelected);
     connect(m_name, &QPushButton::clicked, this, &HistoryPanel::nameSelected);
+    updateConnectionState();
+}
+
+bool HistoryPanel::connected() const
+{
+    return m_client->state() == CollabClient::State::Connected;
+}
+
+void HistoryPanel::enableServerButton(QPushButton *button, bool enabled)
+{
+    // A button that cannot work says why rather than doing nothing.
+    button->setEnabled(enabled && connected());
+    if (connected())
+        button->setToolTip(m_toolTips.value(button));
+    else if (m_everJoined)
+        button->setToolTip(tr("Needs the server: this window is not connected to the session."));
+    else
+        button->setToolTip(tr("Needs the server: connect to a session first."));
+}
+
+void HistoryPanel::updateConnectionState()
+{
+    if (connected()) {
+        m_connection->setText(tr("Live (connected)"));
+    } else if (m_everJoined) {
+        m_refreshTimer.stop();
+        m_connection->setText(m_lastUpdate.isValid()
+                                  ? tr("As of %1 (not connected)").arg(m_lastUpdate.toString(QStringLiteral("HH:mm")))
+                                  : tr("Not connected; no history was received."));
+    } else {
+        m_connection->setText(tr("Connect to see the session's history."));
+    }
+    enableServerButton(m_older, true);
+    if (m_playback && m_playback->state() == HistoryPlayback::State::Idle) {
+        enableServerButton(m_play, true);
+        m_playStatus->setText(connected() ? tr("Live") : QString());
+    }
     updateButtons();
 }
 
@@ -241,7 +301,7 @@ void HistoryPanel::play()
 void HistoryPanel::onPlaybackState()
 {
     const HistoryPlayback::State state = m_playback->state();
-    m_play->setEnabled(state == HistoryPlayback::State::Idle);
+    enableServerButton(m_play, state == HistoryPlayback::State::Idle);
     const bool replaying = state == HistoryPlayback::State::Playing || state == HistoryPlayback::State::Paused;
     m_stop->setEnabled(state == HistoryPlayback::State::Loading || replaying);
     m_pause->setEnabled(replaying);
@@ -251,7 +311,7 @@ void HistoryPanel::onPlaybackState()
     case HistoryPlayback::State::Idle: {
         const QSignalBlocker quiet(m_position);
         m_position->setRange(0, 0);
-        m_playStatus->setText(tr("Live"));
+        m_playStatus->setText(connected() ? tr("Live") : QString());
         onSelection(); // the outline and differences, against the live scene again
         break;
     }
@@ -544,7 +604,8 @@ void HistoryPanel::takePage(const QJsonObject &message, bool older)
             m_nextBefore = pageNext;
     }
     m_older->setVisible(m_nextBefore >= 0);
-    m_older->setEnabled(true);
+    enableServerButton(m_older, true);
+    m_lastUpdate = QDateTime::currentDateTime();
     showHistoryStart(message.value(QLatin1String("history_starts")).toObject());
     m_versions.clear();
     for (const QJsonValue &v : message.value(QLatin1String("versions")).toArray())
@@ -660,8 +721,10 @@ void HistoryPanel::rebuild()
         markConflict(last, op);
         lastOp = op;
     }
-    if (m_entries.isEmpty())
+    if (m_entries.isEmpty() && connected())
         m_status->setText(tr("No changes in this session yet."));
+    else if (m_entries.isEmpty())
+        m_status->clear(); // the connection line says why the list is empty
     if (!kept.isEmpty()) {
         for (QTreeWidgetItemIterator it(m_tree); *it; ++it)
             if (!(*it)->data(0, SeqsRole).toList().isEmpty()
@@ -688,9 +751,9 @@ void HistoryPanel::updateButtons()
 {
     const bool idle = !m_playback || m_playback->state() == HistoryPlayback::State::Idle;
     const bool any = !selectedSeqs().isEmpty() && idle;
-    m_restore->setEnabled(any);
-    m_revert->setEnabled(any);
-    m_name->setEnabled(any);
+    enableServerButton(m_restore, any);
+    enableServerButton(m_revert, any);
+    enableServerButton(m_name, any);
 }
 
 void HistoryPanel::restoreSelected()

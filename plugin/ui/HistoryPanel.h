@@ -4,6 +4,8 @@
 #include "ItemNamer.h"
 
 #include <QColor>
+#include <QDateTime>
+#include <QHash>
 #include <QDockWidget>
 #include <QJsonObject>
 #include <QList>
@@ -92,12 +94,22 @@ private:
     void onPlaybackState();
     void onPlaybackProgress(qint64 seq, int played, int total);
     QList<QWidget *> playWidgets() const;
+    /// Says whether the list is live, as of when, or empty for want of a
+    /// connection, and enables what needs the server accordingly.
+    void updateConnectionState();
+    bool connected() const;
+    /// @p button enabled when @p enabled and connected; otherwise its tooltip says why not.
+    void enableServerButton(QPushButton *button, bool enabled);
     void rebuildNames(const QJsonObject &sceneMessage);
 
     CollabClient *m_client;
     QComboBox *m_userFilter;
     QLineEdit *m_itemFilter;
     QTreeWidget *m_tree;
+    QLabel *m_connection; ///< live, as of when (not connected), or "Connect to see…"
+    QDateTime m_lastUpdate; ///< when the last page came from the server
+    bool m_everJoined = false;
+    QHash<QPushButton *, QString> m_toolTips; ///< the buttons' own tooltips, for when they work
     QLabel *m_status;
     QLabel *m_historyStart = nullptr; ///< where the server's history begins, when it dropped older changes
     QPushButton *m_restore;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "UserColor.h"
 
+#include "ColorSlot.h"
+
 #include <QCryptographicHash>
 
 #include <array>
@@ -8,9 +10,10 @@
 namespace Optiverse::Collab {
 
 namespace {
-// Hues ordered so that each next one is far from those before it: the first
-// users of a session are the easiest to tell apart.
+// Twelve hues at least 20° apart; a slot comes from a hash of the user id, so
+// their order no longer favours the first users.
 constexpr std::array<int, 12> PaletteHues{210, 25, 125, 300, 0, 175, 50, 265, 90, 335, 150, 235};
+static_assert(PaletteHues.size() == size_t(ColorSlot::PaletteSize));
 } // namespace
 
 QColor UserColor::forUser(const QString &userId, int colorIndex)

@@ -10,11 +10,13 @@ namespace Optiverse::Collab {
 class UserColor
 {
 public:
-    /// @p colorIndex is the slot our server gives each member (the smallest
-    /// free one), so up to a dozen users present at once get clearly
-    /// different colours. Without one (original servers: -1) the colour is
-    /// derived from @p userId alone, which needs no coordination but may
-    /// make two users look alike.
+    /// @p colorIndex is the slot our server gives each member: the one their
+    /// id prefers (ColorSlot), moved only while someone present holds it, so
+    /// a user keeps their colour across reconnects and server restarts and
+    /// up to a dozen users present at once get clearly different colours.
+    /// Without one (original servers: -1) the colour is derived from
+    /// @p userId alone, which needs no coordination but may make two users
+    /// look alike.
     static QColor forUser(const QString &userId, int colorIndex = -1);
 };
 

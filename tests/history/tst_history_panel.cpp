@@ -52,6 +52,7 @@ private slots:
     void pauseHoldsAndTheSliderShowsAnyChange();
     void olderChangesOnRequest();
     void anEditOverAnothersJustBeforeIsMarked();
+    void saysWhatItShows();
 
 private:
     /// Entries' texts, in the tree's order (newest first).
@@ -356,6 +357,79 @@ void TestHistoryPanel::anEditOverAnothersJustBeforeIsMarked()
     // A narrow dock elides the words' end: a warning icon marks it at the start.
     QVERIFY(!entry(QStringLiteral("alice changed Lens 1: focal length 75"))->icon(0).isNull());
     QVERIFY(entry(QStringLiteral("bob changed Lens 1"))->icon(0).isNull());
+}
+
+void TestHistoryPanel::saysWhatItShows()
+{
+    // carol opens Session History before she ever connected.
+    User carol;
+    carol.session = std::make_unique<CollaborationSession>(carol.scene());
+    carol.session->sync()->setSceneKeys(carol.scene());
+    CollabClient *client = carol.session->client();
+    m_panel = new HistoryPanel(client, carol.window.get()); // owned by the window
+    auto *playback = new HistoryPlayback(client, carol.session->sync(), carol.scene(), carol.scene(),
+                                         HistoryPlayback::mainWindowLock(carol.window.get()), m_panel);
+    m_panel->attach(carol.scene(), carol.window->presence(), playback);
+    carol.window->addDockWidget(Qt::RightDockWidgetArea, m_panel);
+    carol.window->show();
+    auto *state = child<QLabel>("HistoryConnectionState");
+    auto *play = child<QPushButton>("HistoryPlayButton");
+    auto *restore = child<QPushButton>("HistoryRestoreButton");
+    const QString playTip = QStringLiteral("Replays the session in your window from the selected change (from the "
+                                           "start when none is selected), then returns to the live scene. Nobody else sees it.");
+
+    // Never connected: an empty list that says why, and Play says why it cannot.
+    QCOMPARE(state->text(), QStringLiteral("Connect to see the session's history."));
+    QVERIFY(state->isVisible());
+    QCOMPARE(child<QTreeWidget>("HistoryTree")->topLevelItemCount(), 0);
+    QVERIFY(!play->isEnabled());
+    QCOMPARE(play->toolTip(), QStringLiteral("Needs the server: connect to a session first."));
+    QVERIFY(!restore->isEnabled());
+    QCOMPARE(child<QLabel>("HistoryPlayStatus")->text(), QString());
+
+    // Connected: live, Play works.
+    QSignalSpy synced(carol.session->sync(), &SyncManager::synchronized);
+    const QTime joining = QTime::currentTime();
+    carol.session->join(m_server->url(), QStringLiteral("lab"), QStringLiteral("carol"),
+                        SyncManager::JoinMode::ReplaceLocalScene);
+    QVERIFY(synced.wait(10000));
+    QTRY_COMPARE(entries().size(), 4);
+    const QTime pageArrived = QTime::currentTime();
+    QCOMPARE(state->text(), QStringLiteral("Live (connected)"));
+    QVERIFY(play->isEnabled());
+    QCOMPARE(play->toolTip(), playTip);
+    QCOMPARE(child<QLabel>("HistoryPlayStatus")->text(), QStringLiteral("Live"));
+    select(QStringLiteral("alice added Lens 1"));
+    QVERIFY(restore->isEnabled());
+
+    // Disconnected: the list stays, saying as of when, and what needs the server is off.
+    const QTime before = QTime::currentTime();
+    carol.session->leave();
+    QTRY_COMPARE(client->state(), CollabClient::State::Disconnected);
+    // The time of the last page it has: between joining and leaving.
+    QStringList allowed;
+    for (const QTime &t : {joining, pageArrived, before})
+        allowed.append(t.toString(QStringLiteral("HH:mm")));
+    QVERIFY2(state->text().startsWith(QLatin1String("As of ")) && state->text().endsWith(QLatin1String(" (not connected)")),
+             qPrintable(state->text()));
+    QVERIFY2(allowed.contains(state->text().mid(6, 5)), qPrintable(state->text()));
+    QCOMPARE(entries().size(), 4);
+    QVERIFY(!play->isEnabled());
+    QCOMPARE(play->toolTip(), QStringLiteral("Needs the server: this window is not connected to the session."));
+    QVERIFY(!restore->isEnabled());
+    QCOMPARE(restore->toolTip(), play->toolTip());
+    QCOMPARE(child<QLabel>("HistoryPlayStatus")->text(), QString());
+
+    // Connected again: live and working again.
+    synced.clear();
+    carol.session->join(m_server->url(), QStringLiteral("lab"), QStringLiteral("carol"),
+                        SyncManager::JoinMode::ReplaceLocalScene);
+    QVERIFY(synced.wait(10000));
+    QTRY_COMPARE(state->text(), QStringLiteral("Live (connected)"));
+    QTRY_COMPARE(entries().size(), 4);
+    QVERIFY(play->isEnabled());
+    QCOMPARE(play->toolTip(), playTip);
+    m_panel = nullptr; // carol's window, and it, go first
 }
 
 QTEST_MAIN(TestHistoryPanel)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Sessions, identity, host role, ordering, state, resume and the original
 // (capability-less) client behaviour of CollabServer.
+#include "ColorSlot.h"
 #include "ServerFixture.h"
 
 #include <QJsonArray>
@@ -18,6 +19,7 @@
 #include <memory>
 
 using namespace TestSupport;
+using Optiverse::Collab::ColorSlot;
 using Optiverse::Collab::ServerConfig;
 
 namespace {
@@ -209,8 +211,15 @@ private slots:
         QCOMPARE(relayed.value(QLatin1String("seq")).toInteger(), got.value(QLatin1String("seq")).toInteger() + 1);
     }
 
-    void colourSlotsAreDistinctAndReused()
+    void colourSlotsFollowTheUserId()
     {
+        // Each user's slot is the one their id prefers (ann 9, ben 3, cat 5:
+        // a stable hash, the same on any server and in any join order).
+        QCOMPARE(ColorSlot::preferred(QStringLiteral("ann")), 9);
+        QCOMPARE(ColorSlot::preferred(QStringLiteral("ben")), 3);
+        QCOMPARE(ColorSlot::preferred(QStringLiteral("cat")), 5);
+        QCOMPARE(ColorSlot::preferred(QStringLiteral("dan")), 4);
+        QCOMPARE(ColorSlot::preferred(QStringLiteral("eve")), 4);
         Client *a = f.join(QStringLiteral("s"), QStringLiteral("ann"));
         Client *b = f.join(QStringLiteral("s"), QStringLiteral("ben"));
         Client *c = f.join(QStringLiteral("s"), QStringLiteral("cat"));
@@ -221,24 +230,31 @@ private slots:
                     return u.toObject().value(QLatin1String("color_index")).toInt(-1);
             return -2;
         };
-        QCOMPARE(slotOf(c->ack(), QStringLiteral("ann")), 0);
-        QCOMPARE(slotOf(c->ack(), QStringLiteral("ben")), 1);
-        QCOMPARE(slotOf(c->ack(), QStringLiteral("cat")), 2);
+        QCOMPARE(slotOf(c->ack(), QStringLiteral("ann")), 9);
+        QCOMPARE(slotOf(c->ack(), QStringLiteral("ben")), 3);
+        QCOMPARE(slotOf(c->ack(), QStringLiteral("cat")), 5);
         QVERIFY(a->waitFor(QStringLiteral("user:joined"), 2));
-        QCOMPARE(a->ofType(QStringLiteral("user:joined")).at(1).value(QLatin1String("color_index")).toInt(-1), 2);
+        QCOMPARE(a->ofType(QStringLiteral("user:joined")).at(1).value(QLatin1String("color_index")).toInt(-1), 5);
 
-        // A slot is free again when its user leaves; the others keep theirs.
+        // ben leaves: his slot stays his. dan gets his own; eve, whose slot
+        // dan holds, the next one nobody present or absent holds (not cat's 5).
         b->socket.close();
         QVERIFY(a->waitFor(QStringLiteral("user:left")));
         Client *d = f.join(QStringLiteral("s"), QStringLiteral("dan"));
-        QVERIFY(d);
-        QCOMPARE(slotOf(d->ack(), QStringLiteral("dan")), 1);
-        QCOMPARE(slotOf(d->ack(), QStringLiteral("ann")), 0);
-        QCOMPARE(slotOf(d->ack(), QStringLiteral("cat")), 2);
-        // Slots are per session.
-        Client *e = f.join(QStringLiteral("other"), QStringLiteral("eve"));
-        QVERIFY(e);
-        QCOMPARE(slotOf(e->ack(), QStringLiteral("eve")), 0);
+        Client *e = f.join(QStringLiteral("s"), QStringLiteral("eve"));
+        QVERIFY(d && e);
+        QCOMPARE(slotOf(e->ack(), QStringLiteral("dan")), 4);
+        QCOMPARE(slotOf(e->ack(), QStringLiteral("eve")), 6);
+        QCOMPARE(slotOf(e->ack(), QStringLiteral("ann")), 9);
+        QCOMPARE(slotOf(e->ack(), QStringLiteral("cat")), 5);
+        // ben back: his colour again.
+        Client *b2 = f.join(QStringLiteral("s"), QStringLiteral("ben"));
+        QVERIFY(b2);
+        QCOMPARE(slotOf(b2->ack(), QStringLiteral("ben")), 3);
+        // Slots are per session: alone elsewhere, eve has her own.
+        Client *other = f.join(QStringLiteral("other"), QStringLiteral("eve"));
+        QVERIFY(other);
+        QCOMPARE(slotOf(other->ack(), QStringLiteral("eve")), 4);
     }
 
     void hostHandOver()
