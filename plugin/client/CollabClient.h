@@ -40,6 +40,13 @@ public:
         bool isOwner = false; ///< owns the session (our servers only)
     };
 
+    /// Another session of the server with members, as its ack listed it.
+    struct OtherSession
+    {
+        QString id;
+        int users = 0;
+    };
+
     explicit CollabClient(QObject *parent = nullptr);
     ~CollabClient() override;
 
@@ -65,6 +72,9 @@ public:
     QString userId() const { return m_userId; }
     bool isHost() const { return m_isHost; }
     const QList<User> &users() const { return m_users; }
+    /// The server's other sessions with members, most first, when this user
+    /// joined a session nobody else was in (our servers only; empty otherwise).
+    const QList<OtherSession> &otherSessions() const { return m_otherSessions; }
     /// True while this user owns the session (see ownerToken()).
     bool isOwner() const;
     /// The server keeps session owners (it listed the "owner" capability).
@@ -176,6 +186,7 @@ private:
     bool m_serverStopped = false;
     bool m_wanted = false; // the user wants to be connected
     QList<User> m_users;
+    QList<OtherSession> m_otherSessions;
     QStringList m_caps;
     QString m_password;
     QString m_ownerToken;
