@@ -28,6 +28,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QVBoxLayout>
@@ -177,6 +178,8 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
     loadSettings();
     refreshServerState();
     updateOtherSessions();
+    if (!m_otherSessions->isHidden())
+        setMode(Mode::Connect); // opened to join the others: the page that does
     updateForMode();
 }
 
@@ -559,6 +562,7 @@ void CollaborationDialog::refreshServerState()
         w->setToolTip(running ? tr("Stop the server to change this") : QString());
     }
     if (running) {
+        showRunningServer();
         const QStringList urls = m_session->shareUrls();
         m_shareUrl->setText(urls.isEmpty() ? QString() : SessionUrl::shareUrl(urls.constFirst(), shareSession()));
         m_serverStatus->setText(tr("Running on port %1").arg(m_session->server()->port()));
@@ -578,6 +582,26 @@ void CollaborationDialog::refreshServerState()
         m_serverStatus->setText(tr("Stopped"));
     }
     m_copy->setEnabled(running);
+}
+
+void CollaborationDialog::showRunningServer()
+{
+    // The locked fields show what the server runs with, even when it was
+    // started without this dialog (--collab-host) or with other values saved.
+    // No refresh from within the refresh.
+    const QSignalBlocker a(m_listenAddress), p(m_port), s(m_hostSession), n(m_hostName), d(m_advertise);
+    const CollabServer *server = m_session->server();
+    const QHostAddress address = server->address();
+    m_listenAddress->setCurrentText(address == QHostAddress::Any || address == QHostAddress::AnyIPv4
+                                        ? QString(Protocol::DefaultListenAddress)
+                                        : address.toString());
+    m_port->setValue(server->port());
+    m_advertise->setChecked(server->isAdvertising());
+    const CollabClient *client = m_session->client();
+    if (client->state() != CollabClient::State::Disconnected && client->serverUrl() == m_session->localServerUrl()) {
+        m_hostSession->setText(client->session());
+        m_hostName->setText(client->requestedName());
+    }
 }
 
 QString CollaborationDialog::shareSession() const

@@ -68,6 +68,8 @@ private:
     QWidget *buildHostPage();
     QWidget *buildConnectPage();
     void refreshServerState();
+    /// Fills the Host page's locked fields from the running server.
+    void showRunningServer();
     void updateForMode();
     void updateErrorBannerColors();
     void showError(const QString &text);

@@ -126,10 +126,10 @@ void StatusWidget::refresh()
             text = m_notice;
         else if (!newSession.isEmpty()) // short: the tooltip says it whole
             text = m_client->otherSessions().size() == 1
-                ? tr("Session '%1' is new; also here: %2").arg(m_client->session(), otherSessionsList(m_client, 1))
-                : tr("Session '%1' is new; also here: %2 +%3")
-                      .arg(m_client->session(), otherSessionsList(m_client, 1))
-                      .arg(m_client->otherSessions().size() - 1);
+                ? tr("New session '%1'; others: %2").arg(m_client->session(), otherSessionsList(m_client, 1))
+                : tr("New session '%1'; others: %2 +%3")
+                      .arg(m_client->session(), otherSessionsList(m_client, 1),
+                           QString::number(m_client->otherSessions().size() - 1));
         else
             text = tr("Connected (%n user(s))", nullptr, int(m_client->users().size()));
         break;

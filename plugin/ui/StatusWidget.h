@@ -16,8 +16,9 @@ class SyncManager;
 
 /**
  * The status-bar indicator (bottom-right): "Not connected", "Connecting...",
- * "Connected (N users)", "Session 'x' is new; also here: lab (2 users)" while alone
- * in a session and the server's other sessions have members, notices such as "<name> joined" / "<name> left" for a few seconds,
+ * "Connected (N users)", "New session 'x'; others: lab (2 users)" while alone
+ * in a session and the server's other sessions have members, notices such as
+ * "<name> joined" / "<name> left" for a few seconds,
  * "Server cannot save changes — retrying…" while the server refuses to store
  * our edits, "Reconnecting in N s…", "Server stopped — reconnecting in N s…"
  * and "Error: <reason>". Its tooltip names the server, session and host, and the

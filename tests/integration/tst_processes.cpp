@@ -334,7 +334,7 @@ void TestProcesses::sharedUrlLeadsToTheHostsSession()
     const QJsonObject shown = status(QStringLiteral("s-carol"));
     const QString text = shown.value(QLatin1String("text")).toString();
     const QString tooltip = shown.value(QLatin1String("tooltip")).toString();
-    QCOMPARE(text, QStringLiteral("Session 'default' is new; also here: optics (1 user)"));
+    QCOMPARE(text, QStringLiteral("New session 'default'; others: optics (1 user)"));
     QVERIFY2(tooltip.startsWith(QStringLiteral("Session 'default' is new on this server; it also has: optics (1 user).")),
              qPrintable(tooltip));
     QVERIFY(ids(dump(QStringLiteral("s-carol"))).isEmpty());

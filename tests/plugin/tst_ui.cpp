@@ -63,6 +63,7 @@ private slots:
     void closingWithTheUrlFieldFocusedIsSafe();
     void shareUrlFollowsTheFieldsAndHostingLocksThem();
     void aloneInANewSessionIsToldWhereTheOthersAre();
+    void hostPageShowsTheServerStartedElsewhere();
     void errorBannerNeitherSqueezesNorLeavesAGap();
     void mnemonicsAreUniquePerPage();
     void returnTriggersTheVisiblePagesAction();
@@ -829,6 +830,29 @@ void TestUi::shareUrlFollowsTheFieldsAndHostingLocksThem()
     QVERIFY(!child<QLineEdit>(&dialog, "hostSession")->toolTip().contains(QStringLiteral("Stop the server")));
 }
 
+void TestUi::hostPageShowsTheServerStartedElsewhere()
+{
+    // As with --collab-host: the server and the session were not started by
+    // the dialog, whose saved values differ. Its locked fields and the URL
+    // to share say what actually runs.
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    s.setAdvertising(false);
+    const quint16 port = freePort();
+    QString error;
+    QVERIFY2(s.startServer(QHostAddress::LocalHost, port, &error), qPrintable(error));
+    s.join(s.localServerUrl(), QStringLiteral("optics"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    QCOMPARE(child<QSpinBox>(&dialog, "port")->value(), int(port));
+    QCOMPARE(child<QComboBox>(&dialog, "listenAddress")->currentText(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(child<QLineEdit>(&dialog, "hostSession")->text(), QStringLiteral("optics"));
+    QCOMPARE(child<QLineEdit>(&dialog, "hostName")->text(), QStringLiteral("alice"));
+    QVERIFY(!child<QCheckBox>(&dialog, "advertise")->isChecked());
+    QCOMPARE(child<QLineEdit>(&dialog, "shareUrl")->text(), QStringLiteral("ws://127.0.0.1:%1/ws/optics").arg(port));
+    s.shutdown();
+}
+
 void TestUi::aloneInANewSessionIsToldWhereTheOthersAre()
 {
     CollabServer server;
@@ -847,7 +871,7 @@ void TestUi::aloneInANewSessionIsToldWhereTheOthersAre()
     auto *offer = child<QPushButton>(&dialog, "joinOtherSession");
     QVERIFY(!offer->isVisible());
     b.join(QUrl(url), QStringLiteral("default"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
-    QTRY_COMPARE(status.text(), QStringLiteral("Session 'default' is new; also here: lab (1 user)"));
+    QTRY_COMPARE(status.text(), QStringLiteral("New session 'default'; others: lab (1 user)"));
     QVERIFY2(status.toolTip().startsWith(QStringLiteral("Session 'default' is new on this server; it also has: lab (1 user).\n")),
              qPrintable(status.toolTip()));
     QVERIFY(status.toolTip().contains(QStringLiteral("Session: default")));
