@@ -127,7 +127,14 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
         m_awareness->setViewHost(view);
     }
 
+    // What to paste into Connect: the session goes with the address.
+    connect(m_session.get(), &CollaborationSession::hostingSession, this,
+            [](const QString &, const QStringList &urls) {
+                for (const QString &url : urls)
+                    qCInfo(lcPlugin).noquote() << "URL to share:" << url;
+            });
     connect(client, &CollabClient::stateChanged, this, &CollaborationPlugin::updateActions);
+    connect(client, &CollabClient::usersChanged, this, &CollaborationPlugin::updateActions);
     connect(m_session.get(), &CollaborationSession::serverStateChanged, this, &CollaborationPlugin::updateActions);
     updateActions();
 
@@ -161,9 +168,9 @@ bool CollaborationPlugin::initialize(IHost *host, const QStringList &arguments, 
         });
     }
     if (options.host) {
+        qCInfo(lcPlugin).noquote() << "hosting on" << m_session->shareUrls().join(QLatin1String(", "));
         m_session->join(m_session->localServerUrl(), options.session, options.name,
                         SyncManager::JoinMode::ShareLocalScene, options.password);
-        qCInfo(lcPlugin).noquote() << "hosting on" << m_session->shareUrls().join(QLatin1String(", "));
     } else if (!options.connectUrl.isEmpty()) {
         m_session->join(options.connectUrl, options.session, options.name, SyncManager::JoinMode::ReplaceLocalScene,
                         options.password, options.pinnedSha256);
@@ -250,8 +257,10 @@ void CollaborationPlugin::updateActions()
     const bool inSession = state != CollabClient::State::Disconnected;
     m_disconnectAction->setEnabled(inSession || m_session->isServerRunning());
     // Only a working connection locks the dialog out: while connecting or
-    // reconnecting the user may want to fix the address.
-    m_connectAction->setEnabled(state != CollabClient::State::Connected || m_session->isServerRunning());
+    // reconnecting the user may want to fix the address, and alone in a new
+    // session while others are in another one, join theirs.
+    m_connectAction->setEnabled(state != CollabClient::State::Connected || m_session->isServerRunning()
+                                || !StatusWidget::newSessionText(m_session->client()).isEmpty());
     m_reconnectAction->setEnabled(state == CollabClient::State::Reconnecting);
 }
 

@@ -3,6 +3,7 @@
 
 #include "CollabServer.h"
 #include "OwnerTokens.h"
+#include "SessionUrl.h"
 
 namespace Optiverse::Collab {
 
@@ -64,6 +65,14 @@ QStringList CollaborationSession::shareUrls() const
     return m_server ? m_server->shareUrls() : QStringList();
 }
 
+QStringList CollaborationSession::shareUrls(const QString &session) const
+{
+    QStringList urls = shareUrls();
+    for (QString &url : urls)
+        url = SessionUrl::shareUrl(url, session);
+    return urls;
+}
+
 QUrl CollaborationSession::localServerUrl() const
 {
     if (!m_server)
@@ -86,6 +95,8 @@ void CollaborationSession::join(const QUrl &server, const QString &session, cons
     m_client.setPinnedCertificate(pinnedSha256);
     m_client.setOwnerToken(OwnerTokens::load(server, session, name));
     m_client.connectToServer(server, session, name);
+    if (m_server && server == localServerUrl())
+        emit hostingSession(session, shareUrls(session));
 }
 
 void CollaborationSession::leave()

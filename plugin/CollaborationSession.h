@@ -39,8 +39,10 @@ public:
     void setAdvertising(bool advertise, const QString &serverName = {});
     bool isAdvertising() const { return m_advertise; }
     CollabServer *server() const { return m_server.get(); }
-    /// URLs others can use to reach the in-process server.
+    /// URLs others can use to reach the in-process server (ws://HOST:PORT).
     QStringList shareUrls() const;
+    /// The URLs to give others to join @p session there (ws://HOST:PORT/ws/SESSION).
+    QStringList shareUrls(const QString &session) const;
     /// The URL to join our own server from this machine.
     QUrl localServerUrl() const;
 
@@ -58,6 +60,9 @@ public:
 
 signals:
     void serverStateChanged(bool running);
+    /// This user joined @p session on the in-process server: @p urls are
+    /// what to give others (shareUrls(session)).
+    void hostingSession(const QString &session, const QStringList &urls);
 
 private:
     CollabClient m_client;

@@ -56,6 +56,9 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
     PluginOptions o;
     o.session = QString(Protocol::DefaultSession);
     o.name = defaultUserName();
+    // What --collab-connect's path names, and what the options name: both
+    // may be given, but must agree.
+    QString urlSession, urlUser, optionSession, optionName;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         QString option = arguments.at(i);
         QString value;
@@ -86,18 +89,18 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
         }
         if (option == QLatin1String("--collab-connect")) {
             QString why;
-            if (!SessionUrl::validateServerUrl(value, &o.connectUrl, &why)) {
+            if (!SessionUrl::parseJoinUrl(value, &o.connectUrl, &urlSession, &urlUser, &why)) {
                 *error = QStringLiteral("--collab-connect: %1").arg(why);
                 return false;
             }
         } else if (option == QLatin1String("--collab-session")) {
             if (!SessionUrl::validateName(value, QStringLiteral("--collab-session"), error))
                 return false;
-            o.session = value;
+            o.session = optionSession = value;
         } else if (option == QLatin1String("--collab-name")) {
             if (!SessionUrl::validateName(value, QStringLiteral("--collab-name"), error))
                 return false;
-            o.name = value;
+            o.name = optionName = value;
         } else if (option == QLatin1String("--collab-replay")) {
             o.replayFile = value;
         } else if (option == QLatin1String("--collab-replay-until") || option == QLatin1String("--collab-restore")) {
@@ -125,6 +128,22 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
             if (!parseHostSpec(value, &o.hostAddress, &o.hostPort, error))
                 return false;
         }
+    }
+    if (!urlSession.isEmpty()) {
+        if (!optionSession.isEmpty() && optionSession != urlSession) {
+            *error = QStringLiteral("--collab-connect names session \"%1\" but --collab-session says \"%2\": "
+                                    "give one of them").arg(urlSession, optionSession);
+            return false;
+        }
+        o.session = urlSession;
+    }
+    if (!urlUser.isEmpty()) {
+        if (!optionName.isEmpty() && optionName != urlUser) {
+            *error = QStringLiteral("--collab-connect names user \"%1\" but --collab-name says \"%2\": "
+                                    "give one of them").arg(urlUser, optionName);
+            return false;
+        }
+        o.name = urlUser;
     }
     if (o.host && !o.connectUrl.isEmpty()) {
         *error = QStringLiteral("--collab-host and --collab-connect cannot be used together");
@@ -154,7 +173,9 @@ bool PluginOptions::parse(const QStringList &arguments, PluginOptions *out, QStr
 
 QString PluginOptions::help()
 {
-    return QStringLiteral("  --collab-connect ws://HOST:PORT  join the collaboration server at this URL\n"
+    return QStringLiteral("  --collab-connect ws://HOST:PORT  join the collaboration server at this URL; a shared\n"
+                          "                                   ws://HOST:PORT/ws/SESSION[/USER] also sets the session\n"
+                          "                                   (and your name)\n"
                           "  --collab-session NAME            session to join (default: default)\n"
                           "  --collab-name NAME               your display name (default: $USER)\n"
                           "  --collab-host [ADDR:]PORT        start the in-process server and join it\n"

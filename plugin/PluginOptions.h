@@ -14,7 +14,7 @@ namespace Optiverse::Collab {
 class PluginOptions
 {
 public:
-    QUrl connectUrl;          ///< --collab-connect ws://HOST:PORT
+    QUrl connectUrl;          ///< --collab-connect ws://HOST:PORT (its /ws/SESSION[/USER] path goes to session, name)
     QString session;          ///< --collab-session NAME
     QString name;             ///< --collab-name NAME
     bool host = false;        ///< --collab-host [ADDR:]PORT given

@@ -397,6 +397,19 @@ void CollabClient::handleAck(const Message &message)
     if (std::none_of(m_users.cbegin(), m_users.cend(), [this](const User &u) { return u.id == m_userId; }))
         m_users.prepend({m_userId, m_name, m_isHost, o.value(Protocol::FieldColorIndex).toInt(-1)});
     rememberColorSlots();
+    // Told only to someone alone in the session; a malformed entry is left out.
+    m_otherSessions.clear();
+    const QJsonArray others = o.value(Protocol::FieldOtherSessions).toArray();
+    for (const QJsonValue &v : others) {
+        const QJsonObject s = v.toObject();
+        const QString id = s.value(Protocol::FieldSessionId).toString();
+        const int count = s.value(Protocol::FieldUsers).toInt(0);
+        QString why;
+        if (count > 0 && id != m_session && SessionUrl::validateName(id, QString(), &why))
+            m_otherSessions.append({id, count});
+        if (m_otherSessions.size() == Protocol::MaxOtherSessions)
+            break;
+    }
     // Given only to the member that just created the session.
     if (const QString token = o.value(Protocol::FieldOwnerToken).toString(); !token.isEmpty())
         replaceOwnerToken(token);

@@ -41,6 +41,13 @@ public:
         bool isOwner = false; ///< owns the session (our servers only)
     };
 
+    /// Another session of the server with members, as its ack listed it.
+    struct OtherSession
+    {
+        QString id;
+        int users = 0;
+    };
+
     explicit CollabClient(QObject *parent = nullptr);
     ~CollabClient() override;
 
@@ -66,6 +73,9 @@ public:
     QString userId() const { return m_userId; }
     bool isHost() const { return m_isHost; }
     const QList<User> &users() const { return m_users; }
+    /// The server's other sessions with members, most first, when this user
+    /// joined a session nobody else was in (our servers only; empty otherwise).
+    const QList<OtherSession> &otherSessions() const { return m_otherSessions; }
     /// True while this user owns the session (see ownerToken()).
     bool isOwner() const;
     /// The server keeps session owners (it listed the "owner" capability).
@@ -185,6 +195,7 @@ private:
     QHash<QString, int> m_seenColorSlots; // every user's slot seen in this session
     bool m_serverGivesSlots = false;
     static constexpr qsizetype MaxSeenColorSlots = 4096;
+    QList<OtherSession> m_otherSessions;
     QStringList m_caps;
     QString m_password;
     QString m_ownerToken;

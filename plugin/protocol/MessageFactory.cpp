@@ -65,7 +65,7 @@ QByteArray MessageFactory::syncRequest(qint64 since)
 
 QByteArray MessageFactory::connectionAck(const QString &sessionId, const QString &userId, const QString &displayName,
                                          bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits,
-                                         const QString &ownerToken)
+                                         const QString &ownerToken, const QList<AckSession> &otherSessions)
 {
     // Defaults left out of the users (display name = user id, not the host):
     // every member gets this list, and its size shows in each idle
@@ -100,6 +100,12 @@ QByteArray MessageFactory::connectionAck(const QString &sessionId, const QString
                                               {Protocol::LimitMaxStateBytes, limits.maxStateBytes}});
     if (!ownerToken.isEmpty())
         o.insert(Protocol::FieldOwnerToken, ownerToken);
+    if (!otherSessions.isEmpty()) {
+        QJsonArray others;
+        for (const AckSession &s : otherSessions.first(std::min<qsizetype>(otherSessions.size(), Protocol::MaxOtherSessions)))
+            others.append(QJsonObject{{Protocol::FieldSessionId, s.sessionId}, {Protocol::FieldUsers, s.users}});
+        o.insert(Protocol::FieldOtherSessions, others);
+    }
     return toBytes(o);
 }
 

@@ -37,12 +37,21 @@ public:
         qint64 maxStateBytes = 0;
     };
 
+    /// Another session of the server and its number of members, listed in
+    /// connection:ack (Protocol::FieldOtherSessions).
+    struct AckSession
+    {
+        QString sessionId;
+        int users = 0;
+    };
+
     /// The server's welcome: the original fields plus our extensions (seq,
-    /// capabilities, limits, each user's colour slot and owner flag, and
-    /// @p ownerToken when not empty: only to the member made the owner).
+    /// capabilities, limits, each user's colour slot and owner flag,
+    /// @p ownerToken when not empty: only to the member made the owner, and
+    /// @p otherSessions when not empty, at most Protocol::MaxOtherSessions).
     static QByteArray connectionAck(const QString &sessionId, const QString &userId, const QString &displayName,
                                     bool isHost, const QList<AckUser> &users, qint64 seq, const AckLimits &limits,
-                                    const QString &ownerToken = {});
+                                    const QString &ownerToken = {}, const QList<AckSession> &otherSessions = {});
     /// A "command" message. @p clientSeq >= 0 adds our "client_seq" extension.
     static QJsonObject command(const QString &userId, const Command &command, qint64 clientSeq = -1);
     static QByteArray ping();

@@ -160,6 +160,13 @@ inline constexpr QLatin1String TypeOwnerChanged("session:owner_changed");
 inline constexpr QLatin1String ErrorOwnerForbidden("owner_forbidden");
 inline constexpr int MaxOwnerTokenLength = 128;
 
+// Extension field of connection:ack, only when the joined session has no
+// other member: the server's sessions that do, most members first, as
+// [{session_id, users}], at most MaxOtherSessions of them. Someone alone in a
+// new session may have mistyped its name; this tells them where the others are.
+inline constexpr QLatin1String FieldOtherSessions("other_sessions");
+inline constexpr int MaxOtherSessions = 5;
+
 // Limits shared by both ends (a server may be configured lower).
 inline constexpr qint64 DefaultMaxMessageBytes = 1024 * 1024;
 // A sync:full_state push is the one message that grows with the table

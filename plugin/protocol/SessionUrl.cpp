@@ -36,6 +36,64 @@ bool SessionUrl::validateServerUrl(const QString &text, QUrl *out, QString *erro
     return true;
 }
 
+bool SessionUrl::parseJoinUrl(const QString &text, QUrl *server, QString *session, QString *user, QString *error)
+{
+    QUrl url;
+    if (!validateServerUrl(text, &url, error))
+        return false;
+    const QString expected = QStringLiteral("expected ws://HOST:PORT, ws://HOST:PORT/ws/SESSION or "
+                                            "ws://HOST:PORT/ws/SESSION/USER");
+    if (!url.userInfo().isEmpty()) {
+        *error = QStringLiteral("The URL must not carry a user name or password; %1").arg(expected);
+        return false;
+    }
+    if (url.hasQuery() || url.hasFragment()) {
+        *error = QStringLiteral("The URL must not have a query (?…) or fragment (#…); %1").arg(expected);
+        return false;
+    }
+    // Segments of the encoded path, decoded one by one: a name may hold an
+    // encoded character, never a separator.
+    QString path = url.path(QUrl::FullyEncoded);
+    if (path.endsWith(QLatin1Char('/')))
+        path.chop(1); // as pasted from a browser or chat
+    QStringList parts = path.split(QLatin1Char('/'));
+    parts.removeFirst(); // before the leading '/', or the whole empty path
+    QString s, u;
+    if (!parts.isEmpty()) {
+        if (parts.constFirst() != QLatin1String("ws") || parts.size() > 3) {
+            *error = QStringLiteral("\"%1\" is not a session path; %2").arg(url.path().left(200), expected);
+            return false;
+        }
+        if (parts.size() == 1) {
+            *error = QStringLiteral("The URL names no session after /ws/; %1").arg(expected);
+            return false;
+        }
+        s = QUrl::fromPercentEncoding(parts.at(1).toUtf8());
+        if (!validateName(s, QStringLiteral("The session in the URL"), error))
+            return false;
+        if (parts.size() == 3) {
+            u = QUrl::fromPercentEncoding(parts.at(2).toUtf8());
+            if (!validateName(u, QStringLiteral("The user in the URL"), error))
+                return false;
+        }
+    }
+    url.setPath(QString());
+    *server = url;
+    *session = s;
+    *user = u;
+    return true;
+}
+
+QString SessionUrl::shareUrl(const QString &server, const QString &session)
+{
+    QString base = server;
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    if (session.isEmpty())
+        return base;
+    return base + QLatin1String("/ws/") + QString::fromLatin1(QUrl::toPercentEncoding(session));
+}
+
 bool SessionUrl::validateName(const QString &name, const QString &what, QString *error)
 {
     if (name.trimmed().isEmpty()) {

@@ -19,6 +19,16 @@ public:
     /// Accepts ws:// and wss://, requires a host and an explicit port.
     static bool validateServerUrl(const QString &text, QUrl *out, QString *error);
 
+    /// Checks what a user pastes or passes to --collab-connect: ws[s]://HOST:PORT,
+    /// optionally followed by /ws/SESSION or /ws/SESSION/USER (as shareUrl()
+    /// gives it). @p server gets HOST:PORT alone; @p session and @p user get the
+    /// parts the URL carries (empty when it carries none).
+    static bool parseJoinUrl(const QString &text, QUrl *server, QString *session, QString *user, QString *error);
+
+    /// The URL to give others to join @p session on @p server (ws[s]://HOST:PORT):
+    /// ws[s]://HOST:PORT/ws/SESSION (just the server when @p session is empty).
+    static QString shareUrl(const QString &server, const QString &session);
+
     /// Checks a session id or user name: 1-64 characters, no '/' and no
     /// control characters.
     static bool validateName(const QString &name, const QString &what, QString *error);

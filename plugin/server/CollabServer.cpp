@@ -510,8 +510,23 @@ void CollabServer::join(ClientConnection *c)
     }
     connect(c, &ClientConnection::textMessageReceived, this, &CollabServer::onClientText);
     m_connections.insert(c);
-    s->join(c, user);
+    s->join(c, user, s->userCount() == 0 ? otherSessions(s) : QList<MessageFactory::AckSession>());
     emit connectionCountChanged(connectionCount());
+}
+
+QList<MessageFactory::AckSession> CollabServer::otherSessions(const ServerSession *except) const
+{
+    QList<MessageFactory::AckSession> list;
+    for (const ServerSession *s : m_sessions) {
+        if (s != except && s->userCount() > 0)
+            list.append({s->id(), s->userCount()});
+    }
+    std::sort(list.begin(), list.end(), [](const MessageFactory::AckSession &a, const MessageFactory::AckSession &b) {
+        return a.users != b.users ? a.users > b.users : a.sessionId < b.sessionId;
+    });
+    if (list.size() > Protocol::MaxOtherSessions)
+        list.resize(Protocol::MaxOtherSessions);
+    return list;
 }
 
 ServerSession *CollabServer::sessionFor(const QString &id, QString *error)

@@ -4,6 +4,7 @@
 #include "AddressLimits.h"
 #include "CostBucket.h"
 #include "HistoryBudget.h"
+#include "MessageFactory.h"
 #include "PasswordThrottle.h"
 #include "RefusalLog.h"
 #include "ServerConfig.h"
@@ -92,6 +93,9 @@ private:
     void onClientDisconnected(ClientConnection *connection);
     void onKeepalive();
     ServerSession *sessionFor(const QString &id, QString *error);
+    /// The sessions other than @p except that have members, most first, for
+    /// the ack of someone alone in a session (Protocol::FieldOtherSessions).
+    QList<MessageFactory::AckSession> otherSessions(const ServerSession *except) const;
     QTcpSocket *takeTcpSocket(QWebSocket *socket);
     /// Puts an upgraded connection whose password is right (or not needed)
     /// into its session, or refuses it (path, session, per-address cap).

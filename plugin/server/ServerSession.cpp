@@ -256,7 +256,8 @@ QString ServerSession::uniqueUserId(const QString &requestedName) const
     }
 }
 
-void ServerSession::join(ClientConnection *connection, const QString &requestedName)
+void ServerSession::join(ClientConnection *connection, const QString &requestedName,
+                         const QList<MessageFactory::AckSession> &otherSessions)
 {
     m_idleTimer.stop();
     const QString userId = uniqueUserId(requestedName);
@@ -281,7 +282,8 @@ void ServerSession::join(ClientConnection *connection, const QString &requestedN
     connection->send(QString::fromUtf8(MessageFactory::connectionAck(
         m_id, userId, requestedName, isHost, users, m_seq,
         {m_config.maxMessagesPerSecond, m_config.burst, m_config.maxMessageBytes,
-         qMax(m_config.maxMessageBytes, m_config.maxStateBytes)}, ownerToken)));
+         qMax(m_config.maxMessageBytes, m_config.maxStateBytes)}, ownerToken,
+        m_members.size() == 1 ? otherSessions : QList<MessageFactory::AckSession>())));
     // Original clients expect the scene pushed on join; capable ones ask.
     if (!connection->hasSeq() && !m_state.isEmpty())
         sendState(connection);

@@ -3,6 +3,7 @@
 
 #include "CostBucket.h"
 #include "HistoryRequest.h"
+#include "MessageFactory.h"
 #include "OperationLog.h"
 #include "SessionModel.h"
 #include "SessionOwner.h"
@@ -71,7 +72,10 @@ public:
     /// Adds @p connection under a unique user id derived from @p requestedName,
     /// sends connection:ack (and, to original clients, the state) and tells
     /// the others.
-    void join(ClientConnection *connection, const QString &requestedName);
+    /// Adds @p connection as @p requestedName (made unique). Its ack lists
+    /// @p otherSessions when it is alone in this session.
+    void join(ClientConnection *connection, const QString &requestedName,
+              const QList<MessageFactory::AckSession> &otherSessions = {});
     /// Removes @p connection, tells the others, hands the host role on.
     void leave(ClientConnection *connection);
     /// One inbound text message of a member (already rate limited).

@@ -10,6 +10,7 @@
 #include "PluginOptions.h"
 #include "Protocol.h"
 #include "SessionUrl.h"
+#include "StatusWidget.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -27,6 +28,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QVBoxLayout>
@@ -125,6 +127,30 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     updateErrorBannerColors();
 
+    m_otherSessions = new QWidget(this);
+    m_otherSessions->setObjectName(QStringLiteral("otherSessions"));
+    m_otherSessionsText = new QLabel(m_otherSessions);
+    m_otherSessionsText->setObjectName(QStringLiteral("otherSessionsText"));
+    m_otherSessionsText->setWordWrap(true);
+    m_joinOther = new QPushButton(m_otherSessions);
+    m_joinOther->setObjectName(QStringLiteral("joinOtherSession"));
+    connect(m_joinOther, &QPushButton::clicked, this, [this] {
+        const CollabClient *client = m_session->client();
+        if (client->otherSessions().isEmpty())
+            return;
+        setMode(Mode::Connect);
+        m_serverUrl->setText(client->serverUrl().toString());
+        m_connectSession->setText(client->otherSessions().constFirst().id);
+        m_connectName->setText(client->requestedName());
+        m_fingerprint->setText(QString::fromLatin1(client->pinnedCertificate().toHex(':').toUpper()));
+        connectToServer();
+    });
+    auto *others = new QHBoxLayout(m_otherSessions);
+    others->setContentsMargins(0, 0, 0, 0);
+    others->addWidget(m_otherSessionsText, 1);
+    others->addWidget(m_joinOther);
+    m_otherSessions->setVisible(false);
+
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
@@ -132,6 +158,7 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
     layout->addLayout(modes);
     layout->addWidget(m_pages);
     layout->addWidget(m_error);
+    layout->addWidget(m_otherSessions);
     layout->addWidget(buttons);
 
     connect(m_hostRadio, &QRadioButton::toggled, this, [this](bool host) {
@@ -143,9 +170,16 @@ CollaborationDialog::CollaborationDialog(CollaborationSession *session, std::fun
     // The share URL follows the fields while stopped.
     connect(m_port, &QSpinBox::valueChanged, this, &CollaborationDialog::refreshServerState);
     connect(m_listenAddress, &QComboBox::currentTextChanged, this, &CollaborationDialog::refreshServerState);
+    connect(m_hostSession, &QLineEdit::textChanged, this, &CollaborationDialog::refreshServerState);
     connect(m_session->client(), &CollabClient::stateChanged, this, &CollaborationDialog::showClientError);
+    connect(m_session->client(), &CollabClient::stateChanged, this, &CollaborationDialog::updateOtherSessions);
+    connect(m_session->client(), &CollabClient::stateChanged, this, &CollaborationDialog::refreshServerState);
+    connect(m_session->client(), &CollabClient::usersChanged, this, &CollaborationDialog::updateOtherSessions);
     loadSettings();
     refreshServerState();
+    updateOtherSessions();
+    if (!m_otherSessions->isHidden())
+        setMode(Mode::Connect); // opened to join the others: the page that does
     updateForMode();
 }
 
@@ -326,21 +360,34 @@ void CollaborationDialog::showClientError()
 
 void CollaborationDialog::takeSessionPath()
 {
-    const QString text = m_serverUrl->text().trimmed();
-    const QUrl url(text, QUrl::StrictMode);
-    const QString path = url.path(QUrl::FullyEncoded);
-    const qsizetype at = path.lastIndexOf(QLatin1String("/ws/"));
-    if (!url.isValid() || url.host().isEmpty() || at < 0)
-        return;
+    // Anything SessionUrl does not accept stays as typed: Connect says why.
+    QUrl server;
     QString session, user, error;
-    if (!SessionUrl::parsePath(path.mid(at), &session, &user, &error))
+    if (!SessionUrl::parseJoinUrl(m_serverUrl->text(), &server, &session, &user, &error) || session.isEmpty())
         return;
-    QUrl server = url;
-    server.setPath(path.left(at), QUrl::StrictMode);
     m_serverUrl->setText(server.toString());
     m_urlLength = m_serverUrl->text().size();
     m_connectSession->setText(session);
-    m_connectName->setText(user);
+    if (!user.isEmpty())
+        m_connectName->setText(user);
+}
+
+void CollaborationDialog::updateOtherSessions()
+{
+    const QString text = StatusWidget::newSessionText(m_session->client());
+    if (text.isEmpty() == m_otherSessions->isHidden())
+        return;
+    if (!text.isEmpty()) {
+        m_otherSessionsText->setText(text);
+        m_joinOther->setText(tr("Join %1").arg(m_session->client()->otherSessions().constFirst().id));
+    } else {
+        m_otherSessionsText->clear();
+    }
+    m_otherSessions->setVisible(!text.isEmpty());
+    if (isVisible()) {
+        layout()->activate();
+        resize(width(), std::max(minimumSizeHint().height(), sizeHint().height()));
+    }
 }
 
 bool CollaborationDialog::validateIdentity(QLineEdit *session, QLineEdit *name)
@@ -401,8 +448,8 @@ void CollaborationDialog::connectToServer()
     showError(QString());
     takeSessionPath();
     QUrl url;
-    QString error;
-    if (!SessionUrl::validateServerUrl(m_serverUrl->text(), &url, &error)) {
+    QString error, urlSession, urlUser;
+    if (!SessionUrl::parseJoinUrl(m_serverUrl->text(), &url, &urlSession, &urlUser, &error)) {
         showError(error);
         m_serverUrl->setFocus();
         return;
@@ -515,8 +562,9 @@ void CollaborationDialog::refreshServerState()
         w->setToolTip(running ? tr("Stop the server to change this") : QString());
     }
     if (running) {
+        showRunningServer();
         const QStringList urls = m_session->shareUrls();
-        m_shareUrl->setText(urls.value(0));
+        m_shareUrl->setText(urls.isEmpty() ? QString() : SessionUrl::shareUrl(urls.constFirst(), shareSession()));
         m_serverStatus->setText(tr("Running on port %1").arg(m_session->server()->port()));
     } else {
         // What the URL will be with the fields as they are now.
@@ -529,10 +577,45 @@ void CollaborationDialog::refreshServerState()
         else if (!bound.isNull() && bound != QHostAddress::AnyIPv4 && bound != QHostAddress::Any)
             host = bound.protocol() == QAbstractSocket::IPv6Protocol ? QStringLiteral("[%1]").arg(bound.toString())
                                                                      : bound.toString();
-        m_shareUrl->setText(QStringLiteral("ws://%1:%2").arg(host).arg(m_port->value()));
+        m_shareUrl->setText(SessionUrl::shareUrl(QStringLiteral("ws://%1:%2").arg(host).arg(m_port->value()),
+                                                 shareSession()));
         m_serverStatus->setText(tr("Stopped"));
     }
     m_copy->setEnabled(running);
+}
+
+void CollaborationDialog::showRunningServer()
+{
+    // The locked fields show what the server runs with, even when it was
+    // started without this dialog (--collab-host) or with other values saved.
+    // No refresh from within the refresh.
+    const QSignalBlocker a(m_listenAddress), p(m_port), s(m_hostSession), n(m_hostName), d(m_advertise);
+    const CollabServer *server = m_session->server();
+    const QHostAddress address = server->address();
+    m_listenAddress->setCurrentText(address == QHostAddress::Any || address == QHostAddress::AnyIPv4
+                                        ? QString(Protocol::DefaultListenAddress)
+                                        : address.toString());
+    m_port->setValue(server->port());
+    m_advertise->setChecked(server->isAdvertising());
+    const CollabClient *client = m_session->client();
+    if (client->state() != CollabClient::State::Disconnected && client->serverUrl() == m_session->localServerUrl()) {
+        m_hostSession->setText(client->session());
+        m_hostName->setText(client->requestedName());
+    }
+}
+
+QString CollaborationDialog::shareSession() const
+{
+    // The session this user hosts on the running server, which may have
+    // been started without this dialog (--collab-host).
+    const CollabClient *client = m_session->client();
+    if (m_session->isServerRunning() && client->state() != CollabClient::State::Disconnected
+        && client->serverUrl() == m_session->localServerUrl())
+        return client->session();
+    // While the Session ID is not valid, the URL shows the server alone.
+    const QString session = m_hostSession->text().trimmed();
+    QString error;
+    return SessionUrl::validateName(session, QString(), &error) ? session : QString();
 }
 
 void CollaborationDialog::loadSettings()

@@ -68,16 +68,24 @@ private:
     QWidget *buildHostPage();
     QWidget *buildConnectPage();
     void refreshServerState();
+    /// Fills the Host page's locked fields from the running server.
+    void showRunningServer();
     void updateForMode();
     void updateErrorBannerColors();
     void showError(const QString &text);
     void loadSettings();
     void saveSettings() const;
     bool validateIdentity(QLineEdit *session, QLineEdit *name);
-    /// A pasted ws://HOST:PORT/ws/<session>/<user>: the path fills the Session
-    /// and Name fields and leaves the URL.
+    /// A pasted ws://HOST:PORT/ws/<session>[/<user>]: the path fills the
+    /// Session (and Name) fields and leaves the URL.
     void takeSessionPath();
     void showClientError();
+    /// Alone in a new session while the server has others with members:
+    /// offers to join the busiest one.
+    void updateOtherSessions();
+    /// The session the share URL carries: the one hosted on the running
+    /// server, else the Host page's Session ID when valid.
+    QString shareSession() const;
     void useNetworkSession(const DiscoveredServer &server, const QString &sessionId);
 
     EnglishPlurals::Handle m_plurals;
@@ -90,6 +98,9 @@ private:
     QRadioButton *m_connectRadio = nullptr;
     QStackedWidget *m_pages = nullptr;
     QLabel *m_error = nullptr;
+    QWidget *m_otherSessions = nullptr; // "Session 'x' is new…" with "Join lab"
+    QLabel *m_otherSessionsText = nullptr;
+    QPushButton *m_joinOther = nullptr;
 
     QComboBox *m_listenAddress = nullptr;
     QSpinBox *m_port = nullptr;

@@ -2,6 +2,7 @@
 #include "StatusWidget.h"
 
 #include "FollowController.h"
+#include "Protocol.h"
 #include "SyncManager.h"
 #include "UserColor.h"
 
@@ -75,9 +76,30 @@ void StatusWidget::showNotice(const QString &text)
     refresh();
 }
 
+QString StatusWidget::otherSessionsList(const CollabClient *client, qsizetype count)
+{
+    QStringList parts;
+    const QList<CollabClient::OtherSession> &others = client->otherSessions();
+    for (const CollabClient::OtherSession &o : others.first(std::min(count, others.size())))
+        parts.append(tr("%1 (%n user(s))", nullptr, o.users).arg(o.id));
+    return parts.join(QLatin1String(", "));
+}
+
+QString StatusWidget::newSessionText(const CollabClient *client)
+{
+    // Alone in a session while others work in another one: probably the
+    // wrong session (a URL shared without it, a mistyped name).
+    if (client->state() != CollabClient::State::Connected || client->users().size() != 1
+        || client->otherSessions().isEmpty())
+        return {};
+    return tr("Session '%1' is new on this server; it also has: %2")
+        .arg(client->session(), otherSessionsList(client, Protocol::MaxOtherSessions));
+}
+
 void StatusWidget::refresh()
 {
     QString text;
+    const QString newSession = newSessionText(m_client);
     const int seconds = m_client->reconnectInSeconds();
     const bool storageFailing = m_sync && m_sync->isServerStorageFailing();
     switch (m_client->state()) {
@@ -100,8 +122,16 @@ void StatusWidget::refresh()
         // Edits that reach nobody outrank any passing notice.
         if (storageFailing)
             text = tr("Server cannot save changes — retrying…");
+        else if (!m_notice.isEmpty())
+            text = m_notice;
+        else if (!newSession.isEmpty()) // short: the tooltip says it whole
+            text = m_client->otherSessions().size() == 1
+                ? tr("New session '%1'; others: %2").arg(m_client->session(), otherSessionsList(m_client, 1))
+                : tr("New session '%1'; others: %2 +%3")
+                      .arg(m_client->session(), otherSessionsList(m_client, 1),
+                           QString::number(m_client->otherSessions().size() - 1));
         else
-            text = m_notice.isEmpty() ? tr("Connected (%n user(s))", nullptr, int(m_client->users().size())) : m_notice;
+            text = tr("Connected (%n user(s))", nullptr, int(m_client->users().size()));
         break;
     }
     if (m_client->state() == CollabClient::State::Reconnecting)
@@ -138,6 +168,9 @@ void StatusWidget::refresh()
                 host = u.id == m_client->userId() ? tr("you") : u.displayName;
         tip = host.isEmpty() ? tr("%1\nClick to see who is here.").arg(where)
                              : tr("%1\nHost: %2\nClick to see who is here.").arg(where, host);
+        if (!newSession.isEmpty())
+            tip = tr("%1.\nCollaboration → Connect/Host Session… offers to join %2.\n%3")
+                      .arg(newSession, m_client->otherSessions().constFirst().id, tip);
         break;
     }
     }

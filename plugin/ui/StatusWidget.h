@@ -16,7 +16,9 @@ class SyncManager;
 
 /**
  * The status-bar indicator (bottom-right): "Not connected", "Connecting...",
- * "Connected (N users)", notices such as "<name> joined" / "<name> left" for a few seconds,
+ * "Connected (N users)", "New session 'x'; others: lab (2 users)" while alone
+ * in a session and the server's other sessions have members, notices such as
+ * "<name> joined" / "<name> left" for a few seconds,
  * "Server cannot save changes — retrying…" while the server refuses to store
  * our edits, "Reconnecting in N s…", "Server stopped — reconnecting in N s…"
  * and "Error: <reason>". Its tooltip names the server, session and host, and the
@@ -45,6 +47,11 @@ public:
     /// store our edits, that is the state shown, with its cause in the tooltip.
     void setSync(SyncManager *sync);
 
+    /// "Session 'x' is new on this server; it also has: lab (2 users)" while
+    /// @p client is alone in a session and the server named others with
+    /// members (CollabClient::otherSessions()); empty otherwise.
+    static QString newSessionText(const CollabClient *client);
+
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
@@ -53,6 +60,8 @@ protected:
 
 private:
     void refresh();
+    /// The first @p count of @p client's other sessions: "lab (2 users), …".
+    static QString otherSessionsList(const CollabClient *client, qsizetype count);
     void showUsers();
     void fillUsersMenu();
     void onClicked();

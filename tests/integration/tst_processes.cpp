@@ -25,11 +25,15 @@ private slots:
     void closedPortIsReportedWithinEightSeconds();
     void aloneInASessionShowsOneUser();
     void serverStoppedIsShown();
+    void sharedUrlLeadsToTheHostsSession();
 
 private:
     static quint16 freePort();
     QString writeScript(const QString &name, const QJsonArray &steps);
     QProcess *startHost(const QString &name, const QStringList &extra);
+    /// As startHost, without --collab-session: the session is whatever the
+    /// arguments (or the URL) name.
+    QProcess *startHostIn(const QString &name, const QStringList &extra);
     QJsonObject dump(const QString &name) const;
     /// The host stub's --dump-status file: its first status widget, and the window title.
     QJsonObject status(const QString &name) const;
@@ -61,11 +65,15 @@ QString TestProcesses::writeScript(const QString &name, const QJsonArray &steps)
 
 QProcess *TestProcesses::startHost(const QString &name, const QStringList &extra)
 {
+    return startHostIn(name, QStringList{QStringLiteral("--collab-session"), QStringLiteral("bench-lab")} + extra);
+}
+
+QProcess *TestProcesses::startHostIn(const QString &name, const QStringList &extra)
+{
     auto *p = new QProcess(this);
     p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     QStringList args{QStringLiteral("--plugin-dir"), QStringLiteral(PLUGIN_DIR), QStringLiteral("--enable-plugin"),
                      QStringLiteral("Collaboration"), QStringLiteral("--collab-name"), name,
-                     QStringLiteral("--collab-session"), QStringLiteral("bench-lab"),
                      QStringLiteral("--dump-scene"), m_dir.filePath(name + QStringLiteral(".dump.json"))};
     p->start(QStringLiteral(HOST_STUB), args + extra);
     return p;
@@ -186,6 +194,12 @@ void TestProcesses::badCollaborationOptionsFailCleanly_data()
     QTest::addColumn<QString>("message");
     QTest::newRow("http url") << QStringList{QStringLiteral("--collab-connect"), QStringLiteral("http://127.0.0.1:8765")} << QStringLiteral("ws://");
     QTest::newRow("no port") << QStringList{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1")} << QStringLiteral("no port");
+    QTest::newRow("other path") << QStringList{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:8765/collab")}
+                                << QStringLiteral("--collab-connect: \"/collab\" is not a session path; expected ws://HOST:PORT, "
+                                                  "ws://HOST:PORT/ws/SESSION or ws://HOST:PORT/ws/SESSION/USER");
+    QTest::newRow("two sessions") << QStringList{QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:8765/ws/lab"),
+                                                 QStringLiteral("--collab-session"), QStringLiteral("optics")}
+                                  << QStringLiteral("--collab-connect names session \"lab\" but --collab-session says \"optics\"");
 }
 
 void TestProcesses::badCollaborationOptionsFailCleanly()
@@ -279,6 +293,54 @@ void TestProcesses::serverStoppedIsShown()
     QVERIFY(!text.contains(QStringLiteral(" 0 s")));
     QVERIFY(shown.value(QLatin1String("tooltip")).toString().contains(QStringLiteral("Connection lost: ")));
     QCOMPARE(shown.value(QLatin1String("title")).toString(), QStringLiteral("stopped — bench-lab — Optiverse Host Stub"));
+}
+
+void TestProcesses::sharedUrlLeadsToTheHostsSession()
+{
+    // alice hosts "optics" and shares the URL her log gives; bob pastes only
+    // that URL and lands in optics; carol, told only the server, joins the
+    // default session and is told where the others are.
+    const quint16 port = freePort();
+    const QString script = writeScript(QStringLiteral("s-alice"), {add(QStringLiteral("lens"), uuid(21), 1),
+                                                                   add(QStringLiteral("mirror"), uuid(22), 2)});
+    auto *alice = new QProcess(this);
+    alice->start(QStringLiteral(HOST_STUB),
+                 {QStringLiteral("--plugin-dir"), QStringLiteral(PLUGIN_DIR), QStringLiteral("--enable-plugin"),
+                  QStringLiteral("Collaboration"), QStringLiteral("--collab-name"), QStringLiteral("alice"),
+                  QStringLiteral("--collab-session"), QStringLiteral("optics"), QStringLiteral("--collab-host"),
+                  QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--script"), script,
+                  QStringLiteral("--quit-after"), QStringLiteral("60000")});
+    const QString shared = QStringLiteral("ws://127.0.0.1:%1/ws/optics").arg(port);
+    QByteArray log;
+    QTRY_VERIFY2_WITH_TIMEOUT((log += alice->readAllStandardError()).contains(QByteArray("URL to share: " + shared.toUtf8())),
+                              log.constData(), 20000);
+    QCOMPARE(log.count("URL to share: "), 1); // bound to 127.0.0.1: one URL
+
+    QProcess *bob = startHostIn(QStringLiteral("s-bob"), {QStringLiteral("--collab-connect"), shared,
+                                                          QStringLiteral("--quit-after"), QStringLiteral("3000"),
+                                                          QStringLiteral("--dump-status"), m_dir.filePath(QStringLiteral("s-bob.status.json"))});
+    QVERIFY(bob->waitForFinished(30000));
+    QCOMPARE(bob->exitCode(), 0);
+    QCOMPARE(ids(dump(QStringLiteral("s-bob"))), (QStringList{uuid(21), uuid(22)}));
+    QCOMPARE(status(QStringLiteral("s-bob")).value(QLatin1String("title")).toString(),
+             QStringLiteral("s-bob — optics — Optiverse Host Stub"));
+
+    QProcess *carol = startHostIn(QStringLiteral("s-carol"), {QStringLiteral("--collab-connect"), QStringLiteral("ws://127.0.0.1:%1").arg(port),
+                                                              QStringLiteral("--collab-session"), QStringLiteral("default"),
+                                                              QStringLiteral("--quit-after"), QStringLiteral("3000"),
+                                                              QStringLiteral("--dump-status"), m_dir.filePath(QStringLiteral("s-carol.status.json"))});
+    QVERIFY(carol->waitForFinished(30000));
+    QCOMPARE(carol->exitCode(), 0);
+    const QJsonObject shown = status(QStringLiteral("s-carol"));
+    const QString text = shown.value(QLatin1String("text")).toString();
+    const QString tooltip = shown.value(QLatin1String("tooltip")).toString();
+    QCOMPARE(text, QStringLiteral("New session 'default'; others: optics (1 user)"));
+    QVERIFY2(tooltip.startsWith(QStringLiteral("Session 'default' is new on this server; it also has: optics (1 user).")),
+             qPrintable(tooltip));
+    QVERIFY(ids(dump(QStringLiteral("s-carol"))).isEmpty());
+
+    alice->terminate();
+    QVERIFY(alice->waitForFinished(30000));
 }
 
 QTEST_MAIN(TestProcesses)

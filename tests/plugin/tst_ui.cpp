@@ -62,6 +62,8 @@ private slots:
     void pastedSessionUrlFillsTheFields();
     void closingWithTheUrlFieldFocusedIsSafe();
     void shareUrlFollowsTheFieldsAndHostingLocksThem();
+    void aloneInANewSessionIsToldWhereTheOthersAre();
+    void hostPageShowsTheServerStartedElsewhere();
     void errorBannerNeitherSqueezesNorLeavesAGap();
     void mnemonicsAreUniquePerPage();
     void returnTriggersTheVisiblePagesAction();
@@ -259,13 +261,22 @@ void TestUi::hostStartsServerJoinsAndSharesUrl()
     probe.close();
     child<QSpinBox>(&dialog, "port")->setValue(port);
     child<QLineEdit>(&dialog, "hostName")->setText(QStringLiteral("alice"));
+    child<QLineEdit>(&dialog, "hostSession")->setText(QStringLiteral("optics"));
     child<QCheckBox>(&dialog, "autoConnect")->setChecked(true);
+    QSignalSpy hosting(&s, &CollaborationSession::hostingSession);
     child<QPushButton>(&dialog, "startStop")->click();
     QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
     QVERIFY(s.isServerRunning());
     QCOMPARE(child<QPushButton>(&dialog, "startStop")->text(), QStringLiteral("&Stop Server"));
-    QCOMPARE(child<QLineEdit>(&dialog, "shareUrl")->text(), QStringLiteral("ws://127.0.0.1:%1").arg(port));
+    // The URL to share names the session: pasted into Connect, it joins this one.
+    const QString shared = QStringLiteral("ws://127.0.0.1:%1/ws/optics").arg(port);
+    QCOMPARE(child<QLineEdit>(&dialog, "shareUrl")->text(), shared);
+    child<QPushButton>(&dialog, "copyUrl")->click();
+    QCOMPARE(QApplication::clipboard()->text(), shared);
+    QCOMPARE(hosting.size(), 1);
+    QCOMPARE(hosting.at(0).at(1).toStringList(), QStringList{shared});
     QTRY_COMPARE(s.client()->state(), CollabClient::State::Connected);
+    QCOMPARE(s.client()->session(), QStringLiteral("optics"));
     QCOMPARE(s.client()->userId(), QStringLiteral("alice"));
     QVERIFY(s.client()->isHost());
 
@@ -752,6 +763,22 @@ void TestUi::pastedSessionUrlFillsTheFields()
     QCOMPARE(child<QLineEdit>(&dialog, "connectName")->text(), QStringLiteral("bob"));
     QCOMPARE(dialog.errorText(), QString());
 
+    // The URL the host shares names the session only: the name stays.
+    url->clear();
+    QApplication::clipboard()->setText(QStringLiteral("ws://192.0.2.2:8765/ws/lab"));
+    url->paste();
+    QCOMPARE(url->text(), QStringLiteral("ws://192.0.2.2:8765"));
+    QCOMPARE(child<QLineEdit>(&dialog, "connectSession")->text(), QStringLiteral("lab"));
+    QCOMPARE(child<QLineEdit>(&dialog, "connectName")->text(), QStringLiteral("bob"));
+
+    // Any other path is refused, saying what is expected.
+    url->setText(QStringLiteral("ws://192.0.2.2:8765/collab/lab"));
+    child<QPushButton>(&dialog, "connectButton")->click();
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("expected ws://HOST:PORT, ws://HOST:PORT/ws/SESSION or "
+                                                        "ws://HOST:PORT/ws/SESSION/USER")),
+             qPrintable(dialog.errorText()));
+    QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+
     // Set without typing (e.g. restored): taken apart when Connect is pressed.
     const quint16 port = freePort();
     url->setText(QStringLiteral("ws://127.0.0.1:%1/ws/lab%20one/carol").arg(port));
@@ -772,19 +799,25 @@ void TestUi::shareUrlFollowsTheFieldsAndHostingLocksThem()
     dialog.setMode(CollaborationDialog::Mode::Host);
     auto *share = child<QLineEdit>(&dialog, "shareUrl");
     auto *port = child<QSpinBox>(&dialog, "port");
+    auto *session = child<QLineEdit>(&dialog, "hostSession");
     child<QComboBox>(&dialog, "listenAddress")->setCurrentText(QStringLiteral("127.0.0.1"));
+    session->setText(QStringLiteral("lab"));
     port->setValue(9123);
-    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9123"));
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9123/ws/lab"));
     port->setValue(9124);
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9124/ws/lab"));
+    session->setText(QStringLiteral("lab one"));
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9124/ws/lab%20one"));
+    session->clear(); // no valid session yet: the server alone
     QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:9124"));
 
     const quint16 free = freePort();
     port->setValue(free);
-    child<QLineEdit>(&dialog, "hostSession")->setText(QStringLiteral("lab"));
+    session->setText(QStringLiteral("lab"));
     child<QLineEdit>(&dialog, "hostName")->setText(QStringLiteral("alice"));
     child<QPushButton>(&dialog, "startStop")->click();
     QVERIFY(s.isServerRunning());
-    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:%1").arg(free));
+    QCOMPARE(share->text(), QStringLiteral("ws://127.0.0.1:%1/ws/lab").arg(free));
     for (const char *name : {"listenAddress", "port", "hostSession", "hostName", "hostPassword", "autoConnect",
                              "useCanvas", "emptyCanvas"}) {
         auto *w = dialog.findChild<QWidget *>(QLatin1String(name));
@@ -795,6 +828,69 @@ void TestUi::shareUrlFollowsTheFieldsAndHostingLocksThem()
     QVERIFY(!s.isServerRunning());
     QVERIFY(child<QLineEdit>(&dialog, "hostSession")->isEnabled());
     QVERIFY(!child<QLineEdit>(&dialog, "hostSession")->toolTip().contains(QStringLiteral("Stop the server")));
+}
+
+void TestUi::hostPageShowsTheServerStartedElsewhere()
+{
+    // As with --collab-host: the server and the session were not started by
+    // the dialog, whose saved values differ. Its locked fields and the URL
+    // to share say what actually runs.
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    s.setAdvertising(false);
+    const quint16 port = freePort();
+    QString error;
+    QVERIFY2(s.startServer(QHostAddress::LocalHost, port, &error), qPrintable(error));
+    s.join(s.localServerUrl(), QStringLiteral("optics"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    CollaborationDialog dialog(&s, 0);
+    dialog.setMode(CollaborationDialog::Mode::Host);
+    QCOMPARE(child<QSpinBox>(&dialog, "port")->value(), int(port));
+    QCOMPARE(child<QComboBox>(&dialog, "listenAddress")->currentText(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(child<QLineEdit>(&dialog, "hostSession")->text(), QStringLiteral("optics"));
+    QCOMPARE(child<QLineEdit>(&dialog, "hostName")->text(), QStringLiteral("alice"));
+    QVERIFY(!child<QCheckBox>(&dialog, "advertise")->isChecked());
+    QCOMPARE(child<QLineEdit>(&dialog, "shareUrl")->text(), QStringLiteral("ws://127.0.0.1:%1/ws/optics").arg(port));
+    s.shutdown();
+}
+
+void TestUi::aloneInANewSessionIsToldWhereTheOthersAre()
+{
+    CollabServer server;
+    const QString url = listenOnLoopback(&server);
+    QVERIFY(!url.isEmpty());
+    MemoryScene sceneA, sceneB;
+    CollaborationSession a(&sceneA), b(&sceneB);
+    a.join(QUrl(url), QStringLiteral("lab"), QStringLiteral("alice"), SyncManager::JoinMode::ShareLocalScene);
+    QTRY_COMPARE(a.client()->state(), CollabClient::State::Connected);
+    QVERIFY(a.client()->otherSessions().isEmpty()); // nobody anywhere else
+
+    StatusWidget status(b.client());
+    CollaborationDialog dialog(&b, 0);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *offer = child<QPushButton>(&dialog, "joinOtherSession");
+    QVERIFY(!offer->isVisible());
+    b.join(QUrl(url), QStringLiteral("default"), QStringLiteral("bob"), SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_COMPARE(status.text(), QStringLiteral("New session 'default'; others: lab (1 user)"));
+    QVERIFY2(status.toolTip().startsWith(QStringLiteral("Session 'default' is new on this server; it also has: lab (1 user).\n")),
+             qPrintable(status.toolTip()));
+    QVERIFY(status.toolTip().contains(QStringLiteral("Session: default")));
+    QCOMPARE(status.accessibleDescription(), status.toolTip());
+    QTRY_VERIFY(offer->isVisible());
+    QCOMPARE(offer->text(), QStringLiteral("Join lab"));
+    QCOMPARE(child<QLabel>(&dialog, "otherSessionsText")->text(),
+             QStringLiteral("Session 'default' is new on this server; it also has: lab (1 user)"));
+
+    offer->click(); // bob joins lab, as bob, on the same server
+    QTRY_COMPARE(b.client()->state(), CollabClient::State::Connected);
+    QCOMPARE(b.client()->session(), QStringLiteral("lab"));
+    QTRY_COMPARE(b.client()->users().size(), 2);
+    QVERIFY(b.client()->otherSessions().isEmpty()); // lab had a member: nothing listed
+    QTRY_COMPARE(status.text(), QStringLiteral("Connected (2 users)"));
+    QVERIFY(!status.toolTip().contains(QStringLiteral("is new")));
+    QVERIFY(child<QWidget>(&dialog, "otherSessions")->isHidden());
+    b.leave();
+    a.leave();
 }
 
 void TestUi::errorBannerNeitherSqueezesNorLeavesAGap()
