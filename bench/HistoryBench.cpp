@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// optiverse-history-bench: the session history's figures (issue 13).
+// optiverse-history-bench: the session history's figures.
 //  1. the scene at an arbitrary seq of a 100,000-operation history over
 //     10,000 items (OperationLog::sceneAt);
 //  2. a history page of 100 entries, as the server builds and serialises it;

@@ -23,7 +23,7 @@ public:
     QString password;         ///< first line of --collab-password-file FILE (for --collab-host too)
     QByteArray pinnedSha256;  ///< --collab-pin SHA256 (wss:// only)
     bool advertise = true;    ///< false with --collab-no-advertise (the --collab-host server stays unannounced)
-    // Session history (issue 13).
+    // Session history.
     QString replayFile;       ///< --collab-replay FILE: play a recording into the scene, no connection
     qint64 replayUntil = -1;  ///< --collab-replay-until SEQ (with --collab-replay)
     qint64 restoreSeq = -1;   ///< --collab-restore SEQ: restore the session to SEQ right after joining

@@ -150,7 +150,7 @@ signals:
     void ownerTokenChanged(const QString &token, const QString &previous);
     /// Ownership was handed to @p userId.
     void ownerChanged(const QString &userId, const QString &displayName);
-    /// A session-history reply (history:* types, issue 13), as received.
+    /// A session-history reply (history:* types), as received.
     void historyMessage(const QJsonObject &message);
     /// A readable problem: refused, unreachable, invalid frame from the server…
     void errorOccurred(const QString &message);

@@ -24,7 +24,7 @@ class CollabClient;
 class SyncManager;
 
 /**
- * The History panel's Play control (issue 13): replays the session from any
+ * The History panel's Play control: replays the session from any
  * seq into the host's scene at 1×, 4× or 16× (pauses longer than a second
  * shortened to one), then goes back to the live scene.
  *

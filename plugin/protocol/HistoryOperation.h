@@ -21,7 +21,7 @@ using HistoryScene = QMap<QString, StateItem>;
 bool readHistoryScene(const QJsonObject &message, HistoryScene *out);
 
 /**
- * One accepted operation of a session's history (issue 13): who, when, the
+ * One accepted operation of a session's history: who, when, the
  * command as relayed, and for each item it touched the values it replaced and
  * the values it wrote, so it can be shown ("focal length 100 → 75"), replayed
  * exactly and inverted without looking at anything else.

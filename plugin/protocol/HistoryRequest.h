@@ -9,7 +9,7 @@
 namespace Optiverse::Collab {
 
 /**
- * A session-history request of a capable client (issue 13), validated. These
+ * A session-history request of a capable client, validated. These
  * are extension message types: original peers never send or receive them.
  *
  *   history:page     {before_seq?, limit? (1–500, default 100), filter_user?, filter_item?}
@@ -52,7 +52,7 @@ public:
 };
 
 namespace Protocol {
-// History extension message types (issue 13).
+// History extension message types.
 inline constexpr QLatin1String TypeHistoryPage("history:page");
 inline constexpr QLatin1String TypeHistorySceneAt("history:scene_at");
 inline constexpr QLatin1String TypeHistoryScene("history:scene");

@@ -11,7 +11,7 @@ class QIODevice;
 namespace Optiverse::Collab {
 
 /**
- * A session recording file (issue 13; format in README, "Session history"):
+ * A session recording file (format in README, "Session history"):
  * JSON Lines, UTF-8, one object per line:
  *
  *   {"type":"recording","session","exported_at","format":1,"base_seq","head_seq","operations"}

@@ -14,7 +14,7 @@
 namespace Optiverse::Collab {
 
 /**
- * A session's history (issue 13): every accepted operation since the base
+ * A session's history: every accepted operation since the base
  * (the session's start, or the checkpoint older operations were compacted
  * into), with the scene at the head and checkpoints every few thousand
  * operations, so the scene at any seq is rebuilt by applying at most half an

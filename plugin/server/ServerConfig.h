@@ -64,7 +64,7 @@ struct ServerConfig
     QString serverName;          ///< announced name (empty: the computer's host name)
     DiscoveryConfig discovery = DiscoveryConfig::fromEnvironment();
 
-    // Session history (issue 13).
+    // Session history.
     enum class HistoryPermission { All, Host, None };
     /// Who may restore a version or revert a change (--history-restore).
     /// Host means the session's owner (SessionOwner), whose token survives

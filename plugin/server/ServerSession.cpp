@@ -808,7 +808,7 @@ QString ServerSession::fullStateText() const
     return m_fullStateCache;
 }
 
-// --- Session history (issue 13) ---------------------------------------------
+// --- Session history ---------------------------------------------
 
 HistoryOperation ServerSession::makeOperation(qint64 seq, const QString &userId, const QJsonObject &command,
                                               const QList<HistoryOperation::ItemChange> &changes) const

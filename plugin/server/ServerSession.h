@@ -53,7 +53,7 @@ public:
     ClientConnection *host() const { return m_host; }
     /// The owner's connection while the owner is here (see SessionOwner).
     ClientConnection *owner() const { return m_ownerConnection; }
-    /// Every accepted operation since the session's base (issue 13).
+    /// Every accepted operation since the session's base.
     const OperationLog &operationLog() const { return m_log; }
 
     /// The server-wide limits this session's history answers to: the memory

@@ -278,7 +278,7 @@ bool SessionStore::open(const QString &dir, QString *error, OpenMode mode)
             // Ids removed in a session, so a stale push cannot bring them back after a restart.
             "CREATE TABLE IF NOT EXISTS removed (session_id TEXT NOT NULL, item_id TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (session_id, item_id)) WITHOUT ROWID",
-            // Session history (issue 13): every operation kept (until --history-max-age
+            // Session history: every operation kept (until --history-max-age
             // folds old ones into history_base), and named versions.
             "CREATE TABLE IF NOT EXISTS operations (session_id TEXT NOT NULL, seq INTEGER NOT NULL, "
             "data TEXT NOT NULL, PRIMARY KEY (session_id, seq)) WITHOUT ROWID",
@@ -549,7 +549,7 @@ bool SessionStore::replaceAll(const QString &session, const QList<StateItem> &it
     }, error);
 }
 
-// --- Session history (issue 13) ---------------------------------------------
+// --- Session history ---------------------------------------------
 
 bool SessionStore::loadOperations(const QString &session, std::vector<HistoryOperation> *operations,
                                   QList<OperationLog::Version> *versions, QString *error, QList<qint64> *unreadable)

@@ -85,7 +85,7 @@ public:
     bool replaceAll(const QString &session, const QList<StateItem> &items, qint64 seq, QString *error,
                     const QByteArray &operation = {});
 
-    // --- Session history (issue 13) -------------------------------------
+    // --- Session history -------------------------------------
     // Each write above stores its @p operation (HistoryOperation JSON, the
     // values it replaced included) in the same transaction when given.
 

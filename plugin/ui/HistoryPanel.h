@@ -31,7 +31,7 @@ class CollabClient;
 class HistoryPlayback;
 
 /**
- * Collaboration → Session History… (issue 13): the session's changes, newest
+ * Collaboration → Session History…: the session's changes, newest
  * first, grouped by day and by burst (a drag, a restore), each with its
  * user's colour, who, what in words and when; filters by user and item; and
  * Restore this version / Revert this change / Name this version, sent to the

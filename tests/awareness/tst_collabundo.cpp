@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Collaborative undo (issue 14) as users meet it: two host-stub windows, each
+// Collaborative undo as users meet it: two host-stub windows, each
 // with the plugin's session, edit awareness and notice widget (linked
 // statically: one process cannot load one plugin library twice), in a
 // session on the real optiverse-collab-server. Undo goes through the host's

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Who is editing what, and following a collaborator (issue 14), as users meet
+// Who is editing what, and following a collaborator, as users meet
 // them: two host-stub windows, each with the plugin's session, presence,
 // editing awareness, follow controller and status widget (wired as
 // CollaborationPlugin wires them; linked statically), in a session on the real

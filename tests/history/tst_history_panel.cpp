@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The History panel (issue 13) as a user meets it: two host-stub windows with
+// The History panel as a user meets it: two host-stub windows with
 // the plugin's session (linked statically), in a session on the real
 // optiverse-collab-server; alice opens Session History. Entries in words,
 // filters, differences from now, outlines, Restore for everyone, and Play

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Recordings as users run them (issue 13, "Done when"): the real
+// Recordings as users run them: the real
 // optiverse-collab-server with --data-dir, headless host stubs editing
 // through --script, `--export SESSION FILE`, and host stubs playing the
 // recording with --collab-replay / --collab-replay-until, or restoring with

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Session history (issue 13) through a real CollabServer on loopback: the
+// Session history through a real CollabServer on loopback: the
 // scene rebuilt at any seq, restore (and restore of a restore), revert skipping
 // newer changes, named versions, permissions, and durability with --data-dir.
 #include "ServerFixture.h"
