@@ -153,6 +153,12 @@ void HistoryOperation::slim()
     Command::Action action;
     if (!Command::actionFromName(command.value(Protocol::FieldAction).toString(), &action))
         return;
+    command = slimCommand(action);
+    m_slim = true;
+}
+
+QJsonObject HistoryOperation::slimCommand(Command::Action action)
+{
     // One shared object per action: an operation then holds no command bytes.
     static const QJsonObject actionOnly[] = {
         {{Protocol::FieldAction, Command::actionName(Command::Action::Add)}},
@@ -161,12 +167,12 @@ void HistoryOperation::slim()
         {{Protocol::FieldAction, Command::actionName(Command::Action::Update)}},
     };
     switch (action) {
-    case Command::Action::Add: command = actionOnly[0]; break;
-    case Command::Action::Move: command = actionOnly[1]; break;
-    case Command::Action::Remove: command = actionOnly[2]; break;
-    case Command::Action::Update: command = actionOnly[3]; break;
+    case Command::Action::Add: return actionOnly[0];
+    case Command::Action::Move: return actionOnly[1];
+    case Command::Action::Remove: return actionOnly[2];
+    case Command::Action::Update: return actionOnly[3];
     }
-    m_slim = true;
+    return actionOnly[0];
 }
 
 qint64 HistoryOperation::footprint() const
@@ -176,8 +182,17 @@ qint64 HistoryOperation::footprint() const
     qint64 bytes = qint64(sizeof(HistoryOperation)) + 32;
     if (!m_slim)
         bytes += JsonStorage::footprint(command);
-    if (!group.isEmpty())
-        bytes += JsonStorage::footprint(group);
+    if (!group.isEmpty()) {
+        // A restore or revert gives every one of its thousands of operations
+        // the same shared group: counted once, not walked once per operation.
+        thread_local QJsonObject lastGroup;
+        thread_local qint64 lastGroupBytes = 0;
+        if (group != lastGroup) {
+            lastGroup = group;
+            lastGroupBytes = JsonStorage::footprint(group);
+        }
+        bytes += lastGroupBytes;
+    }
     for (const ItemChange &c : changes) {
         bytes += qint64(sizeof(ItemChange)) + 32;
         if (c.isWholeItem()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "Command.h"
 #include "PropertyChange.h"
 #include "StateItem.h"
 
@@ -80,6 +81,8 @@ public:
      */
     void slim();
     bool isSlim() const { return m_slim; }
+    /// The command slim() keeps for @p action: one object shared by all.
+    static QJsonObject slimCommand(Command::Action action);
     /// About how many bytes the operation holds in memory, for budgets.
     qint64 footprint() const;
 

@@ -43,8 +43,17 @@ qint64 JsonStorage::footprint(const QJsonValue &value)
 qint64 JsonStorage::footprint(const QJsonObject &object)
 {
     qint64 bytes = 0;
-    for (auto it = object.constBegin(); it != object.constEnd(); ++it)
-        bytes += ElementBytes + stringBytes(it.key()) + footprint(it.value());
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        bytes += ElementBytes + stringBytes(it.key());
+        // Read in place: a QJsonValue made of it would copy a string once more.
+        const QJsonValueConstRef value = it.value();
+        switch (value.type()) {
+        case QJsonValue::String: bytes += ElementBytes + stringBytes(value.toString()); break;
+        case QJsonValue::Object:
+        case QJsonValue::Array: bytes += footprint(QJsonValue(value)); break;
+        default: bytes += ElementBytes;
+        }
+    }
     return bytes;
 }
 

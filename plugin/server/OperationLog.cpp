@@ -85,10 +85,14 @@ void OperationLog::append(HistoryOperation operation, const StateItem *itemAfter
 {
     Q_ASSERT(operation.changes.size() == 1);
     const QString &id = operation.changes.constFirst().itemId;
-    if (itemAfter)
+    if (itemAfter) {
         m_head.insert(id, *itemAfter); // shares the data the session model holds
-    else
+    } else {
+        // Shared with a checkpoint, the map is copied either way: whole, it
+        // costs no key comparisons (QMap::remove copies all but the key).
+        m_head.detach();
         m_head.remove(id);
+    }
     appendApplied(std::move(operation));
 }
 
@@ -361,22 +365,29 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
     // who last, and whether an item was removed or re-created since. One
     // walk for all of them: a revert of a 10,000-item push after 10,000
     // moves must not walk the moves once per item.
+    const auto replacesItem = [](const HistoryOperation::ItemChange &c) {
+        return !c.existedBefore || !c.existsAfter || c.typeBefore != c.itemType;
+    };
     struct Later
     {
         QHash<QString, const HistoryOperation *> touched;
         const HistoryOperation *recreated = nullptr;
+        bool keys = false; // only a property change is reverted key by key
     };
+    commands->reserve(commands->size() + op->changes.size());
     QHash<QString, Later> later;
     later.reserve(op->changes.size());
     for (const HistoryOperation::ItemChange &c : op->changes)
-        later.insert(c.itemId, {});
+        later[c.itemId].keys |= !replacesItem(c);
     for (auto it = lowerBound(seq + 1); it != m_ops.cend(); ++it) {
         for (const HistoryOperation::ItemChange &l : it->changes) {
             const auto found = later.find(l.itemId);
             if (found == later.end())
                 continue;
-            if (!l.existedBefore || !l.existsAfter || l.typeBefore != l.itemType)
+            if (replacesItem(l))
                 found->recreated = &*it;
+            if (!found->keys)
+                continue; // its keys matter to a property change only: no table per item
             for (const HistoryOperation::PropertyChange &p : l.properties)
                 found->touched.insert(p.key, &*it);
             for (auto k = l.before.constBegin(); k != l.before.constEnd(); ++k)
@@ -404,7 +415,7 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
         };
         const auto now = m_head.constFind(c.itemId);
         const bool existsNow = now != m_head.cend();
-        if (!c.existedBefore || !c.existsAfter || c.typeBefore != c.itemType) {
+        if (replacesItem(c)) {
             if (recreated) {
                 skip({}, QStringLiteral("removed_or_added_since"), recreated);
                 continue;

@@ -910,11 +910,12 @@ int ServerSession::applyGroup(ClientConnection *by, const QList<Command> &comman
             }
             const qint64 next = m_seq + 1;
             // Sent as one state, the commands need no message of their own:
-            // only the history's command.
+            // only the history's command, which only a store reads whole
+            // (the log keeps the slim form, which the change can rebuild).
             QString text;
             QJsonObject relayedCommand;
             if (asState) {
-                relayedCommand = command.toJson();
+                relayedCommand = m_store ? command.toJson() : HistoryOperation::slimCommand(command.action);
             } else {
                 QJsonObject relayed = MessageFactory::command(by->userId(), command);
                 relayed.insert(Protocol::FieldSeq, next);
