@@ -365,9 +365,6 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
     // who last, and whether an item was removed or re-created since. One
     // walk for all of them: a revert of a 10,000-item push after 10,000
     // moves must not walk the moves once per item.
-    const auto replacesItem = [](const HistoryOperation::ItemChange &c) {
-        return !c.existedBefore || !c.existsAfter || c.typeBefore != c.itemType;
-    };
     struct Later
     {
         QHash<QString, const HistoryOperation *> touched;
@@ -378,13 +375,13 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
     QHash<QString, Later> later;
     later.reserve(op->changes.size());
     for (const HistoryOperation::ItemChange &c : op->changes)
-        later[c.itemId].keys |= !replacesItem(c);
+        later[c.itemId].keys |= !c.isWholeItem();
     for (auto it = lowerBound(seq + 1); it != m_ops.cend(); ++it) {
         for (const HistoryOperation::ItemChange &l : it->changes) {
             const auto found = later.find(l.itemId);
             if (found == later.end())
                 continue;
-            if (replacesItem(l))
+            if (l.isWholeItem())
                 found->recreated = &*it;
             if (!found->keys)
                 continue; // its keys matter to a property change only: no table per item
@@ -415,7 +412,7 @@ bool OperationLog::revertCommands(qint64 seq, QList<Command> *commands, QJsonArr
         };
         const auto now = m_head.constFind(c.itemId);
         const bool existsNow = now != m_head.cend();
-        if (replacesItem(c)) {
+        if (c.isWholeItem()) {
             if (recreated) {
                 skip({}, QStringLiteral("removed_or_added_since"), recreated);
                 continue;
