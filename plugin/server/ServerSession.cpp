@@ -795,15 +795,17 @@ void ServerSession::handlePresence(ClientConnection *from, const Message &messag
 
 void ServerSession::sendState(ClientConnection *to)
 {
-    to->send(fullStateText());
+    // Framed here from the cached UTF-8: a 10,000-item state sent through
+    // QWebSocket is converted and copied again for every member.
+    to->send(TextFrame({fullStateUtf8()}));
     to->setStateSent();
 }
 
-QString ServerSession::fullStateText() const
+QByteArray ServerSession::fullStateUtf8() const
 {
     if (m_fullStateCacheSeq == m_seq && !m_fullStateCache.isEmpty())
         return m_fullStateCache;
-    m_fullStateCache = QString::fromUtf8(MessageFactory::fullState(m_state.items(), m_seq, {}, true));
+    m_fullStateCache = MessageFactory::fullState(m_state.items(), m_seq, {}, true);
     m_fullStateCacheSeq = m_seq;
     return m_fullStateCache;
 }

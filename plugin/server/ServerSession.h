@@ -112,7 +112,7 @@ private:
     QString makeOwner(ClientConnection *connection);
     void handleTransferOwner(ClientConnection *from, const QString &userId);
     void sendError(ClientConnection *to, const QString &code, const QString &message);
-    QString fullStateText() const;
+    QByteArray fullStateUtf8() const;
     void sendState(ClientConnection *to);
     /// @p message (received as @p utf8) as relayed: stamped with @p seq and
     /// the sender's user id.
@@ -179,7 +179,7 @@ private:
     // sync:full_state as last serialised: every state change bumps m_seq, so
     // the text is valid while its seq matches. Joins of large sessions then
     // cost a send, not a re-serialisation that stalls every session.
-    mutable QString m_fullStateCache;
+    mutable QByteArray m_fullStateCache;
     mutable qint64 m_fullStateCacheSeq = -1;
     std::deque<HistoryEntry> m_history;
     qint64 m_resumeBytes = 0; // what m_history's texts hold
