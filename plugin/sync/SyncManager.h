@@ -104,6 +104,10 @@ public:
     void setSceneKeys(Optiverse::ISceneKeys *keys);
     void setJoinMode(JoinMode mode) { m_joinMode = mode; }
     JoinMode joinMode() const { return m_joinMode; }
+    /// How long adding our canvas on an original server waits for its state
+    /// (default 1.5 s): an item it already has is not added twice when the
+    /// state comes in time. Longer on a slow network or a loaded machine.
+    void setOriginalStateWaitMs(int ms) { m_originalStateWait.setInterval(qMax(0, ms)); }
     /// Minimum interval between two moves of one dragged item (default 33 ms, ~30 Hz).
     void setDragInterval(int ms) { m_capture.setDragInterval(ms); }
     /// How many edits are kept while offline before the oldest are refused.

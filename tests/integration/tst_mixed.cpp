@@ -634,6 +634,9 @@ void TestMixed::addingOurCanvasOnOriginalServer()
     const SceneItem olderA{QUuid(a), QStringLiteral("lens"), props(9, 9)};
     QVERIFY(ours.scene()->addItem(olderA, ChangeOrigin::Local, nullptr));
     ours.sync->setJoinMode(SyncManager::JoinMode::AddLocalScene);
+    // What is checked is the merge once the state has come, not the default
+    // wait: on a loaded machine the original host's push can take longer.
+    ours.sync->setOriginalStateWaitMs(Wait);
     QSignalSpy synced(ours.sync.get(), &SyncManager::synchronized);
     ours.client.connectToServer(originalUrl(), m_session, QStringLiteral("ours"));
     QVERIFY(synced.wait(Wait));
