@@ -306,6 +306,12 @@ QWidget *CollaborationDialog::buildConnectPage()
             takeSessionPath();
     });
     connect(m_serverUrl, &QLineEdit::editingFinished, this, &CollaborationDialog::takeSessionPath);
+    // The padlocked server chosen from the list is forgotten when the URL no
+    // longer names it.
+    connect(m_serverUrl, &QLineEdit::textChanged, this, [this] {
+        if (!isPasswordServer(m_serverUrl->text()))
+            setPasswordServer(QUrl(), QString());
+    });
     showPin();
     m_connectButton = new QPushButton(tr("&Connect"), page);
     m_connectButton->setObjectName(QStringLiteral("connectButton"));
@@ -456,6 +462,13 @@ void CollaborationDialog::connectToServer()
     }
     if (!validateIdentity(m_connectSession, m_connectName))
         return;
+    // However Connect was triggered (Return on a list row also presses the
+    // default button): a server that announces a password is not tried without.
+    if (isPasswordServer(m_serverUrl->text()) && m_connectPassword->text().isEmpty()) {
+        showError(tr("%1 requires a password: type it and press Connect.").arg(m_passwordServerName));
+        m_connectPassword->setFocus();
+        return;
+    }
     QByteArray pin;
     if (url.scheme() == QLatin1String("wss") && !m_fingerprint->text().trimmed().isEmpty()
         && !CertificateFingerprint::parse(m_fingerprint->text(), &pin, &error)) {
@@ -495,6 +508,7 @@ void CollaborationDialog::useNetworkSession(const DiscoveredServer &server, cons
     if (!sessionId.isEmpty())
         m_connectSession->setText(sessionId);
     m_fingerprint->setText(server.beacon.fingerprint); // trust on first use, and the list says so
+    setPasswordServer(server.beacon.passwordRequired ? server.url() : QUrl(), server.beacon.name);
     m_networkSessions->showChosen(server, sessionId);
     if (sessionId.isEmpty()) {
         m_connectSession->setFocus();
@@ -506,6 +520,23 @@ void CollaborationDialog::useNetworkSession(const DiscoveredServer &server, cons
         return;
     }
     connectToServer();
+}
+
+void CollaborationDialog::setPasswordServer(const QUrl &url, const QString &name)
+{
+    m_passwordServer = url;
+    m_passwordServerName = name;
+    m_connectPassword->setPlaceholderText(url.isEmpty() ? tr("optional") : tr("required by this server"));
+}
+
+bool CollaborationDialog::isPasswordServer(const QString &text) const
+{
+    if (m_passwordServer.isEmpty())
+        return false;
+    QUrl url;
+    QString session, user, error;
+    return SessionUrl::parseJoinUrl(text, &url, &session, &user, &error) && url.host() == m_passwordServer.host()
+        && url.port() == m_passwordServer.port() && url.scheme() == m_passwordServer.scheme();
 }
 
 void CollaborationDialog::updateForMode()

@@ -4,6 +4,7 @@
 #include "EnglishPlurals.h"
 
 #include <QDialog>
+#include <QUrl>
 #include <functional>
 
 class QButtonGroup;
@@ -87,6 +88,11 @@ private:
     /// server, else the Host page's Session ID when valid.
     QString shareSession() const;
     void useNetworkSession(const DiscoveredServer &server, const QString &sessionId);
+    /// Remembers a server chosen from the list that requires a password (an
+    /// empty @p url: none); the Password field's placeholder says so.
+    void setPasswordServer(const QUrl &url, const QString &name);
+    /// Whether @p text names the remembered server.
+    bool isPasswordServer(const QString &text) const;
 
     EnglishPlurals::Handle m_plurals;
     CollaborationSession *m_session;
@@ -124,6 +130,8 @@ private:
     // Session password (never saved) and certificate pin (wss:// only).
     QLineEdit *m_hostPassword = nullptr;
     QLineEdit *m_connectPassword = nullptr;
+    QUrl m_passwordServer; // chosen from the list, announces that it requires a password
+    QString m_passwordServerName;
     QLineEdit *m_fingerprint = nullptr;
 
     // LAN discovery: announce our server; list the sessions others announce.

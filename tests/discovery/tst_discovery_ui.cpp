@@ -163,10 +163,31 @@ private slots:
         dialog.show();
         QTRY_VERIFY(rowFor(dialog, QStringLiteral("locked")));
         QVERIFY(!rowFor(dialog, QStringLiteral("locked"))->icon(0).isNull());
+        auto *password = dialog.findChild<QLineEdit *>(QStringLiteral("connectPassword"));
+        QVERIFY(password);
+        QCOMPARE(password->placeholderText(), QStringLiteral("optional")); // nothing chosen yet
         doubleClick(dialog, rowFor(dialog, QStringLiteral("locked")));
         QVERIFY2(dialog.errorText().contains(QLatin1String("requires a password")), qPrintable(dialog.errorText()));
         QCOMPARE(s.client()->state(), CollabClient::State::Disconnected); // nothing tried without it
         QVERIFY(dialog.isVisible());
+        QCOMPARE(password->placeholderText(), QStringLiteral("required by this server"));
+
+        // Return on the row: the list takes it, and so does the dialog's
+        // default button (Connect); neither may connect without the password.
+        auto *view = dialog.findChild<QTreeWidget *>(QStringLiteral("networkSessionView"));
+        QVERIFY(view);
+        view->setFocus();
+        view->setCurrentItem(rowFor(dialog, QStringLiteral("locked")));
+        QTest::keyClick(view, Qt::Key_Return);
+        QVERIFY2(dialog.errorText().contains(QLatin1String("requires a password")), qPrintable(dialog.errorText()));
+        QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+        QVERIFY(dialog.isVisible());
+
+        // With it, Return joins.
+        password->setText(QStringLiteral("pw"));
+        view->setFocus();
+        QTest::keyClick(view, Qt::Key_Return);
+        QTRY_COMPARE(s.client()->state(), CollabClient::State::Connected);
     }
 
     void emptyNetworkSaysMulticastMayBeBlocked()
