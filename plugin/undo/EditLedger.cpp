@@ -59,6 +59,7 @@ void EditLedger::itemAdded(const SceneItem &item, ChangeOrigin origin)
         return;
     m_removedBy.remove(item.uuid);
     m_writes.remove(item.uuid);
+    m_oursBeforeRemoval.remove(item.uuid);
     recordLocal(item, item.data.keys(), true);
 }
 
@@ -76,9 +77,21 @@ void EditLedger::itemUpdated(const SceneItem &item, const QStringList &changedKe
 
 void EditLedger::itemRemoved(const SceneItem &item, ChangeOrigin origin)
 {
-    m_writes.remove(item.uuid);
-    if (origin == ChangeOrigin::Local)
+    const QHash<QString, Write> writes = m_writes.take(item.uuid);
+    if (origin == ChangeOrigin::Local) {
+        m_oursBeforeRemoval.remove(item.uuid);
         m_removedBy.remove(item.uuid);
+    } else {
+        QHash<QString, Write> ours;
+        for (auto it = writes.cbegin(); it != writes.cend(); ++it)
+            if (!it->isRemote() && it->atMs >= 0)
+                ours.insert(it.key(), *it);
+        if (!ours.isEmpty()) {
+            if (m_oursBeforeRemoval.size() >= MaxRemovedItemsKept)
+                m_oursBeforeRemoval.erase(m_oursBeforeRemoval.begin());
+            m_oursBeforeRemoval.insert(item.uuid, ours);
+        }
+    }
 }
 
 void EditLedger::onRemoteCommand(const QString &userId, const Command &command)
@@ -95,10 +108,12 @@ void EditLedger::onRemoteCommand(const QString &userId, const Command &command)
     if (item.uuid.isNull())
         return;
     QStringList keys;
+    QHash<QString, Write> ours; // what we wrote before it was removed
     switch (command.action) {
     case Command::Action::Add:
         m_removedBy.remove(uuid);
         keys = item.data.keys();
+        ours = m_oursBeforeRemoval.take(uuid);
         break;
     case Command::Action::Move:
         keys = poseKeys();
@@ -119,6 +134,10 @@ void EditLedger::onRemoteCommand(const QString &userId, const Command &command)
         const bool deleted = command.removedKeys.contains(k);
         if (deleted ? !shown.isUndefined() : shown != command.data.value(k))
             continue; // our own edit in flight keeps the scene's value: theirs came first
+        if (const auto mine = ours.constFind(k); mine != ours.cend() && mine->value == shown) {
+            writes.insert(k, *mine); // back as we left it: still our write
+            continue;
+        }
         const Write before = writes.value(k);
         if (before.atMs >= 0 && before.userId.isEmpty() && !before.byAdd && (open || now - before.atMs <= m_windowMs)
             && before.value != shown) {

@@ -79,6 +79,11 @@ private:
     Optiverse::IScene *m_scene;
     QHash<QUuid, QHash<QString, Write>> m_writes;
     QHash<QUuid, QString> m_removedBy;
+    // Our writes to items others removed: an item brought back with the
+    // values we wrote (their Undo or Redo) keeps them as ours, since
+    // re-creating is then no change of ours. Bounded: the oldest go first.
+    QHash<QUuid, QHash<QString, Write>> m_oursBeforeRemoval;
+    static constexpr qsizetype MaxRemovedItemsKept = 1024;
     QElapsedTimer m_clock;
     int m_windowMs = 10000;
     std::function<bool(const QUuid &)> m_stillOpen;

@@ -107,6 +107,7 @@ private slots:
     void partlySkippedStepUndoesTheRest();
     void undoOfAMoveIsBackEverywhere();
     void undoOfARemovalRecreatesTheSameItem();
+    void undoOfAMoveSurvivesAnUnchangedRecreation();
     void undoOfAnAddOthersEditedAsksFirst();
     void ownChangesUndoAsBefore();
     void overwriteOfAnItemStillOpenIsReported();
@@ -299,6 +300,41 @@ void TestCollabUndo::undoOfARemovalRecreatesTheSameItem()
     QTRY_COMPARE(m_bob->scene()->item(mirror.uuid), mirror);
     QCOMPARE(m_alice->notice(), QString());
     QCOMPARE(m_bob->scene()->count(), m_alice->scene()->count());
+}
+
+void TestCollabUndo::undoOfAMoveSurvivesAnUnchangedRecreation()
+{
+    // Alice moves bob's lens; bob removes it and brings it back with his
+    // Undo, where it was. Re-created with the same values, nothing of alice's
+    // move was changed after her: her Undo moves it back, without a word.
+    const SceneItem lens = sceneItem(QStringLiteral("lens"), 10, {{kFocal, 100.0}});
+    QVERIFY(m_bob->scene()->addItem(lens, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(m_alice->has(lens.uuid));
+    QVERIFY(m_alice->scene()->moveItem(lens.uuid, 40, 5, 0, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(m_bob->x(lens.uuid), 40.0);
+    QVERIFY(m_bob->scene()->removeItem(lens.uuid, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!m_alice->has(lens.uuid));
+    m_bob->undo();
+    QTRY_VERIFY(m_alice->has(lens.uuid));
+    QCOMPARE(m_alice->x(lens.uuid), 40.0);
+
+    m_alice->undo();
+    QCOMPARE(m_alice->notice(), QString());
+    QCOMPARE(m_alice->x(lens.uuid), 10.0);
+    QTRY_COMPARE(m_bob->x(lens.uuid), 10.0);
+
+    // Re-created somewhere else, it is a change after her: kept.
+    QVERIFY(m_alice->scene()->moveItem(lens.uuid, 60, 0, 0, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(m_bob->x(lens.uuid), 60.0);
+    QVERIFY(m_bob->scene()->removeItem(lens.uuid, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(!m_alice->has(lens.uuid));
+    SceneItem moved = lens;
+    moved.data.insert(QLatin1String(kXmm), 80.0);
+    QVERIFY(m_bob->scene()->addItem(moved, ChangeOrigin::Local, nullptr));
+    QTRY_VERIFY(m_alice->has(lens.uuid));
+    m_alice->undo();
+    QCOMPARE(m_alice->x(lens.uuid), 80.0);
+    QVERIFY2(m_alice->notice().contains(QLatin1String("bob")), qPrintable(m_alice->notice()));
 }
 
 void TestCollabUndo::undoOfAnAddOthersEditedAsksFirst()
