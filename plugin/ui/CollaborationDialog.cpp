@@ -302,6 +302,11 @@ QWidget *CollaborationDialog::buildConnectPage()
     // A pasted (or dropped) URL is taken apart at once, a typed one when the
     // field is left: typing ".../ws/lab/b" must not fill the fields with "b".
     connect(m_serverUrl, &QLineEdit::textEdited, this, [this](const QString &text) {
+        // The complaint about the URL goes once it is right.
+        QUrl url;
+        QString session, user, error;
+        if (m_urlErrorShown && SessionUrl::parseJoinUrl(text, &url, &session, &user, &error))
+            showError(QString());
         if (text.size() - std::exchange(m_urlLength, text.size()) > 1)
             takeSessionPath();
     });
@@ -338,6 +343,7 @@ QString CollaborationDialog::errorText() const
 
 void CollaborationDialog::showError(const QString &text)
 {
+    m_urlErrorShown = false;
     m_error->setText(text);
     if (m_error->isHidden() == text.isEmpty())
         return;
@@ -457,6 +463,7 @@ void CollaborationDialog::connectToServer()
     QString error, urlSession, urlUser;
     if (!SessionUrl::parseJoinUrl(m_serverUrl->text(), &url, &urlSession, &urlUser, &error)) {
         showError(error);
+        m_urlErrorShown = true;
         m_serverUrl->setFocus();
         return;
     }

@@ -132,6 +132,7 @@ private:
     QLineEdit *m_connectPassword = nullptr;
     QUrl m_passwordServer; // chosen from the list, announces that it requires a password
     QString m_passwordServerName;
+    bool m_urlErrorShown = false; // the banner complains about the Server URL
     QLineEdit *m_fingerprint = nullptr;
 
     // LAN discovery: announce our server; list the sessions others announce.

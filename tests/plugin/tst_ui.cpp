@@ -778,6 +778,17 @@ void TestUi::pastedSessionUrlFillsTheFields()
                                                         "ws://HOST:PORT/ws/SESSION/USER")),
              qPrintable(dialog.errorText()));
     QCOMPARE(s.client()->state(), CollabClient::State::Disconnected);
+    // Corrected by typing: the complaint goes with the mistake.
+    url->setFocus();
+    url->setCursorPosition(url->text().indexOf(QLatin1String("/collab")));
+    for (int i = 0; i < int(qstrlen("/collab")); ++i)
+        QTest::keyClick(url, Qt::Key_Delete);
+    QCOMPARE(url->text(), QStringLiteral("ws://192.0.2.2:8765/lab")); // still not a session path
+    QVERIFY(!dialog.errorText().isEmpty());
+    for (int i = 0; i < int(qstrlen("/lab")); ++i)
+        QTest::keyClick(url, Qt::Key_Delete);
+    QCOMPARE(url->text(), QStringLiteral("ws://192.0.2.2:8765"));
+    QCOMPARE(dialog.errorText(), QString());
 
     // Set without typing (e.g. restored): taken apart when Connect is pressed.
     const quint16 port = freePort();
