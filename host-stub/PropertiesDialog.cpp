@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 PropertiesDialog::PropertiesDialog(const Optiverse::SceneItem &item, QWidget *parent)
@@ -92,15 +93,21 @@ void PropertiesDialog::setOthersEditing(const QStringList &names)
 {
     if (names.isEmpty()) {
         m_othersEditing->clear();
-        m_othersEditing->hide();
-        return;
+    } else {
+        QString who = names.constLast();
+        if (names.size() > 1)
+            who = tr("%1 and %2").arg(QStringList(names.mid(0, names.size() - 1)).join(tr(", ")), who);
+        m_othersEditing->setText(names.size() == 1 ? tr("%1 is editing this item too").arg(who)
+                                                   : tr("%1 are editing this item too").arg(who));
     }
-    QString who = names.constLast();
-    if (names.size() > 1)
-        who = tr("%1 and %2").arg(QStringList(names.mid(0, names.size() - 1)).join(tr(", ")), who);
-    m_othersEditing->setText(names.size() == 1 ? tr("%1 is editing this item too").arg(who)
-                                               : tr("%1 are editing this item too").arg(who));
-    m_othersEditing->show();
+    if (m_othersEditing->isHidden() == names.isEmpty())
+        return;
+    m_othersEditing->setVisible(!names.isEmpty());
+    // Grow for the banner and shrink back after it: no gap where it was.
+    if (isVisible()) {
+        layout()->activate();
+        resize(width(), std::max(minimumSizeHint().height(), sizeHint().height()));
+    }
 }
 
 QString PropertiesDialog::othersEditingText() const

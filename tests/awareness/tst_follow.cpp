@@ -234,6 +234,7 @@ void TestFollow::openPropertiesShowBannerInTheOthersDialog()
     QVERIFY(bobDialog);
     QVERIFY(bobDialog->isVisible());
     QCOMPARE(bobDialog->othersEditingText(), QString());
+    const int heightAlone = bobDialog->height();
 
     // alice opens the same item's properties: bob's open dialog says so, alice's too.
     m_alice->scene()->findItem(l.uuid)->setSelected(true);
@@ -242,6 +243,7 @@ void TestFollow::openPropertiesShowBannerInTheOthersDialog()
     QVERIFY(aliceDialog);
     QTRY_COMPARE(bobDialog->othersEditingText(), QStringLiteral("alice is editing this item too"));
     QTRY_COMPARE(aliceDialog->othersEditingText(), QStringLiteral("bob is editing this item too"));
+    QVERIFY(bobDialog->height() > heightAlone); // room for the banner, nothing squeezed
     // Not blocking: bob still edits and saves, and it reaches alice.
     auto *focal = qobject_cast<QDoubleSpinBox *>(bobDialog->editor(QStringLiteral("focal_length_mm")));
     QVERIFY(focal);
@@ -250,6 +252,7 @@ void TestFollow::openPropertiesShowBannerInTheOthersDialog()
     QTRY_COMPARE(m_alice->scene()->item(l.uuid).data.value(QLatin1String("focal_length_mm")).toDouble(), 42.0);
     // bob closed his: alice's banner goes, and bob's window outlines alice's item.
     QTRY_COMPARE(aliceDialog->othersEditingText(), QString());
+    QCOMPARE(aliceDialog->height(), heightAlone); // and no gap where it was
     QTRY_VERIFY(m_bob->window->editing()->outline(m_alice->id()));
     aliceDialog->reject();
     QTRY_COMPARE(m_bob->window->editing()->outline(m_alice->id()), nullptr);
