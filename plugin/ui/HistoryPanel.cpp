@@ -716,7 +716,8 @@ void HistoryPanel::rebuild()
         last = new QTreeWidgetItem(day, {text, when.toString(QStringLiteral("HH:mm:ss"))});
         last->setData(0, SeqsRole, QVariantList{op.value(QLatin1String("seq")).toInteger()});
         last->setData(0, Qt::UserRole + 2, op.value(QLatin1String("changes")).toArray().at(0).toObject());
-        last->setForeground(0, UserColor::forUser(user, m_client->colorIndexOf(user)));
+        last->setForeground(0, UserColor::readableOn(UserColor::forUser(user, m_client->colorIndexOf(user)),
+                                                     m_tree->palette().color(QPalette::Base)));
         last->setToolTip(0, tr("%1 (change %2)").arg(text).arg(op.value(QLatin1String("seq")).toInteger()));
         markConflict(last, op);
         lastOp = op;
@@ -783,9 +784,16 @@ void HistoryPanel::nameSelected()
     const QList<qint64> seqs = selectedSeqs();
     if (seqs.isEmpty())
         return;
-    bool ok = false;
-    const QString name = QInputDialog::getText(this, tr("Name this version"), tr("Name:"), QLineEdit::Normal, {}, &ok);
-    if (!ok || name.trimmed().isEmpty())
+    QInputDialog dialog(this);
+    dialog.setWindowTitle(tr("Name this version"));
+    dialog.setLabelText(tr("A name for the session as it was after this change:"));
+    // Wide enough for a window manager to show the title whole (a dialog
+    // sized to its short field had it cut to "Name …ersion").
+    dialog.setMinimumWidth(dialog.fontMetrics().horizontalAdvance(dialog.windowTitle()) * 2 + 160);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString name = dialog.textValue();
+    if (name.trimmed().isEmpty())
         return;
     HistoryRequest r;
     r.kind = HistoryRequest::Kind::Name;

@@ -5,7 +5,9 @@
 
 #include <QCryptographicHash>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace Optiverse::Collab {
 
@@ -28,6 +30,25 @@ QColor UserColor::forUser(const QString &userId, int colorIndex)
     const QByteArray digest = QCryptographicHash::hash(userId.toUtf8(), QCryptographicHash::Sha1);
     const int hue = ((quint8(digest.at(0)) << 8) | quint8(digest.at(1))) % 360;
     return QColor::fromHsv(hue, 190, 215);
+}
+
+QColor UserColor::readableOn(const QColor &color, const QColor &background)
+{
+    // Relative luminance and contrast ratio as WCAG 2 defines them.
+    const auto luminance = [](const QColor &c) {
+        const auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    const double behind = luminance(background);
+    const auto contrast = [&](const QColor &c) {
+        const double l = luminance(c);
+        return (std::max(l, behind) + 0.05) / (std::min(l, behind) + 0.05);
+    };
+    const bool darken = behind > 0.18;
+    QColor text = color;
+    for (int i = 0; i < 24 && contrast(text) < 4.5; ++i)
+        text = darken ? text.darker(110) : text.lighter(110);
+    return text;
 }
 
 } // namespace Optiverse::Collab

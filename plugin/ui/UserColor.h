@@ -18,6 +18,11 @@ public:
     /// @p userId alone, which needs no coordination but may make two users
     /// look alike.
     static QColor forUser(const QString &userId, int colorIndex = -1);
+    /// @p color (a user's) as text on @p background: the same hue, darkened
+    /// (or lightened on a dark background) until it reads (WCAG contrast
+    /// 4.5:1). Light colours such as a yellow make good outlines but
+    /// unreadable words on white.
+    static QColor readableOn(const QColor &color, const QColor &background);
 };
 
 } // namespace Optiverse::Collab

@@ -21,6 +21,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
+
+#include <algorithm>
+#include <cmath>
 #include <memory>
 
 using namespace Optiverse;
@@ -70,11 +73,21 @@ QTreeWidgetItem *entry(HistoryPanel *panel, const QString &startsWith)
     return nullptr;
 }
 
-/// The colour the panel paints the first entry starting with @p startsWith in (invalid: no such entry).
+/// The user colour the panel paints the first entry starting with
+/// @p startsWith in (invalid: no such entry). Entries are text: the panel
+/// darkens a light colour until it reads on the list's background, so the
+/// colour is compared in that form.
 QColor entryColour(HistoryPanel *panel, const QString &startsWith)
 {
     QTreeWidgetItem *e = entry(panel, startsWith);
     return e ? e->foreground(0).color() : QColor();
+}
+
+/// @p userColour as the History panel writes text in it.
+QColor asText(HistoryPanel *panel, const QColor &userColour)
+{
+    return UserColor::readableOn(userColour,
+                                 panel->findChild<QTreeWidget *>(QStringLiteral("HistoryTree"))->palette().color(QPalette::Base));
 }
 
 /// The colour of @p userId's swatch in @p member's list of users (invalid: not listed).
@@ -108,10 +121,36 @@ private slots:
         qputenv("OPTIVERSE_DISCOVERY_INTERFACES", "lo");
     }
     void coloursFollowTheUser();
+    void entriesAreReadableInEveryColour();
 
 private:
     QTemporaryDir m_config;
 };
+
+void TestHistoryColours::entriesAreReadableInEveryColour()
+{
+    // Every colour of the palette, as History text on a light and on a dark
+    // list: WCAG's 4.5:1 at least, and still the user's hue.
+    const auto luminance = [](const QColor &c) {
+        const auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    const auto contrast = [&](const QColor &a, const QColor &b) {
+        const double la = luminance(a), lb = luminance(b);
+        return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+    };
+    for (const QColor &background : {QColor(Qt::white), QColor(0x2b, 0x2b, 0x2b)}) {
+        for (int slot = 0; slot < 36; ++slot) {
+            const QColor user = UserColor::forUser(QString(), slot);
+            const QColor text = UserColor::readableOn(user, background);
+            QVERIFY2(contrast(text, background) >= 4.5, qPrintable(QStringLiteral("slot %1 on %2: %3")
+                                                                     .arg(slot).arg(background.name())
+                                                                     .arg(contrast(text, background))));
+            QVERIFY2(qAbs(text.hsvHue() - user.hsvHue()) <= 2 || text.hsvSaturation() < 20,
+                     qPrintable(QStringLiteral("slot %1: hue %2 became %3").arg(slot).arg(user.hsvHue()).arg(text.hsvHue())));
+        }
+    }
+}
 
 void TestHistoryColours::coloursFollowTheUser()
 {
@@ -172,7 +211,7 @@ void TestHistoryColours::coloursFollowTheUser()
 
     // alice's History panel: bob's entry in his colour, while he is here…
     HistoryPanel *panel = a.openHistory();
-    QTRY_COMPARE(entryColour(panel, QStringLiteral("bob added Lens 1")), bobColour);
+    QTRY_COMPARE(entryColour(panel, QStringLiteral("bob added Lens 1")), asText(panel, bobColour));
 
     // …and after he left: the list is rebuilt with new changes, he is not in
     // the users any more, and his entry keeps his colour (not a hash's, not carol's).
@@ -182,8 +221,8 @@ void TestHistoryColours::coloursFollowTheUser()
     QVERIFY(a.scene()->updateItem(lens.uuid, {{QStringLiteral("focal_length_mm"), 80.0}}, ChangeOrigin::Local, nullptr));
     panel->refresh();
     QTRY_VERIFY(entry(panel, QStringLiteral("alice changed Lens 1")));
-    QCOMPARE(entryColour(panel, QStringLiteral("bob added Lens 1")), bobColour);
-    QCOMPARE(entryColour(panel, QStringLiteral("alice changed Lens 1")), aliceColour);
+    QCOMPARE(entryColour(panel, QStringLiteral("bob added Lens 1")), asText(panel, bobColour));
+    QCOMPARE(entryColour(panel, QStringLiteral("alice changed Lens 1")), asText(panel, aliceColour));
     // Selecting his entry outlines what it touched in his colour too.
     panel->findChild<QTreeWidget *>(QStringLiteral("HistoryTree"))->setCurrentItem(entry(panel, QStringLiteral("bob added")));
     QGraphicsPathItem *outline = a.window->presence()->remoteSelectionOutline(HistoryPanel::highlightKey());
@@ -194,8 +233,8 @@ void TestHistoryColours::coloursFollowTheUser()
     Member d;
     QVERIFY(d.joinAs(server.url(), QStringLiteral("dave")));
     HistoryPanel *davesPanel = d.openHistory();
-    QTRY_COMPARE(entryColour(davesPanel, QStringLiteral("bob added Lens 1")), bobColour);
-    QCOMPARE(entryColour(davesPanel, QStringLiteral("alice changed Lens 1")), aliceColour);
+    QTRY_COMPARE(entryColour(davesPanel, QStringLiteral("bob added Lens 1")), asText(davesPanel, bobColour));
+    QCOMPARE(entryColour(davesPanel, QStringLiteral("alice changed Lens 1")), asText(davesPanel, aliceColour));
 
     // bob back: his slot again, for everyone.
     Member bobAgain;
