@@ -1319,6 +1319,10 @@ void ServerSession::serveRewrite(ClientConnection *from, const HistoryRequest &r
                       {QLatin1String("count"), commands.size()}};
     if (const HistoryOperation *target = m_log.find(request.seq))
         group.insert(QLatin1String("target_time_ms"), target->timeMs);
+    // A named version is known by its name to those who read the history.
+    for (const OperationLog::Version &v : m_log.versions())
+        if (v.seq == request.seq)
+            group.insert(QLatin1String("target_name"), v.name);
     const qint64 first = m_seq + 1;
     const int applied = commands.isEmpty() ? 0 : applyGroup(from, commands, group);
     qCInfo(lcServer).noquote() << "User" << from->userId() << (restore ? "restored session" : "reverted in session")

@@ -281,12 +281,17 @@ void HistoryPanel::onPlaybackProgress(qint64 seq, int played, int total)
         m_position->setRange(0, total);
         m_position->setValue(played);
     }
+    Q_UNUSED(seq) // the list shows changes by what and when, never by their number on the server
     const HistoryOperation *op = m_playback->current();
-    const QString when = op ? QDateTime::fromMSecsSinceEpoch(op->timeMs).toString(QStringLiteral("HH:mm:ss")) : QString();
-    const QString text = m_playback->state() == HistoryPlayback::State::Paused
-        ? tr("Paused: change %1 of %2 (seq %3) %4")
-        : tr("Playing: change %1 of %2 (seq %3) %4");
-    m_playStatus->setText(text.arg(played).arg(total).arg(seq).arg(when));
+    const bool paused = m_playback->state() == HistoryPlayback::State::Paused;
+    QString text = paused ? tr("Paused: change %1 of %2").arg(played).arg(total)
+                          : tr("Playing: change %1 of %2").arg(played).arg(total);
+    if (op) {
+        text += tr(" — %1, %2").arg(QDateTime::fromMSecsSinceEpoch(op->timeMs).toString(QStringLiteral("HH:mm:ss")),
+                                    describeChange(op->toJson(), m_names));
+    }
+    m_playStatus->setText(text);
+    m_playStatus->setToolTip(text);
 }
 
 void HistoryPanel::play()
@@ -472,14 +477,19 @@ QString HistoryPanel::describeChange(const QJsonObject &op, const ItemNamer &nam
 {
     const QString user = op.value(QLatin1String("user_id")).toString();
     const QJsonObject group = op.value(QLatin1String("group")).toObject();
+    // Versions by their names, changes by their time: never by the
+    // server's numbers, which no list shows.
+    const qint64 when = group.value(QLatin1String("target_time_ms")).toInteger();
+    const QString at = when > 0 ? QDateTime::fromMSecsSinceEpoch(when).toString(QStringLiteral("HH:mm:ss")) : QString();
     if (group.value(QLatin1String("kind")).toString() == QLatin1String("restore")) {
-        const qint64 when = group.value(QLatin1String("target_time_ms")).toInteger();
-        return when > 0 ? tr("%1 restored the version of %2")
-                              .arg(user, QDateTime::fromMSecsSinceEpoch(when).toString(QStringLiteral("HH:mm")))
-                        : tr("%1 restored the version at change %2").arg(user).arg(group.value(QLatin1String("target_seq")).toInteger());
+        if (const QString name = group.value(QLatin1String("target_name")).toString(); !name.isEmpty())
+            return tr("%1 restored the version “%2”").arg(user, name);
+        return at.isEmpty() ? tr("%1 restored an earlier version").arg(user)
+                            : tr("%1 restored the version of %2").arg(user, at);
     }
     if (group.value(QLatin1String("kind")).toString() == QLatin1String("revert"))
-        return tr("%1 reverted change %2").arg(user).arg(group.value(QLatin1String("target_seq")).toInteger());
+        return at.isEmpty() ? tr("%1 reverted an earlier change").arg(user)
+                            : tr("%1 reverted the change of %2").arg(user, at);
     const QJsonArray changes = op.value(QLatin1String("changes")).toArray();
     if (op.value(QLatin1String("state_push")).toBool())
         return tr("%1 shared their canvas (%n item(s))", nullptr,

@@ -14,7 +14,9 @@
 #include "PresenceOverlay.h"
 #include "ServerProcess.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QInputDialog>
 #include <QGraphicsPathItem>
 #include <QLabel>
 #include <QLineEdit>
@@ -23,7 +25,9 @@
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
+
 #include <memory>
 
 using namespace Optiverse;
@@ -189,14 +193,26 @@ void TestHistoryPanel::selectionOutlinesAndShowsDifferences()
 
 void TestHistoryPanel::restoreIsForEveryone()
 {
-    // Back to the version with the mirror and the 100 mm lens, for alice and bob.
+    // alice names the version with the mirror and the 100 mm lens (Name
+    // this version…, a dialog)…
     select(QStringLiteral("alice added Mirror 1"));
+    QTimer::singleShot(0, this, [] {
+        auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget());
+        QVERIFY(dialog);
+        QCOMPARE(dialog->windowTitle(), QStringLiteral("Name this version"));
+        dialog->setTextValue(QStringLiteral("with mirror"));
+        dialog->accept();
+    });
+    child<QPushButton>("HistoryNameButton")->click();
+    QTRY_VERIFY(entries().contains(QStringLiteral("★ with mirror — alice added Mirror 1")));
+    // …and goes back to it, for alice and bob.
+    select(QStringLiteral("★ with mirror"));
     child<QPushButton>("HistoryRestoreButton")->click();
     QTRY_VERIFY(m_bob->has(m_mirror.uuid));
     QTRY_COMPARE(m_bob->focal(m_lens.uuid), 100.0);
     QTRY_COMPARE(m_alice->items(), m_bob->items());
     QTRY_VERIFY(child<QLabel>("HistoryStatus")->text().startsWith(QLatin1String("Done: 2 ")));
-    QTRY_VERIFY(entries().value(0).startsWith(QLatin1String("alice restored the version")));
+    QTRY_COMPARE(entries().value(0), QStringLiteral("alice restored the version “with mirror”"));
 }
 
 void TestHistoryPanel::playReplaysAndReturnsToLive()
@@ -284,6 +300,7 @@ void TestHistoryPanel::pauseHoldsAndTheSliderShowsAnyChange()
     disconnect(pauseOnFirst);
     QCOMPARE(pause->text(), QStringLiteral("▶ Resume"));
     QVERIFY(status->text().startsWith(QLatin1String("Paused: change 1 of 4")));
+    QVERIFY2(status->text().endsWith(QLatin1String(", alice added Lens 1")), qPrintable(status->text()));
     QCOMPARE(m_alice->scene()->items().size(), 1); // the lens, as alice added it
     QCOMPARE(m_alice->focal(m_lens.uuid), 100.0);
     QVERIFY(!m_alice->window->centralWidget()->isEnabled()); // still locked for edits
@@ -297,6 +314,7 @@ void TestHistoryPanel::pauseHoldsAndTheSliderShowsAnyChange()
     QCOMPARE(m_alice->scene()->items().size(), 2);
     QCOMPARE(m_alice->focal(m_lens.uuid), 75.0);
     QVERIFY(status->text().startsWith(QLatin1String("Paused: change 3 of 4")));
+    QVERIFY2(!status->text().contains(QLatin1String("seq")), qPrintable(status->text())); // words, not server numbers
     position->setValue(0); // back to the start: the empty table
     QCOMPARE(m_alice->scene()->items().size(), 0);
     position->setFocus();
