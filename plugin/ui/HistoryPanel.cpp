@@ -2,6 +2,7 @@
 #include "HistoryPanel.h"
 
 #include "CollabClient.h"
+#include "EditWords.h"
 #include "HistoryPlayback.h"
 #include "HistoryRequest.h"
 #include "MessageFactory.h"
@@ -547,15 +548,39 @@ void HistoryPanel::onHistoryMessage(const QJsonObject &message)
         m_versions.append(named);
         rebuild();
     } else if (type == Protocol::TypeHistoryDone && requestId == kPanelId) {
-        const QJsonArray skipped = message.value(QLatin1String("skipped")).toArray();
-        QStringList left;
-        for (const QJsonValue &v : skipped) {
+        // What was left out, in the words of the list: per item and user,
+        // the properties ("position of Lens 1 (alice changed it since)").
+        struct Left
+        {
+            QString itemId;
+            QString userId;
+            QStringList keys;
+        };
+        QList<Left> kept;
+        int items = 0;
+        for (const QJsonValue &v : message.value(QLatin1String("skipped")).toArray()) {
             const QJsonObject s = v.toObject();
-            left.append(s.contains(QLatin1String("key"))
-                            ? tr("%1 (changed since by %2)").arg(s.value(QLatin1String("key")).toString(),
-                                                                 s.value(QLatin1String("user_id")).toString())
-                            : tr("an item removed or added since"));
+            if (!s.contains(QLatin1String("key"))) {
+                ++items;
+                continue;
+            }
+            const QString itemId = s.value(QLatin1String("item_id")).toString();
+            const QString userId = s.value(QLatin1String("user_id")).toString();
+            auto it = std::find_if(kept.begin(), kept.end(),
+                                   [&](const Left &l) { return l.itemId == itemId && l.userId == userId; });
+            if (it == kept.end())
+                it = kept.insert(kept.end(), {itemId, userId, {}});
+            it->keys.append(s.value(QLatin1String("key")).toString());
         }
+        QStringList left;
+        for (const Left &l : std::as_const(kept)) {
+            const SceneItem item = m_scene ? m_scene->item(QUuid::fromString(l.itemId)) : SceneItem{};
+            left.append(tr("%1 of %2 (%3 changed it since)")
+                            .arg(EditWords::properties(l.keys), m_names.name(l.itemId, item.type, item.data),
+                                 l.userId.isEmpty() ? tr("someone") : l.userId));
+        }
+        if (items > 0)
+            left.append(tr("%n item(s) removed or added since", nullptr, items));
         m_status->setText(left.isEmpty() ? tr("Done: %n change(s) applied for everyone.", nullptr,
                                               message.value(QLatin1String("applied")).toInt())
                                          : tr("Done; left out: %1").arg(left.join(QLatin1String(", "))));

@@ -57,6 +57,7 @@ private slots:
     void olderChangesOnRequest();
     void anEditOverAnothersJustBeforeIsMarked();
     void saysWhatItShows();
+    void revertSaysWhatItLeftOutInWords();
 
 private:
     /// Entries' texts, in the tree's order (newest first).
@@ -375,6 +376,23 @@ void TestHistoryPanel::anEditOverAnothersJustBeforeIsMarked()
     // A narrow dock elides the words' end: a warning icon marks it at the start.
     QVERIFY(!entry(QStringLiteral("alice changed Lens 1: focal length 75"))->icon(0).isNull());
     QVERIFY(entry(QStringLiteral("bob changed Lens 1"))->icon(0).isNull());
+}
+
+void TestHistoryPanel::revertSaysWhatItLeftOutInWords()
+{
+    // alice moves the lens, bob moves it after her; alice reverts her move:
+    // bob's position stays, and the panel says so in words.
+    QVERIFY(m_alice->scene()->moveItem(m_lens.uuid, 30, 0, 0, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(m_bob->number(m_lens.uuid, QStringLiteral("x_mm")), 30.0);
+    QVERIFY(m_bob->scene()->moveItem(m_lens.uuid, 55, 0, 0, ChangeOrigin::Local, nullptr));
+    QTRY_COMPARE(m_alice->number(m_lens.uuid, QStringLiteral("x_mm")), 55.0);
+    m_panel->refresh();
+    QTRY_VERIFY(entry(QStringLiteral("alice moved Lens 1")));
+    select(QStringLiteral("alice moved Lens 1"));
+    child<QPushButton>("HistoryRevertButton")->click();
+    QTRY_VERIFY(child<QLabel>("HistoryStatus")->text().startsWith(QLatin1String("Done")));
+    QCOMPARE(child<QLabel>("HistoryStatus")->text(), QStringLiteral("Done; left out: position of Lens 1 (bob changed it since)"));
+    QCOMPARE(m_alice->number(m_lens.uuid, QStringLiteral("x_mm")), 55.0);
 }
 
 void TestHistoryPanel::saysWhatItShows()
