@@ -25,7 +25,14 @@ PluginManagerDialog::PluginManagerDialog(PluginManager *manager, QWidget *parent
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    // The description takes the room there is and wraps; the rest fit their
+    // contents, so nothing is cut or hidden behind a scroll bar.
+    m_table->setWordWrap(true);
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(DescriptionColumn, QHeaderView::Stretch);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
     auto *searched = new QLabel(this);
     searched->setWordWrap(true);
@@ -64,7 +71,9 @@ void PluginManagerDialog::refresh()
             auto *cell = new QTableWidgetItem(texts.at(col));
             cell->setToolTip(tooltip);
             cell->setData(kNameRole, spec.name);
-            Qt::ItemFlags flags = Qt::ItemIsSelectable;
+            // The check box alone: a selectable cell would show its empty
+            // text area as a stray highlighted box beside it.
+            Qt::ItemFlags flags = col == EnabledColumn ? Qt::NoItemFlags : Qt::ItemIsSelectable;
             if (spec.isCompatible())
                 flags |= Qt::ItemIsEnabled; // incompatible rows are greyed out
             if (col == EnabledColumn) {
@@ -76,7 +85,8 @@ void PluginManagerDialog::refresh()
             m_table->setItem(row, col, cell);
         }
     }
-    m_table->resizeColumnsToContents();
+    if (!m_table->currentItem() || m_table->currentColumn() == EnabledColumn)
+        m_table->setCurrentCell(qMax(0, m_table->currentRow()), NameColumn); // the keyboard starts on a name
     m_refreshing = false;
 }
 
