@@ -184,9 +184,11 @@ void StatusWidget::refresh()
 
 QSize StatusWidget::sizeHint() const
 {
-    // Up to ~45 characters; longer texts are elided (the tooltip has them).
+    // The whole text, up to ~160 characters: an error sentence fits where
+    // the status bar has the room; a narrower window squeezes it (down to
+    // the minimum size hint) and elides the end (the tooltip has it all).
     QSize size = QToolButton::sizeHint();
-    size.setWidth(std::min(size.width(), fontMetrics().averageCharWidth() * 45));
+    size.setWidth(std::min(size.width(), fontMetrics().averageCharWidth() * 160));
     return size;
 }
 
@@ -206,7 +208,7 @@ void StatusWidget::paintEvent(QPaintEvent *)
     const int padding = QToolButton::sizeHint().width() - fontMetrics().horizontalAdvance(text());
     const int available = width() - std::max(0, padding);
     if (fontMetrics().horizontalAdvance(option.text) > available)
-        option.text = fontMetrics().elidedText(option.text, Qt::ElideMiddle, std::max(0, available));
+        option.text = fontMetrics().elidedText(option.text, Qt::ElideRight, std::max(0, available));
     painter.drawComplexControl(QStyle::CC_ToolButton, option);
 }
 

@@ -18,6 +18,7 @@
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
@@ -46,6 +47,7 @@ private slots:
     void connectValidation_data();
     void connectValidation();
     void hostPortInUseIsReported();
+    void statusErrorUsesTheRoomTheStatusBarHas();
     void hostStartsServerJoinsAndSharesUrl();
     void statusFollowsTheSession();
     void closedPortFailsClearlyAfterThreeAttempts();
@@ -902,6 +904,27 @@ void TestUi::aloneInANewSessionIsToldWhereTheOthersAre()
     QVERIFY(child<QWidget>(&dialog, "otherSessions")->isHidden());
     b.leave();
     a.leave();
+}
+
+void TestUi::statusErrorUsesTheRoomTheStatusBarHas()
+{
+    // A window 1200 px wide: a failure to connect is said whole in the
+    // status bar, not cut in the middle with most of the bar empty.
+    QMainWindow window;
+    window.resize(1200, 400);
+    MemoryScene scene;
+    CollaborationSession s(&scene);
+    auto *status = new StatusWidget(s.client());
+    window.statusBar()->addPermanentWidget(status);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    s.client()->setReconnectBackoff(50, 100); // the attempts of a first connect, quickly
+    s.join(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(freePort())), QStringLiteral("lab"), QStringLiteral("alice"),
+           SyncManager::JoinMode::ReplaceLocalScene);
+    QTRY_VERIFY2(status->text().startsWith(QLatin1String("Error: ")), qPrintable(status->text()));
+    QVERIFY2(status->text().size() > 45, qPrintable(status->text())); // longer than the old cap
+    QTRY_VERIFY2(status->width() >= status->fontMetrics().horizontalAdvance(status->text()),
+                 qPrintable(QStringLiteral("%1 px for \"%2\"").arg(status->width()).arg(status->text())));
 }
 
 void TestUi::errorBannerNeitherSqueezesNorLeavesAGap()
