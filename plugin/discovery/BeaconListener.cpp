@@ -6,6 +6,7 @@
 #include <QUdpSocket>
 
 #include <algorithm>
+#include <tuple>
 
 namespace Optiverse::Collab {
 
@@ -76,7 +77,26 @@ bool BeaconListener::isListening() const
 
 QList<DiscoveredServer> BeaconListener::servers() const
 {
-    QList<DiscoveredServer> list = m_servers.values();
+    // A server announces on each of its interfaces: one run (one instance)
+    // heard from several addresses is one row. This machine's loopback is
+    // preferred (it is surely reachable, and nobody else can send from it),
+    // then the address heard first (a copy from elsewhere cannot displace
+    // the row people already see), so the choice does not flicker.
+    QHash<QString, DiscoveredServer> byInstance;
+    for (const DiscoveredServer &s : m_servers) {
+        const QString key = s.beacon.instance + QLatin1Char('\n') + s.beacon.name;
+        const auto found = byInstance.find(key);
+        if (found == byInstance.end()) {
+            byInstance.insert(key, s);
+            continue;
+        }
+        const auto rank = [](const DiscoveredServer &d) {
+            return std::make_tuple(!d.sender.isLoopback(), d.firstSeenMs, d.sender.toString());
+        };
+        if (rank(s) < rank(*found))
+            *found = s;
+    }
+    QList<DiscoveredServer> list = byInstance.values();
     std::sort(list.begin(), list.end(), [](const DiscoveredServer &a, const DiscoveredServer &b) {
         const int byName = QString::localeAwareCompare(a.beacon.name, b.beacon.name);
         return byName != 0 ? byName < 0 : a.url().toString() < b.url().toString();
@@ -160,7 +180,7 @@ void BeaconListener::handle(const QByteArray &datagram, const QHostAddress &send
             ++m_stats.rateLimited;
             return;
         }
-        it = m_servers.insert(key, DiscoveredServer{sender, beacon, 0});
+        it = m_servers.insert(key, DiscoveredServer{sender, beacon, 0, m_clock.elapsed()});
         changed();
     } else if (it->beacon != beacon) {
         it->beacon = beacon;

@@ -14,6 +14,7 @@ struct DiscoveredServer
     QHostAddress sender; ///< where the beacon came from (every URL is on it)
     Beacon beacon;
     qint64 lastSeenMs = 0; ///< on the listener's monotonic clock
+    qint64 firstSeenMs = 0; ///< the same clock: when this run was first heard from this address
 
     /// The URL to connect to: the first wss:// one, else the first.
     QUrl url() const;

@@ -89,6 +89,24 @@ private slots:
         QVERIFY(listener.servers().isEmpty());
     }
 
+    void oneServerHeardOnTwoAddressesIsOneRow()
+    {
+        // One server run announcing on two interfaces (its instance is the
+        // same): one row, on the address heard first; another run is its own row.
+        BeaconListener listener(m_discovery);
+        QVERIFY(listener.start(nullptr));
+        FakeSender first(m_discovery, "127.0.0.4");
+        FakeSender second(m_discovery, "127.0.0.5");
+        first.send(first.beacon(QStringLiteral("run-1")).toDatagram());
+        QTRY_COMPARE(listener.servers().size(), 1);
+        second.send(second.beacon(QStringLiteral("run-1")).toDatagram());
+        QTRY_COMPARE(listener.stats().accepted, quint64(2));
+        QCOMPARE(listener.servers().size(), 1);
+        QCOMPARE(listener.servers().constFirst().sender, QHostAddress(QStringLiteral("127.0.0.4")));
+        second.send(second.beacon(QStringLiteral("run-2")).toDatagram());
+        QTRY_COMPARE(listener.servers().size(), 2);
+    }
+
     void eachSenderIsRateLimitedAndCapped()
     {
         BeaconListener listener(m_discovery);
