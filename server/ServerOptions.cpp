@@ -121,6 +121,12 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                                          "on disk with --data-dir, forgotten without) (default: %1).")
                                               .arg(defaults.memoryBudgetBytes / (1024 * 1024)),
                                           QStringLiteral("MB"));
+    const QCommandLineOption historyInMemory(QStringLiteral("history-in-memory"),
+                                             QStringLiteral("With --data-dir: how many of a session's latest changes "
+                                                            "stay in memory; older ones are read from disk when asked "
+                                                            "for (default: %1).")
+                                                 .arg(defaults.historyOpsInMemory),
+                                             QStringLiteral("N"));
     const QCommandLineOption exportRecording(QStringLiteral("export"),
                                              QStringLiteral("With --data-dir: write SESSION's recording (JSON Lines) "
                                                             "to FILE (- for stdout) and exit. Usage: --export SESSION FILE."),
@@ -131,7 +137,7 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
                                      QStringLiteral("NEWDIR"));
     parser.addOptions({host, port, debug, dataDir, maxBytes, maxState, maxRate, maxUsers, handshake, keepalive, sendBuffer,
                        history, origin, passwordFile, tlsCert, tlsKey, noAdvertise, advertiseNames, serverName,
-                       historyRestore, historyMaxAge, memoryBudget, exportRecording, salvage});
+                       historyRestore, historyMaxAge, memoryBudget, historyInMemory, exportRecording, salvage});
     // Connection and password limits against hostile LAN members (docs/security.md).
     const auto limit = [](const char *name, const QString &help) {
         return QCommandLineOption(QLatin1String(name), help, QStringLiteral("N"));
@@ -287,6 +293,10 @@ bool ServerOptions::parse(const QStringList &arguments, ServerOptions *out, QStr
     if (!parseNumber(parser, memoryBudget, 16, 1024 * 1024, &n, error))
         return false;
     o.config.memoryBudgetBytes = n * 1024 * 1024;
+    n = o.config.historyOpsInMemory;
+    if (!parseNumber(parser, historyInMemory, 1000, 1000000, &n, error))
+        return false;
+    o.config.historyOpsInMemory = int(n);
     if (parser.isSet(passwordFile)) {
         QString why;
         if (!SessionPassword::readFile(parser.value(passwordFile), &o.config.password, &why)) {
